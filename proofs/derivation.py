@@ -1,0 +1,312 @@
+"""The derivation builder ``d`` that a claim's ``build(d)`` function fills in.
+
+A derivation is: symbols with assumptions, givens (premises stated by the
+source, not checked), definitions (substitutions), ordered steps (each checked)
+and the statement the steps must establish::
+
+    N = d.symbol("N", integer=True, positive=True)
+    V, s2 = d.symbols("V sigma_x^2", positive=True)
+    d.unknowns(V)
+    fp = d.given(sp.Eq(V, (1 - 1/N)**2*V + s2/N**2), why="the limit must satisfy")
+    d.step(sp.Eq(V, (1 - 2/N + 1/N**2)*V + s2/N**2), rule="expand the square")
+    ...
+    d.statement(sp.Eq(V, s2/((2 - 1/N)*N)))
+
+Invariants
+----------
+* Building never checks anything; it only records. All checking is in
+  :mod:`proofs.engine`.
+* A step's premises are explicit: ``using=`` facts, or by default the fact
+  recorded just before it; definitions are premises of every step.
+* Every recorded relation is a SymPy object; anything else is rejected here
+  with a ``DerivationError`` naming the step.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+
+class DerivationError(Exception):
+    """Bad input in a derivation (not a mathematical failure)."""
+
+
+@dataclass
+class Fact:
+    """A relation available as a premise: a given, a definition, an assumption or a step's result."""
+
+    label: str
+    relation: Any                     # sympy relational (or tuple of them)
+    kind: str                         # "given" | "definition" | "assumption" | "step"
+    why: str = ""
+    solve_for: tuple = ()
+    step_index: int | None = None
+
+
+@dataclass
+class Step:
+    """One checked step: a relation, the rule that justifies it and its premises."""
+
+    index: int
+    relation: Any                     # sympy relational or tuple of relationals
+    rule: str
+    why: str
+    label: str
+    using: list
+    line: int = 0
+    options: dict = field(default_factory=dict)   # rule-specific (wrt=, tol=, ...)
+
+
+class Namespace(dict):
+    """Symbols by name; attribute access for identifier-like names (``w.S.N``)."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"no symbol named {name!r}; known: {', '.join(sorted(self))}") from None
+
+
+def _ident(name: str) -> str:
+    out = "".join(ch if ch.isalnum() else "_" for ch in name)
+    while "__" in out:
+        out = out.replace("__", "_")
+    return out.strip("_") or "x"
+
+
+def _caller_line() -> int:
+    """Line in the author's file that recorded the current step (first frame outside this module)."""
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_filename == __file__:
+        f = f.f_back
+    return f.f_lineno if f is not None else 0
+
+
+def _check_relation(rel, where: str):
+    rels = rel if isinstance(rel, (list, tuple)) else (rel,)
+    if not rels:
+        raise DerivationError(f"{where}: empty relation list")
+    for r in rels:
+        if isinstance(r, str):
+            raise DerivationError(f"{where}: got the string {r!r}; write a SymPy expression, not text "
+                                  "(text is never evaluated)")
+        if not isinstance(r, (sp.Basic, bool)):
+            raise DerivationError(f"{where}: expected a SymPy relation such as sp.Eq(a, b), got {type(r).__name__}")
+        if isinstance(r, sp.Basic) and not isinstance(r, (sp.core.relational.Relational, sp.logic.boolalg.BooleanAtom)):
+            raise DerivationError(f"{where}: {r} is an expression, not a relation; write sp.Eq(lhs, rhs)")
+    return tuple(rels) if isinstance(rel, (list, tuple)) else rel
+
+
+def _check_expr(e, where: str):
+    if isinstance(e, str):
+        raise DerivationError(f"{where}: got the string {e!r}; write a SymPy expression (text is never evaluated)")
+    if isinstance(e, (int, float)):
+        return sp.sympify(e)
+    if not isinstance(e, sp.Basic):
+        raise DerivationError(f"{where}: expected a SymPy expression, got {type(e).__name__}")
+    return e
+
+
+class Chain:
+    """A calc chain ``start = e1 = e2 = ...``; each link is a checked step."""
+
+    def __init__(self, d: "Derivation", start, using):
+        self._d = d
+        self.start = _check_expr(start, f"step {len(d.steps) + 1} (chain start)")
+        self.current = self.start
+        self.using = using
+        self.fact: Fact | None = None
+
+    def eq(self, expr, rule: str = "algebra", why: str = "", label: str = "", using=None, **options) -> "Chain":
+        d = self._d
+        expr = _check_expr(expr, f"step {len(d.steps) + 1}")
+        prem = list(self.using or [])
+        if using is not None:
+            prem += list(using) if isinstance(using, (list, tuple)) else [using]
+        step = d._add_step(sp.Eq(self.current, expr, evaluate=False), rule, why, label, prem, options,
+                           chain_link=True)
+        self.current = expr
+        self.fact = Fact(label=label or f"step {step.index}", relation=sp.Eq(self.start, expr, evaluate=False),
+                         kind="step", why=why, step_index=step.index)
+        d._last_fact = self.fact
+        return self
+
+
+class Derivation:
+    """Collects what a claim's builder declares. See module docstring."""
+
+    def __init__(self, claim=None):
+        self.claim = claim
+        self.S = Namespace()
+        self.bounds: dict = {}          # symbol -> (lo, hi, lo_open, hi_open)
+        self.unknown_symbols: list = []
+        self.facts: list[Fact] = []
+        self.definitions: list[Fact] = []
+        self.steps: list[Step] = []
+        self.statements: tuple = ()
+        self.statement_by: Fact | None = None
+        self.notes: list[str] = []
+        self.custom_sampler = None
+        self._random = None
+        self._last_fact: Fact | None = None
+
+    # -- symbols -------------------------------------------------------------------------
+    def _register(self, sym, name: str | None = None):
+        name = name or str(sym)
+        self.S[name] = sym
+        ident = _ident(name)
+        self.S.setdefault(ident, sym)
+        return sym
+
+    def symbols(self, names: str, **assumptions):
+        """Like ``sympy.symbols``; registers each symbol in ``d.S`` (and ``w.S`` for witnesses)."""
+        out = sp.symbols(names, **assumptions)
+        for s in (out if isinstance(out, tuple) else (out,)):
+            self._register(s)
+        return out
+
+    def symbol(self, name: str, *, bounds: tuple | None = None, **assumptions):
+        """One symbol. ``bounds=(lo, hi)`` declares an open interval lo < s < hi (e.g. 0 < rho < 1).
+
+        SymPy cannot bound a symbol to an interval, so the engine reparametrises
+        (rho = lo + (hi - lo)/(1 + r), r > 0) where it needs the bound, and the
+        sampler draws points inside it.
+        """
+        if bounds is not None:
+            lo, hi = (sp.sympify(b) for b in bounds)
+            if lo.is_finite and lo >= 0 and "negative" not in assumptions:
+                assumptions.setdefault("positive", True)
+            assumptions.setdefault("real", True)
+        s = sp.Symbol(name, **assumptions)
+        if bounds is not None:
+            self.bounds[s] = (lo, hi)
+        return self._register(s)
+
+    def indexed(self, name: str, **assumptions):
+        """An ``IndexedBase`` (vectors, per-sample families, matrices with symbolic size)."""
+        base = sp.IndexedBase(name, **assumptions)
+        self.S[name] = base
+        self.S.setdefault(_ident(name), base)
+        return base
+
+    def function(self, name: str, **assumptions):
+        f = sp.Function(name, **assumptions)
+        self.S[name] = f
+        return f
+
+    def unknowns(self, *syms):
+        """Symbols the givens determine (solved for when a given is used as a premise)."""
+        for s in syms:
+            self.unknown_symbols.extend(s if isinstance(s, (list, tuple)) else [s])
+
+    @property
+    def random(self):
+        """The :class:`proofs.expectation.RandomModel` of this derivation (created on first use)."""
+        if self._random is None:
+            from .expectation import RandomModel
+            self._random = RandomModel()
+        return self._random
+
+    def sampler(self, fn):
+        """Register ``fn(rng) -> {symbol: exact value}`` drawing admissible points
+        (e.g. Gram entries computed from concrete vectors). Usable as a decorator."""
+        self.custom_sampler = fn
+        return fn
+
+    def note(self, text: str):
+        self.notes.append(str(text))
+
+    # -- premises ------------------------------------------------------------------------
+    def _fact(self, relation, kind, why, label, solve_for=()):
+        sf = tuple(solve_for) if isinstance(solve_for, (list, tuple)) else ((solve_for,) if solve_for is not None else ())
+        f = Fact(label=label or f"{kind} {len(self.facts) + 1}", relation=relation, kind=kind, why=why, solve_for=sf)
+        self.facts.append(f)
+        self._last_fact = f
+        return f
+
+    def given(self, relation, why: str = "", label: str = "", solve_for=None) -> Fact:
+        """A premise stated by the source (not checked). ``solve_for`` names the symbol(s)
+        to solve it for when it is used; by default an equation ``atom = expr`` substitutes atom."""
+        relation = _check_relation(relation, f"given {len(self.facts) + 1}")
+        return self._fact(relation, "given", why, label, solve_for)
+
+    def assume(self, relation, why: str = "", label: str = "") -> Fact:
+        """An assumption the source makes (e.g. convergence); recorded and shown, usable as premise."""
+        relation = _check_relation(relation, f"assumption {len(self.facts) + 1}")
+        return self._fact(relation, "assumption", why, label)
+
+    def define(self, symbol, expr, why: str = "", label: str = "") -> Fact:
+        """A definition ``symbol := expr``; substituted in every step."""
+        expr = _check_expr(expr, f"definition of {symbol}")
+        f = self._fact(sp.Eq(symbol, expr, evaluate=False), "definition", why, label or f"def {symbol}", (symbol,))
+        self.definitions.append(f)
+        return f
+
+    # -- steps ---------------------------------------------------------------------------
+    def _add_step(self, relation, rule, why, label, using, options, chain_link=False) -> Step:
+        index = len(self.steps) + 1
+        if not isinstance(rule, str):
+            raise DerivationError(f"step {index}: rule must be a string naming the rule, got {rule!r}")
+        for u in using:
+            if not isinstance(u, Fact):
+                raise DerivationError(f"step {index}: 'using' must list facts returned by d.given/d.step/..., "
+                                      f"got {type(u).__name__}")
+        step = Step(index=index, relation=relation, rule=rule, why=why, label=label, using=list(using),
+                    line=_caller_line(), options=dict(options))
+        self.steps.append(step)
+        return step
+
+    def step(self, relation, rule: str = "algebra", using=None, why: str = "", label: str = "", **options) -> Fact:
+        """A checked step: ``relation`` must follow from its premises by ``rule``.
+
+        Premises: ``using`` (a fact or list of facts), else the fact recorded just
+        before; definitions always. Options by rule: ``wrt=[...]`` for
+        "match coefficients"; ``tol=`` for "numeric".
+        """
+        relation = _check_relation(relation, f"step {len(self.steps) + 1}")
+        if using is None:
+            prem = [self._last_fact] if self._last_fact is not None else []
+        else:
+            prem = list(using) if isinstance(using, (list, tuple)) else [using]
+        s = self._add_step(relation, rule, why, label, prem, options)
+        f = Fact(label=label or f"step {s.index}", relation=relation, kind="step", why=why, step_index=s.index)
+        self.facts.append(f)
+        self._last_fact = f
+        return f
+
+    def chain(self, start, using=None) -> Chain:
+        """Start a calc chain ``start = ...``; add links with ``.eq(expr, rule=..., why=...)``."""
+        prem = None if using is None else (list(using) if isinstance(using, (list, tuple)) else [using])
+        return Chain(self, start, prem)
+
+    def approx(self, expr, value, *, tol=None, why: str = "", label: str = "") -> Fact:
+        """A numeric statement ``expr ~ value``. Without ``tol`` the tolerance is half a unit
+        in the last decimal place the source wrote (``value`` as a string, e.g. "0.366")."""
+        expr = _check_expr(expr, f"step {len(self.steps) + 1}")
+        if isinstance(value, str):
+            text = value.strip()
+            if not all(ch.isdigit() or ch in "+-.eE" for ch in text):
+                raise DerivationError(f"step {len(self.steps) + 1}: {value!r} is not a decimal number")
+            val = sp.Rational(text)
+            if tol is None:
+                decimals = len(text.split(".", 1)[1]) if "." in text else 0
+                tol = sp.Rational(1, 2 * 10 ** decimals)
+        else:
+            val = sp.nsimplify(value, rational=True) if isinstance(value, float) else sp.sympify(value)
+            if tol is None:
+                tol = 0
+        rel = sp.Eq(expr, val, evaluate=False)
+        return self.step(rel, rule="numeric", using=[], why=why, label=label, tol=sp.sympify(tol))
+
+    def statement(self, relation, by: Fact | None = None):
+        """The claim as the source states it; the engine checks the steps establish it."""
+        relation = _check_relation(relation, "statement")
+        self.statements = relation if isinstance(relation, tuple) else (relation,)
+        self.statement_by = by
+
+    # -- used by the engine --------------------------------------------------------------
+    def statement_relation(self):
+        return self.statements[0] if len(self.statements) == 1 else self.statements

@@ -1,0 +1,181 @@
+"""Checking one claim: build its derivation, check every step, the conclusion, then its witnesses.
+
+``check_claim`` never raises for a problem inside a claim: a builder that
+fails, a malformed step, a witness that raises all become verdict ``error``
+(or a witness ``error``) with a one-line message naming file, claim and step.
+
+Claim verdict
+-------------
+* the steps' verdicts plus the conclusion (the statement follows from the last
+  step), combined in order: the first refuted step decides (*first failing
+  step*); otherwise error/timeout, then unproved, then proved;
+* when a step fails, the statement is also checked directly from the givens
+  (``result_verdict``), so "the result is right but step k is wrong" is
+  reported as exactly that.
+"""
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+
+from .context import CheckContext
+from .derivation import Derivation, DerivationError
+from .latex import to_latex, to_text
+from .results import ClaimResult, StepResult, WitnessResult
+from .rules import check_conclusion, check_step
+from .verdicts import Verdict, combine_steps, witness_verdict
+
+
+def _where(claim) -> str:
+    return f"{claim.file or '<memory>'}:{claim.line}" if claim.line else (claim.file or "<memory>")
+
+
+def _error_line(claim, exc: BaseException, prefix: str) -> str:
+    """One line: file:line: claim id, prefix: ExcType: message (line from the author's file if found)."""
+    line = claim.line
+    tb = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ else []
+    build_file = getattr(getattr(claim.build, "__code__", None), "co_filename", None)
+    for fr in reversed(tb):
+        if fr.filename in (claim.file, build_file):
+            line = fr.lineno
+            break
+    msg = str(exc).splitlines()[0] if str(exc) else ""
+    kind = "" if isinstance(exc, DerivationError) else f"{type(exc).__name__}: "
+    return f"{claim.file or '<memory>'}:{line}: {claim.id}: {prefix}{kind}{msg}"
+
+
+def _base(claim) -> dict:
+    return dict(id=claim.id, title=claim.title, topic=claim.topic, source=claim.source.to_dict(),
+                also=[s.to_dict() for s in claim.also], statement=claim.statement, expected=claim.expected.value,
+                corrects=claim.corrects, reading=claim.reading, file=claim.file)
+
+
+def check_claim(claim, *, seed: int = 0, stage_timeout: float = 5.0, debug: bool = False) -> ClaimResult:
+    t0 = time.perf_counter()
+    base = _base(claim)
+    if claim.not_checkable:
+        return ClaimResult(**base, statement_latex="", verdict=Verdict.NOT_CHECKABLE.value,
+                           message=f"not checkable: {claim.not_checkable}", seconds=time.perf_counter() - t0)
+    d = Derivation(claim)
+    try:
+        claim.build(d)
+    except Exception as e:  # noqa: BLE001 - any failure of the author's code is reported, not raised
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        msg = _error_line(claim, e, f"step {len(d.steps) + 1}: ")
+        return ClaimResult(**base, statement_latex="", verdict=Verdict.ERROR.value, message=msg,
+                           seconds=time.perf_counter() - t0)
+    if not d.steps:
+        return ClaimResult(**base, statement_latex="", verdict=Verdict.ERROR.value,
+                           message=f"{_where(claim)}: {claim.id}: the claim has no steps",
+                           seconds=time.perf_counter() - t0)
+    if not d.statements:
+        return ClaimResult(**base, statement_latex="", verdict=Verdict.ERROR.value,
+                           message=f"{_where(claim)}: {claim.id}: no statement (call d.statement(...))",
+                           seconds=time.perf_counter() - t0)
+
+    ctx = CheckContext.for_derivation(d, seed=seed, stage_timeout=stage_timeout, label=claim.id)
+    steps: list[StepResult] = []
+    for step in d.steps:
+        steps.append(_safe_step(lambda: check_step(step, d, ctx), claim, step.index, step, debug))
+    last = d.statement_by or d._last_fact
+    concl_index = len(d.steps) + 1
+    steps.append(_safe_step(lambda: check_conclusion(d, last, ctx, concl_index), claim, concl_index, None, debug))
+
+    verdict = combine_steps([Verdict(s.verdict) for s in steps])
+    first = next((s for s in steps if s.verdict == Verdict.REFUTED.value), None)
+    result = ClaimResult(**base, statement_latex=to_latex(d.statement_relation()), verdict=verdict.value,
+                         message="", steps=steps)
+    result.givens = [dict(label=f.label, kind=f.kind, relation=to_text(f.relation), latex=to_latex(f.relation),
+                          why=f.why) for f in d.facts if f.kind in ("given", "definition", "assumption")]
+    result.notes = list(d.notes)
+    if first is not None:
+        result.first_failing_step = first.index
+        result.counterexample = first.counterexample
+        if first.rule != "conclusion":
+            result.result_verdict = _direct(d, ctx, concl_index + 1, claim, debug).verdict
+    result.message = _message(result, steps)
+    _run_witnesses(claim, d, result, seed, debug)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _direct(d, ctx, index, claim, debug) -> StepResult:
+    """The statement checked straight from the givens and definitions (no steps)."""
+    from .derivation import Step
+    givens = [f for f in d.facts if f.kind in ("given", "assumption")]
+    step = Step(index=index, relation=d.statement_relation(), rule="directly from the givens", why="", label="direct",
+                using=givens)
+    return _safe_step(lambda: check_step(step, d, ctx), claim, index, step, debug)
+
+
+def _safe_step(fn, claim, index, step, debug) -> StepResult:
+    t0 = time.perf_counter()
+    try:
+        return fn()
+    except Exception as e:  # noqa: BLE001
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        line_claim = claim
+        if step is not None and step.line:
+            class _C:  # file/line of the step for the message
+                id, file, line, build = claim.id, claim.file, step.line, claim.build
+            line_claim = _C
+        return StepResult(index=index, rule=getattr(step, "rule", "conclusion"), why=getattr(step, "why", ""),
+                          relation=to_text(step.relation) if step is not None else "", latex="",
+                          verdict=Verdict.ERROR.value, detail=_error_line(line_claim, e, f"step {index}: "),
+                          stage="error", seconds=time.perf_counter() - t0)
+
+
+def _message(result: ClaimResult, steps) -> str:
+    v = result.verdict
+    if v == Verdict.PROVED.value:
+        return f"proved: {len(steps) - 1} steps and the conclusion reduce exactly"
+    bad = next((s for s in steps if s.verdict == v), None)
+    where = "the conclusion" if bad is not None and bad.rule == "conclusion" else (
+        f"step {bad.index}" + (f" {bad.label}" if bad and bad.label and bad.label != f'step {bad.index}' else "")
+        if bad is not None else "a step")
+    if v == Verdict.REFUTED.value:
+        msg = f"refuted at {where}: {bad.counterexample.describe() if bad.counterexample else bad.detail}"
+        if result.result_verdict == Verdict.PROVED.value:
+            msg += "; the stated result itself holds (follows directly from the givens) but this step is wrong"
+        elif result.result_verdict == Verdict.REFUTED.value:
+            msg += "; the stated result is false as well"
+        return msg
+    if v == Verdict.ERROR.value:
+        return bad.detail if bad is not None else "error"
+    return f"{v} at {where}: {bad.detail if bad is not None else ''}"
+
+
+def _run_witnesses(claim, d, result: ClaimResult, seed: int, debug: bool) -> None:
+    from .witness import Observation, WitnessContext
+    cv = Verdict(result.verdict)
+    for spec in claim.witnesses:
+        t0 = time.perf_counter()
+        try:
+            w = WitnessContext(claim, d, seed=seed, name=spec.name)
+            obs = spec.fn(w)
+            obs_list = obs if isinstance(obs, (list, tuple)) else [obs]
+            if not obs_list or not all(isinstance(o, Observation) for o in obs_list):
+                raise TypeError("a witness must return an Observation (w.exact / w.estimate / w.close / "
+                                "w.observe) or a list of them")
+            holds = all(o.holds for o in obs_list)
+            o0 = obs_list[0]
+            detail = " | ".join(o.detail for o in obs_list)
+            wv = witness_verdict(cv, holds)
+            result.witnesses.append(WitnessResult(
+                kind=spec.kind, name=spec.name, verdict=wv.value, observed="holds" if holds else "fails",
+                detail=detail, method=o0.method, n=o0.n, estimate=o0.estimate, se=o0.se, predicted=o0.predicted,
+                seconds=time.perf_counter() - t0))
+        except Exception as e:  # noqa: BLE001 - a witness that raises is reported, never fatal
+            if debug:
+                traceback.print_exc(file=sys.stderr)
+            fake = type("C", (), dict(id=claim.id, file=claim.file, line=claim.line, build=spec.fn))
+            result.witnesses.append(WitnessResult(
+                kind=spec.kind, name=spec.name, verdict="error", observed=None,
+                detail=_error_line(fake, e, f"witness {spec.name}: "), seconds=time.perf_counter() - t0))
+    disagree = [w for w in result.witnesses if w.verdict == "disagrees"]
+    if disagree:
+        result.loud = (f"symbolic verdict '{result.verdict}' but witness {disagree[0].name} observed the statement "
+                       f"{disagree[0].observed}: {disagree[0].detail}")

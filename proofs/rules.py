@@ -1,0 +1,222 @@
+"""Rules: how a step's relation is checked against its premises.
+
+Every rule receives the step, the premise substitution and the check context,
+and returns decisions (one per relation of the step) plus side conditions.
+The default rule covers what most derivations do (algebra, substitution,
+expectation algebra, limits and derivatives written as unevaluated SymPy
+objects): the step holds if, after substituting its premises and
+normalising, each relation is an identity. Rule *names* given by authors
+("expand the square", "linearity of expectation") are justifications shown in
+reports; only the names registered here change *what* is checked.
+
+Registered rules: the default, ``numeric`` (a number stated to a given
+precision), ``match coefficients`` (an identity in the ``wrt`` variables is
+equivalent to the stated coefficient equations), ``assumption`` (not
+checked; recorded as unproved premise of the source).
+"""
+from __future__ import annotations
+
+import time
+
+import sympy as sp
+
+from .conditions import decide_condition, denominators
+from .equivalence import Decision, decide_equal, numbers_differ
+from .latex import to_latex, to_text
+from .normalise import NormaliseError, normalise
+from .premises import PremiseError, Substitution, substitutions
+from .results import ConditionResult, Counterexample, StepResult
+from .timelimit import StageTimeout
+from .verdicts import Verdict, combine_steps
+
+RULES: dict = {}
+
+
+def rule(name: str):
+    def deco(fn):
+        RULES[name] = fn
+        return fn
+    return deco
+
+
+def _relations(rel):
+    return rel if isinstance(rel, tuple) else (rel,)
+
+
+def decide_relation(rel, subst, ctx, salt="") -> tuple[Decision, list]:
+    """Decide one relation after substitution and normalisation; returns (decision, denominators)."""
+    if rel is sp.true or rel is True:
+        return Decision(Verdict.PROVED, "structural", "true"), []
+    if rel is sp.false or rel is False:
+        return Decision(Verdict.REFUTED, "structural", "false",
+                        counterexample=Counterexample(point={}, lhs="False", rhs="True")), []
+    lhs = normalise(rel.lhs, subst, ctx)
+    rhs = normalise(rel.rhs, subst, ctx)
+    dens = denominators(lhs) + denominators(rhs)
+    if isinstance(rel, sp.Equality):
+        return decide_equal(lhs, rhs, ctx, salt), dens
+    ops = {sp.StrictGreaterThan: (lhs - rhs, ">"), sp.GreaterThan: (lhs - rhs, ">="),
+           sp.StrictLessThan: (rhs - lhs, ">"), sp.LessThan: (rhs - lhs, ">=")}
+    if type(rel) in ops:
+        expr, op = ops[type(rel)]
+        c = decide_condition(sp.together(expr), op, ctx)
+        v = Verdict(c.verdict)
+        cex = None
+        if v is Verdict.REFUTED:
+            cex = Counterexample(point={}, lhs=to_text(rel.lhs), rhs=c.detail)
+        return Decision(v, "sign", c.detail, counterexample=cex), dens
+    raise NormaliseError(f"unsupported relation type {type(rel).__name__}")
+
+
+@rule("default")
+def _default(step, subst, d, ctx):
+    decisions, dens = [], []
+    for i, rel in enumerate(_relations(step.relation)):
+        dec, ds = decide_relation(rel, subst, ctx, salt=f"{step.index}.{i}")
+        decisions.append(dec)
+        dens += ds
+    return decisions, dens
+
+
+@rule("numeric")
+def _numeric(step, subst, d, ctx):
+    rel = step.relation
+    tol = sp.sympify(step.options.get("tol", 0))
+    value = normalise(rel.lhs, subst, ctx)
+    claimed = sp.sympify(rel.rhs)
+    if value.free_symbols:
+        raise NormaliseError(f"numeric step does not evaluate to a number: {value}")
+    err = sp.Abs(value - claimed)
+    if err.is_Rational or err.is_number:
+        exact = err.is_Rational
+        ok = bool(err <= tol) if exact else bool(sp.N(err - tol, 50) <= 0)
+        detail = (f"|{sp.N(value, 12)} - {claimed}| = {sp.N(err, 6)} "
+                  f"{'<=' if ok else '>'} tolerance {tol} ({'exact' if exact else '50-digit'})")
+        if ok:
+            return [Decision(Verdict.PROVED, "numeric-exact", detail)], []
+        return [Decision(Verdict.REFUTED, "numeric-exact", detail,
+                         counterexample=Counterexample(point={}, lhs=str(sp.N(value, 20)), rhs=f"{claimed} +- {tol}",
+                                                       arithmetic="exact rational" if exact else "50-digit"))], []
+    raise NormaliseError(f"cannot evaluate {value}")
+
+
+@rule("match coefficients")
+def _match_coefficients(step, subst, d, ctx):
+    """Premises: two equations with the same left side; ``wrt``: the free variables.
+
+    The stated equations must be equivalent to "every coefficient of the
+    difference of the right sides vanishes": each direction is checked by
+    solving one system for the derivation's unknowns and substituting into the other.
+    """
+    wrt = list(step.options.get("wrt", ()))
+    if len(step.using) != 2 or not wrt:
+        raise NormaliseError("'match coefficients' needs using=[eq1, eq2] and wrt=[variables]")
+    a, b = (f.relation for f in step.using)
+    diff = sp.expand((a.rhs - a.lhs) - (b.rhs - b.lhs))
+    coeffs = [c for c in sp.Poly(diff, *wrt).coeffs()]
+    stated = [r.lhs - r.rhs for r in _relations(step.relation)]
+    unknowns = [u for u in d.unknown_symbols if any(s.has(u) for s in stated)]
+    if not unknowns:
+        raise NormaliseError("'match coefficients' needs d.unknowns(...) naming the coefficients solved for")
+    from .premises import _solve
+    decisions = []
+    sol, conds = _solve(stated, unknowns, ctx)
+    for c in coeffs:
+        decisions.append(decide_equal(sp.cancel(c.xreplace(sol)), 0, ctx, salt="coef"))
+    csol, conds2 = _solve(coeffs, unknowns, ctx) if len(coeffs) >= len(unknowns) else ({}, [])
+    if csol:
+        for s in stated:
+            decisions.append(decide_equal(sp.cancel(s.xreplace(csol)), 0, ctx, salt="stated"))
+    return decisions, list(conds) + list(conds2)
+
+
+def _dedupe(facts):
+    out = []
+    for f in facts:
+        if all(f is not g for g in out):
+            out.append(f)
+    return out
+
+
+def check_step(step, d, ctx) -> StepResult:
+    """Check one step; never raises for mathematical or authoring problems in the step."""
+    t0 = time.perf_counter()
+    premises = _dedupe(list(step.using) + list(d.definitions))
+    base = dict(index=step.index, rule=step.rule, why=step.why, relation=to_text(step.relation),
+                latex=to_latex(step.relation), label=step.label, premises=[f.label for f in step.using])
+    if step.rule == "assumption":
+        return StepResult(**base, verdict=Verdict.UNPROVED.value, stage="assumption",
+                          detail="an assumption of the source, not checked", seconds=time.perf_counter() - t0)
+    try:
+        subst = substitutions(premises, d.unknown_symbols, ctx)
+    except (PremiseError, StageTimeout) as e:
+        return StepResult(**base, verdict=Verdict.UNPROVED.value, stage="premises", detail=f"premises: {e}",
+                          seconds=time.perf_counter() - t0)
+    handler = RULES.get(step.rule, RULES["default"])
+    try:
+        decisions, cond_exprs = handler(step, subst, d, ctx)
+    except StageTimeout as e:
+        return StepResult(**base, verdict=Verdict.TIMEOUT.value, stage="timeout", detail=str(e),
+                          seconds=time.perf_counter() - t0)
+    except (NormaliseError, PremiseError) as e:
+        return StepResult(**base, verdict=Verdict.UNPROVED.value, stage="normalise", detail=str(e),
+                          seconds=time.perf_counter() - t0)
+    except Exception as e:  # noqa: BLE001 - an unsupported construct must not stop the claim
+        name = type(e).__name__
+        if name == "UnsupportedExpectation":
+            return StepResult(**base, verdict=Verdict.UNPROVED.value, stage="expectation", detail=str(e),
+                              seconds=time.perf_counter() - t0)
+        raise
+    verdict = combine_steps([x.verdict for x in decisions])
+    first = next((x for x in decisions if x.verdict is verdict), decisions[0])
+    conditions = _conditions(list(subst.conditions) + list(cond_exprs), ctx)
+    detail = first.detail if len(decisions) == 1 else "; ".join(
+        f"[{i + 1}] {x.verdict.value}: {x.detail}" for i, x in enumerate(decisions))
+    if verdict is Verdict.PROVED:
+        open_ = [c for c in conditions if c.verdict != Verdict.PROVED.value]
+        if open_:
+            verdict = Verdict.UNPROVED
+            detail += "; side condition not discharged: " + "; ".join(f"{c.condition} ({c.verdict}: {c.detail})"
+                                                                     for c in open_)
+    if subst.notes and verdict is not Verdict.PROVED:
+        detail += "; " + "; ".join(subst.notes)
+    return StepResult(**base, verdict=verdict.value, detail=detail, stage=first.stage, residual=first.residual,
+                      counterexample=first.counterexample, conditions=conditions,
+                      seconds=time.perf_counter() - t0)
+
+
+def _conditions(exprs, ctx) -> list[ConditionResult]:
+    out, seen = [], set()
+    cache = ctx.__dict__.setdefault("_cond_cache", {})
+    for e in exprs:
+        key = sp.srepr(e)
+        if key in seen or e.is_number:
+            continue
+        seen.add(key)
+        if key not in cache:
+            cache[key] = decide_condition(e, "!=", ctx)
+        out.append(cache[key])
+    return out
+
+
+def check_conclusion(d, last_fact, ctx, index: int) -> StepResult:
+    """The pseudo-step "conclusion": the statement follows from the last fact (or ``by``)."""
+    from .derivation import Step
+    stmt = d.statement_relation()
+    using = [last_fact] if last_fact is not None else []
+    step = Step(index=index, relation=stmt, rule="conclusion", why="the steps establish the statement",
+                label="conclusion", using=using)
+    if last_fact is not None and _same_relation(stmt, last_fact.relation):
+        return StepResult(index=index, rule="conclusion", why=step.why, relation=to_text(stmt),
+                          latex=to_latex(stmt), verdict=Verdict.PROVED.value, stage="structural",
+                          detail=f"the statement is {last_fact.label}", label="conclusion",
+                          premises=[last_fact.label])
+    return check_step(step, d, ctx)
+
+
+def _same_relation(a, b) -> bool:
+    if a == b:
+        return True
+    if isinstance(a, sp.Equality) and isinstance(b, sp.Equality):
+        return (a.lhs == b.lhs and a.rhs == b.rhs) or (a.lhs == b.rhs and a.rhs == b.lhs)
+    return False

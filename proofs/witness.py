@@ -1,0 +1,173 @@
+"""Numeric witnesses: run the process a claim is about and say whether the statement holds.
+
+A witness is a function ``fn(w)`` given a :class:`WitnessContext`. It runs the
+optimiser, the running average, the layer or the sampler (never the formula
+under test), and reports what it measured through one of:
+
+* ``w.exact(values)``      – exact values (rationals) of the statement's symbols;
+  the statement must hold exactly.
+* ``w.estimate(values, se, n=...)`` – Monte Carlo estimates with standard errors;
+  a z-test at the witness's share of the catalog's false-alarm budget.
+* ``w.close(values, err)`` – deterministic floating-point values with an error
+  bound (e.g. a Richardson estimate); holds if the residual is within k * bound.
+* ``w.observe(holds, detail)`` – the witness decided itself (e.g. an explicit pair
+  of batches, a permutation of units).
+
+Each returns an :class:`Observation`; a witness returns one or a list of them.
+
+Invariants: observations are computed without knowing the symbolic verdict;
+random streams come from ``w.rng``, seeded from (claim id, seed, witness name)
+with SHA-256, so reruns are identical; every statistical comparison states its
+sample size and estimate +- SE.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+
+from .latex import to_text
+
+
+@dataclass
+class Observation:
+    holds: bool
+    detail: str
+    method: str = ""
+    n: int | None = None
+    estimate: str | None = None
+    se: str | None = None
+    predicted: str | None = None
+
+
+def _exact(v):
+    if isinstance(v, Fraction):
+        return sp.Rational(v.numerator, v.denominator)
+    if isinstance(v, float):
+        return sp.Rational(v)            # the exact binary value
+    return sp.sympify(v)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+class WitnessContext:
+    def __init__(self, claim, derivation, *, seed: int = 0, name: str = "witness"):
+        from .stats import WITNESS_ALPHA, rng_for, z_two_sided
+        self.claim = claim
+        self.d = derivation
+        self.S = derivation.S
+        self.seed = seed
+        self.name = name
+        self.rng = rng_for(claim.id if claim is not None else "anonymous", seed, salt=name)
+        self.alpha = WITNESS_ALPHA
+        self._z = z_two_sided
+
+    # -- what is being tested ------------------------------------------------------------
+    @property
+    def statement(self):
+        return self.d.statement_relation()
+
+    def _relations(self, relation=None):
+        rel = self.statement if relation is None else relation
+        return rel if isinstance(rel, tuple) else (rel,)
+
+    def value(self, expr, at: dict):
+        """Exact value of an expression of the claim (e.g. the statement's right side) at ``at``."""
+        e = sp.sympify(expr).xreplace({k: _exact(v) for k, v in at.items()})
+        return e.doit() if e.has(sp.Sum, sp.Product) else e
+
+    # -- observations --------------------------------------------------------------------
+    def exact(self, values: dict, *, relation=None, method: str = "exact computation", n: int | None = None
+              ) -> Observation:
+        pt = {k: _exact(v) for k, v in values.items()}
+        fails = []
+        for rel in self._relations(relation):
+            lhs = sp.sympify(rel.lhs).xreplace(pt)
+            rhs = sp.sympify(rel.rhs).xreplace(pt)
+            lhs = lhs.doit() if lhs.has(sp.Sum, sp.Product) else lhs
+            rhs = rhs.doit() if rhs.has(sp.Sum, sp.Product) else rhs
+            diff = sp.nsimplify(sp.simplify(lhs - rhs)) if not (lhs - rhs).is_Rational else lhs - rhs
+            if diff.free_symbols:
+                raise ValueError(f"witness gave no value for {', '.join(sorted(map(str, diff.free_symbols)))}")
+            if diff != 0 and not (diff.is_number and abs(sp.N(diff, 50)) < sp.Float("1e-40")):
+                fails.append(f"{to_text(rel)}: {lhs} != {rhs}")
+        pts = ", ".join(f"{k}={v}" for k, v in pt.items())
+        if fails:
+            return Observation(False, f"fails at {pts}: " + "; ".join(fails), method, n)
+        return Observation(True, f"holds exactly at {pts}", method, n)
+
+    def _residual(self, rel, at: dict):
+        pt = {k: _exact(v) for k, v in at.items()}
+        f = (sp.sympify(rel.lhs) - sp.sympify(rel.rhs)).xreplace(pt)
+        return f.doit() if f.has(sp.Sum, sp.Product) else f
+
+    def estimate(self, values: dict, se: dict, *, at: dict | None = None, relation=None, n: int,
+                 method: str = "Monte Carlo", share: int = 1) -> Observation:
+        """z-test of the statement at the measured values; ``share`` splits alpha across comparisons."""
+        at = at or {}
+        alpha = self.alpha / max(1, share)
+        zmax = self._z(alpha)
+        parts, ok = [], True
+        preds, ests, ses = [], [], []
+        for rel in self._relations(relation):
+            f = self._residual(rel, at)
+            syms = [s for s in values if f.has(s)]
+            if not syms:
+                continue
+            if f.free_symbols - set(values):
+                raise ValueError(f"witness gave no value for {', '.join(sorted(map(str, f.free_symbols - set(values))))}")
+            point = {s: float(values[s]) for s in syms}
+            r = float(sp.N(f.xreplace({s: sp.Float(v, 30) for s, v in point.items()})))
+            var = 0.0
+            grads = {}
+            for s in syms:
+                g = float(sp.N(sp.diff(f, s).xreplace({t: sp.Float(v, 30) for t, v in point.items()})))
+                grads[s] = g
+                var += (g * float(se[s])) ** 2
+            sd = math.sqrt(var)
+            z = abs(r) / sd if sd > 0 else (0.0 if r == 0 else math.inf)
+            ok = ok and z <= zmax
+            if len(syms) == 1 and grads[syms[0]] != 0:
+                s = syms[0]
+                pred = point[s] - r / grads[s]
+                preds.append(_fmt(pred)); ests.append(_fmt(point[s])); ses.append(_fmt(float(se[s])))
+                parts.append(f"{s}: estimate {_fmt(point[s])} +- {_fmt(float(se[s]))} (n={n}), "
+                             f"predicted {_fmt(pred)}, |z|={z:.2f} {'<=' if z <= zmax else '>'} {zmax:.2f}")
+            else:
+                parts.append(f"residual of {to_text(rel)}: {_fmt(r)} +- {_fmt(sd)} (n={n}), |z|={z:.2f} "
+                             f"{'<=' if z <= zmax else '>'} {zmax:.2f}")
+        if not parts:
+            raise ValueError("the measured symbols do not occur in the statement")
+        return Observation(ok, "; ".join(parts) + f" (alpha={alpha:.1e})", method, n,
+                           estimate=", ".join(ests) or None, se=", ".join(ses) or None,
+                           predicted=", ".join(preds) or None)
+
+    def close(self, values: dict, err: dict, *, at: dict | None = None, relation=None, k: float = 10.0,
+              floor: float = 1e-12, n: int | None = None, method: str = "floating point") -> Observation:
+        """Deterministic floating-point check: |residual| <= k * propagated error bound + floor."""
+        at = at or {}
+        parts, ok = [], True
+        for rel in self._relations(relation):
+            f = self._residual(rel, at)
+            syms = [s for s in values if f.has(s)]
+            if not syms:
+                continue
+            point = {s: sp.Float(float(values[s]), 30) for s in syms}
+            r = float(sp.N(f.xreplace(point)))
+            bound = sum(abs(float(sp.N(sp.diff(f, s).xreplace(point)))) * float(err[s]) for s in syms)
+            good = abs(r) <= k * bound + floor
+            ok = ok and good
+            parts.append(f"|residual| {abs(r):.3g} {'<=' if good else '>'} {k:g} x {bound:.3g} + {floor:.1g}")
+        if not parts:
+            raise ValueError("the measured symbols do not occur in the statement")
+        return Observation(ok, "; ".join(parts), method, n)
+
+    def observe(self, holds: bool, detail: str, *, method: str = "direct", n: int | None = None,
+                estimate=None, se=None, predicted=None) -> Observation:
+        return Observation(bool(holds), detail, method, n,
+                           None if estimate is None else str(estimate), None if se is None else str(se),
+                           None if predicted is None else str(predicted))
