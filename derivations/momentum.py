@@ -1,0 +1,111 @@
+"""Momentum as a running average: y_t = (1 - 1/N) y_{t-1} + x_t is N times the running average of x_t."""
+from fractions import Fraction
+
+import sympy as sp
+
+from proofs import Source, claim
+
+TOPIC = "momentum"
+SGD_PROBLEMS = "000_e701d70adf034ba3.txt"
+SGD_PROBLEMS_2 = "001_6f3b02b455961dc3.txt"
+
+
+def iterate_momentum(N, xs, y0=Fraction(0)):
+    """The process itself: y_t = (1 - 1/N) y_{t-1} + x_t, exactly in rationals. Returns y_0..y_T."""
+    ys = [y0]
+    for x in xs:
+        ys.append((1 - Fraction(1, N)) * ys[-1] + x)
+    return ys
+
+
+def iterate_running_average(N, xs, mu0=Fraction(0)):
+    """mu_t = (1 - 1/N) mu_{t-1} + x_t / N, exactly. Returns mu_0..mu_T."""
+    mus = [mu0]
+    for x in xs:
+        mus.append((1 - Fraction(1, N)) * mus[-1] + Fraction(x) / N)
+    return mus
+
+
+@claim(id="momentum.constant_input_limit",
+       title="Limit of the momentum recursion for a constant input",
+       source=Source(SGD_PROBLEMS, "Problem 2 (a)"), also=(Source(SGD_PROBLEMS_2, "Problem 1 (a)"),),
+       statement="y_inf = (1 - 1/N) y_inf + c, giving y_inf = N c")
+def constant_input_limit(d):
+    N = d.symbol("N", integer=True, positive=True)
+    c = d.symbol("c", real=True)
+    y = d.symbol("y_inf", real=True)
+    d.unknowns(y)
+    d.given(sp.Eq(y, (1 - 1 / N) * y + c), why="the limit must satisfy the update (the limit is assumed to exist)")
+    d.step(sp.Eq(y, N * c), rule="solve for y_inf")
+    d.statement(sp.Eq(y, N * c))
+
+
+@constant_input_limit.witness("exact")
+def _constant_input_iterates(w):
+    """Iterate the recursion 400 times from y_0 = 0 with x_t = c; the iterates must reach the claimed limit."""
+    N, c, T = 4, Fraction(3, 2), 400
+    ys = iterate_momentum(N, [c] * T)
+    limit = w.value(w.statement.rhs, {w.S.N: N, w.S.c: c})
+    gap = abs(sp.Rational(ys[-1].numerator, ys[-1].denominator) - limit)
+    ok = gap < sp.Rational(1, 10 ** 40)
+    return w.observe(ok, f"N={N}, c={c}: |y_{T} - claimed limit {limit}| = {sp.N(gap, 3)} "
+                         f"({'<' if ok else '>='} 1e-40, exact rationals)", method="iterate the update exactly",
+                     n=T, estimate=sp.N(ys[-1], 15), predicted=limit)
+
+
+@claim(id="momentum.running_average_of_Nx",
+       title="The momentum update is a running average of N x_t",
+       source=Source(SGD_PROBLEMS, "Problem 2 (b)"), also=(Source(SGD_PROBLEMS_2, "Problem 1 (b)"),),
+       statement="y_t = (1 - 1/N) y_{t-1} + (1/N)(N x_t)")
+def running_average_of_Nx(d):
+    N = d.symbol("N", integer=True, positive=True)
+    y_prev, x_t = d.symbols("y_{t-1} x_t", real=True)
+    d.chain((1 - 1 / N) * y_prev + x_t).eq((1 - 1 / N) * y_prev + sp.Mul(1 / N, N * x_t, evaluate=False),
+                                           rule="rewrite x_t as (1/N)(N x_t)")
+    d.statement(sp.Eq((1 - 1 / N) * y_prev + x_t, (1 - 1 / N) * y_prev + sp.Mul(1 / N, N * x_t, evaluate=False)))
+
+
+@running_average_of_Nx.witness("exact")
+def _same_iterates(w):
+    """Run the momentum update and a running average fed N x_t side by side on random rational inputs."""
+    N = 5
+    xs = [Fraction(int(k), 7) for k in w.rng.integers(-20, 21, size=40)]
+    ys = iterate_momentum(N, xs)
+    avg = iterate_running_average(N, [N * x for x in xs])
+    bad = [t for t, (a, b) in enumerate(zip(ys, avg)) if a != b]
+    return w.observe(not bad, "identical for t = 0..40" if not bad else f"differ first at t = {bad[0]}",
+                     method="both recursions iterated exactly", n=len(xs))
+
+
+@claim(id="momentum.as_running_average",
+       title="y_t equals N times the running average mu_t",
+       source=Source(SGD_PROBLEMS, "Problem 2 (c)"), also=(Source(SGD_PROBLEMS_2, "Problem 1 (c)"),),
+       statement="y_t = N mu_t")
+def as_running_average(d):
+    N = d.symbol("N", integer=True, positive=True)
+    y0, mu0, y_prev, mu_prev, y_t, mu_t, x_t = d.symbols("y_0 mu_0 y_{t-1} mu_{t-1} y_t mu_t x_t", real=True)
+    start_y = d.given(sp.Eq(y0, 0), why="y_0 = 0")
+    start_mu = d.given(sp.Eq(mu0, 0), why="mu_0 = 0")
+    upd_y = d.given(sp.Eq(y_t, (1 - 1 / N) * y_prev + x_t), why="the momentum update")
+    upd_mu = d.given(sp.Eq(mu_t, (1 - 1 / N) * mu_prev + x_t / N), why="the running average")
+    hyp = d.assume(sp.Eq(y_prev, N * mu_prev), why="induction hypothesis (true at t - 1 = 0 by the base case)")
+    d.step(sp.Eq(y0, N * mu0), rule="base case t = 0", using=[start_y, start_mu])
+    (d.chain(y_t, using=[upd_y])
+     .eq((1 - 1 / N) * y_prev + x_t, rule="the momentum update")
+     .eq((1 - 1 / N) * N * mu_prev + x_t, rule="induction hypothesis", using=[hyp])
+     .eq(N * ((1 - 1 / N) * mu_prev + x_t / N), rule="factor out N")
+     .eq(N * mu_t, rule="the running-average update", using=[upd_mu]))
+    d.statement(sp.Eq(y_t, N * mu_t))
+
+
+@as_running_average.witness("exact")
+def _side_by_side(w):
+    """Iterate both recursions exactly on random rational inputs; check the statement at every t."""
+    N = 4
+    xs = [Fraction(int(k), 3) for k in w.rng.integers(-9, 10, size=30)]
+    ys, mus = iterate_momentum(N, xs), iterate_running_average(N, xs)
+    obs = [w.exact({w.S.y_t: y, w.S.mu_t: m, w.S.N: N}) for y, m in zip(ys, mus)]
+    bad = [t for t, o in enumerate(obs) if not o.holds]
+    return w.observe(not bad, f"y_t = N mu_t at every t = 0..{len(xs)}" if not bad else
+                     f"fails first at t = {bad[0]}: {obs[bad[0]].detail}", method="both recursions iterated exactly",
+                     n=len(xs))
