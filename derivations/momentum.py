@@ -62,7 +62,8 @@ def running_average_of_Nx(d):
     y_prev, x_t = d.symbols("y_{t-1} x_t", real=True)
     d.chain((1 - 1 / N) * y_prev + x_t).eq((1 - 1 / N) * y_prev + sp.Mul(1 / N, N * x_t, evaluate=False),
                                            rule="rewrite x_t as (1/N)(N x_t)")
-    d.statement(sp.Eq((1 - 1 / N) * y_prev + x_t, (1 - 1 / N) * y_prev + sp.Mul(1 / N, N * x_t, evaluate=False)))
+    d.statement(sp.Eq((1 - 1 / N) * y_prev + x_t, (1 - 1 / N) * y_prev + sp.Mul(1 / N, N * x_t, evaluate=False),
+                      evaluate=False))
 
 
 @running_average_of_Nx.witness("exact")
@@ -104,7 +105,8 @@ def _side_by_side(w):
     N = 4
     xs = [Fraction(int(k), 3) for k in w.rng.integers(-9, 10, size=30)]
     ys, mus = iterate_momentum(N, xs), iterate_running_average(N, xs)
-    obs = [w.exact({w.S.y_t: y, w.S.mu_t: m, w.S.N: N}) for y, m in zip(ys, mus)]
+    inputs = [Fraction(0)] + xs                      # x_t at each t (no input before t = 1)
+    obs = [w.exact({w.S.y_t: y, w.S.mu_t: m, w.S.N: N, w.S.x_t: x}) for y, m, x in zip(ys, mus, inputs)]
     bad = [t for t, o in enumerate(obs) if not o.holds]
     return w.observe(not bad, f"y_t = N mu_t at every t = 0..{len(xs)}" if not bad else
                      f"fails first at t = {bad[0]}: {obs[bad[0]].detail}", method="both recursions iterated exactly",

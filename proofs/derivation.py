@@ -85,7 +85,7 @@ def _caller_line() -> int:
     return f.f_lineno if f is not None else 0
 
 
-def _check_relation(rel, where: str):
+def _check_relation(rel, where: str, allow_true: bool = True):
     rels = rel if isinstance(rel, (list, tuple)) else (rel,)
     if not rels:
         raise DerivationError(f"{where}: empty relation list")
@@ -93,9 +93,14 @@ def _check_relation(rel, where: str):
         if isinstance(r, str):
             raise DerivationError(f"{where}: got the string {r!r}; write a SymPy expression, not text "
                                   "(text is never evaluated)")
-        if not isinstance(r, (sp.Basic, bool)):
+        if isinstance(r, (bool, sp.logic.boolalg.BooleanAtom)) and (r is False or r == sp.false or not allow_true):
+            raise DerivationError(f"{where}: the relation evaluated to {r} when it was built (SymPy decided it "
+                                  "from the assumptions); write sp.Eq(lhs, rhs, evaluate=False) to keep both sides")
+        if isinstance(r, (bool, sp.logic.boolalg.BooleanAtom)):
+            continue                      # a tautology in a step: harmless, proved structurally
+        if not isinstance(r, sp.Basic):
             raise DerivationError(f"{where}: expected a SymPy relation such as sp.Eq(a, b), got {type(r).__name__}")
-        if isinstance(r, sp.Basic) and not isinstance(r, (sp.core.relational.Relational, sp.logic.boolalg.BooleanAtom)):
+        if not isinstance(r, sp.core.relational.Relational):
             raise DerivationError(f"{where}: {r} is an expression, not a relation; write sp.Eq(lhs, rhs)")
     return tuple(rels) if isinstance(rel, (list, tuple)) else rel
 
@@ -303,7 +308,7 @@ class Derivation:
 
     def statement(self, relation, by: Fact | None = None):
         """The claim as the source states it; the engine checks the steps establish it."""
-        relation = _check_relation(relation, "statement")
+        relation = _check_relation(relation, "statement", allow_true=False)
         self.statements = relation if isinstance(relation, tuple) else (relation,)
         self.statement_by = by
 

@@ -42,6 +42,8 @@ def _error_line(claim, exc: BaseException, prefix: str) -> str:
             break
     msg = str(exc).splitlines()[0] if str(exc) else ""
     kind = "" if isinstance(exc, DerivationError) else f"{type(exc).__name__}: "
+    if isinstance(exc, DerivationError) and msg.startswith(prefix.strip().rstrip(":")):
+        prefix = ""
     return f"{claim.file or '<memory>'}:{line}: {claim.id}: {prefix}{kind}{msg}"
 
 

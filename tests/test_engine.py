@@ -90,7 +90,7 @@ def test_numeric_rule_uses_stated_precision():
     @claim(id="t.num", title="x", source=SRC)
     def c(d):
         d.approx(sp.Rational(99, 100) ** 100, "0.366")
-        d.statement(sp.Eq(sp.Rational(99, 100) ** 100, sp.Rational(366, 1000)))
+        d.statement(sp.Eq(sp.Rational(99, 100) ** 100, sp.Rational(366, 1000), evaluate=False))
 
     r = run(c)
     assert r.steps[0].verdict == "proved"
@@ -98,7 +98,7 @@ def test_numeric_rule_uses_stated_precision():
     @claim(id="t.num2", title="x", source=SRC, expected="refuted")
     def c2(d):
         d.approx(sp.Rational(99, 100) ** 100, "0.38")
-        d.statement(sp.Eq(sp.Rational(99, 100) ** 100, sp.Rational(38, 100)))
+        d.statement(sp.Eq(sp.Rational(99, 100) ** 100, sp.Rational(38, 100), evaluate=False))
 
     assert run(c2).steps[0].verdict == "refuted"
 
@@ -166,7 +166,7 @@ def test_witness_that_raises_is_reported_and_symbolic_verdict_kept():
     def c(d):
         a = d.symbol("a")
         d.chain(2 * a).eq(a + a)
-        d.statement(sp.Eq(2 * a, a + a))
+        d.statement(sp.Eq(2 * a, a + a, evaluate=False))
 
     @c.witness("exact")
     def _boom(w):
@@ -183,7 +183,7 @@ def test_witness_disagreement_is_loud():
     def c(d):
         a = d.symbol("a", real=True)
         d.chain(2 * a).eq(a + a)
-        d.statement(sp.Eq(2 * a, a + a))
+        d.statement(sp.Eq(2 * a, a + a, evaluate=False))
 
     @c.witness("exact")
     def _wrong_process(w):
@@ -207,3 +207,14 @@ def test_witness_confirming_a_refutation_agrees():
     r = run(c)
     assert r.verdict == "refuted"
     assert r.witnesses[0].observed == "fails" and r.witnesses[0].verdict == "agrees"
+
+
+def test_statement_that_collapses_to_a_boolean_is_a_clear_error():
+    @claim(id="t.collapse", title="x", source=SRC)
+    def c(d):
+        V = d.symbol("V", positive=True)
+        d.chain(V).eq(V)
+        d.statement(sp.Eq(V, -1))          # SymPy evaluates this to False at once
+
+    r = run(c)
+    assert r.verdict == "error" and "evaluate=False" in r.message
