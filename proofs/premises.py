@@ -53,6 +53,12 @@ def _relations(rel):
 
 def _solve(eqs: list, targets: list, ctx) -> tuple[dict, list]:
     """Solve ``eqs`` (expressions = 0) for ``targets``; returns (solution, conditions)."""
+    if len(eqs) == 1 and len(targets) == 1:          # fast path: a x + b = 0
+        e, t = sp.expand(eqs[0]), targets[0]
+        a = e.coeff(t, 1)
+        if a != 0 and not a.has(t) and not (e - a * t).has(t):
+            a = sp.factor(sp.together(a))
+            return {t: sp.cancel(sp.together(-(e - a * t) / a))}, ([a] if not a.is_number else [])
     try:
         A, b = sp.linear_eq_to_matrix(eqs, targets)
         linear = True
