@@ -169,6 +169,8 @@ def check_step(step, d, ctx) -> StepResult:
         raise
     verdict = combine_steps([x.verdict for x in decisions])
     first = next((x for x in decisions if x.verdict is verdict), decisions[0])
+    if first.counterexample is not None:
+        _add_solved_unknowns(first.counterexample, subst, d)
     conditions = _conditions(list(subst.conditions) + list(cond_exprs), ctx)
     detail = first.detail if len(decisions) == 1 else "; ".join(
         f"[{i + 1}] {x.verdict.value}: {x.detail}" for i, x in enumerate(decisions))
@@ -183,6 +185,23 @@ def check_step(step, d, ctx) -> StepResult:
     return StepResult(**base, verdict=verdict.value, detail=detail, stage=first.stage, residual=first.residual,
                       counterexample=first.counterexample, conditions=conditions,
                       seconds=time.perf_counter() - t0)
+
+
+def _add_solved_unknowns(cex, subst, d) -> None:
+    """Show, at the counterexample's point, the values the premises give the unknowns."""
+    for u in d.unknown_symbols:
+        if u not in subst.mapping or str(u) in cex.point:
+            continue
+        expr = subst.apply(subst.mapping[u])
+        names = {str(a): a for a in expr.free_symbols}
+        if not set(names) <= set(cex.point):
+            continue
+        try:
+            val = expr.xreplace({a: sp.Rational(cex.point[n]) for n, a in names.items()})
+        except (TypeError, ValueError):
+            continue
+        if val.is_number:
+            cex.point[f"{u} (from the premises)"] = str(sp.nsimplify(val) if val.is_Rational else val)
 
 
 def _conditions(exprs, ctx) -> list[ConditionResult]:
