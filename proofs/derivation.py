@@ -264,11 +264,13 @@ class Derivation:
         self.steps.append(step)
         return step
 
-    def step(self, relation, rule: str = "algebra", using=None, why: str = "", label: str = "", **options) -> Fact:
+    def step(self, relation, rule: str = "algebra", using=None, why: str = "", label: str = "", solve_for=None,
+             **options) -> Fact:
         """A checked step: ``relation`` must follow from its premises by ``rule``.
 
         Premises: ``using`` (a fact or list of facts), else the fact recorded just
-        before; definitions always. Options by rule: ``wrt=[...]`` for
+        before; definitions always. ``solve_for`` names what later steps solve
+        this step's equation for when they use it. Options by rule: ``wrt=[...]`` for
         "match coefficients"; ``tol=`` for "numeric".
         """
         relation = _check_relation(relation, f"step {len(self.steps) + 1}")
@@ -277,7 +279,9 @@ class Derivation:
         else:
             prem = list(using) if isinstance(using, (list, tuple)) else [using]
         s = self._add_step(relation, rule, why, label, prem, options)
-        f = Fact(label=label or f"step {s.index}", relation=relation, kind="step", why=why, step_index=s.index)
+        sf = () if solve_for is None else (tuple(solve_for) if isinstance(solve_for, (list, tuple)) else (solve_for,))
+        f = Fact(label=label or f"step {s.index}", relation=relation, kind="step", why=why, step_index=s.index,
+                 solve_for=sf)
         self.facts.append(f)
         self._last_fact = f
         return f

@@ -106,9 +106,21 @@ def check_claim(claim, *, seed: int = 0, stage_timeout: float = 5.0, debug: bool
 def _direct(d, ctx, index, claim, debug) -> StepResult:
     """The statement checked straight from the givens and definitions (no steps)."""
     from .derivation import Step
+    from .premises import PremiseError, substitutions
     givens = [f for f in d.facts if f.kind in ("given", "assumption")]
     step = Step(index=index, relation=d.statement_relation(), rule="directly from the givens", why="", label="direct",
                 using=givens)
+    stmt = d.statement_relation()
+    rels = stmt if isinstance(stmt, tuple) else (stmt,)
+    try:
+        subst = substitutions(givens + list(d.definitions), d.unknown_symbols, ctx)
+        open_ = [u for u in d.unknown_symbols if u not in subst.mapping and any(r.has(u) for r in rels)]
+    except PremiseError as e:
+        open_ = [str(e)]
+    if open_:      # the givens do not determine the statement's unknowns: no direct verdict
+        return StepResult(index=index, rule=step.rule, why="", relation=to_text(stmt), latex="",
+                          verdict=Verdict.UNPROVED.value, stage="premises",
+                          detail="the givens do not determine " + ", ".join(map(str, open_)))
     return _safe_step(lambda: check_step(step, d, ctx), claim, index, step, debug)
 
 

@@ -131,7 +131,15 @@ def decide_equal(lhs, rhs, ctx, salt: str = "") -> Decision:
     if cex is not None:
         return Decision(Verdict.REFUTED, "numeric", f"fails {cex.describe()} ({cex.arithmetic})",
                         residual=None, counterexample=cex)
-    stage, residual, timed_out = reduce_to_zero(sp.Add(lhs, -rhs), ctx)
+    diff = sp.Add(lhs, -rhs)
+    if diff.has(sp.Sum):
+        from .sums import canonical_sums
+        try:
+            with time_limit(ctx.stage_timeout):
+                diff = canonical_sums(diff)
+        except StageTimeout:
+            pass
+    stage, residual, timed_out = reduce_to_zero(diff, ctx)
     if stage:
         return Decision(Verdict.PROVED, stage, f"lhs - rhs reduces to 0 by {stage}")
     agree = f"agrees at {agreed} exact rational points" if agreed else (note or "no admissible point evaluated")

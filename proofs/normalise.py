@@ -29,7 +29,7 @@ def _has_expectation(expr) -> bool:
 
 def _limit(lim: sp.Limit, ctx):
     subs = ctx.reparametrisation(lim) if ctx is not None else {}
-    subs = {k: v for k, v in subs.items() if k in ctx.bounds}
+    subs = {k: v for k, v in subs.items() if ctx is not None and k in ctx.bounds}
     if not subs:
         return lim.doit()
     inv = {}
@@ -43,18 +43,27 @@ def _limit(lim: sp.Limit, ctx):
     return sp.simplify(val.subs(inv)) if inv else val
 
 
+_OPERATORS = (sp.Derivative, sp.Subs, sp.Limit)
+
+
+def _bottom_up(expr, ctx):
+    if expr.is_Atom or not expr.has(*_OPERATORS):
+        return expr
+    args = tuple(_bottom_up(a, ctx) for a in expr.args)
+    node = expr.func(*args) if args != expr.args else expr
+    if isinstance(node, sp.Limit):
+        return _limit(node, ctx)
+    if isinstance(node, (sp.Derivative, sp.Subs)):
+        return node.doit()
+    return node
+
+
 def evaluate_operators(expr, ctx):
-    """Evaluate Derivative / Subs / Limit nodes, innermost first."""
-    targets = [a for a in sp.preorder_traversal(expr) if isinstance(a, (sp.Derivative, sp.Subs, sp.Limit))]
-    if not targets:
+    """Evaluate Derivative / Subs / Limit nodes, innermost first (so Subs(Derivative(...)) works)."""
+    if not expr.has(*_OPERATORS):
         return expr
     with time_limit(ctx.stage_timeout if ctx is not None else None):
-        for node in reversed(targets):
-            if not expr.has(node):
-                continue
-            val = _limit(node, ctx) if isinstance(node, sp.Limit) else node.doit()
-            expr = expr.xreplace({node: val})
-    return expr
+        return _bottom_up(expr, ctx)
 
 
 def normalise(expr, subst, ctx):

@@ -102,6 +102,9 @@ def substitutions(facts, unknowns, ctx=None) -> Substitution:
                 if not targets and _is_atom(rhs) and not lhs.has(rhs) and rhs not in out.mapping:
                     out.mapping[rhs] = lhs
                     continue
+                if not targets and any(rel.has(u) for u in pending_targets):
+                    pending_eqs.append(lhs - rhs)        # another equation of the same system
+                    continue
                 if not targets:
                     out.notes.append(f"{fact.label}: not in solved form and names no unknown; not used")
                     continue

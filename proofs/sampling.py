@@ -36,10 +36,25 @@ def _label_symbols(expr) -> set:
     return {a.base.label for a in expr.atoms(Indexed)}
 
 
+def _bound_symbols(expr) -> set:
+    bound = set()
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Sum, sp.Product)):
+            bound |= {lim[0] for lim in node.limits}
+    return bound
+
+
 def free_atoms(expr) -> list:
-    """Symbols and Indexed atoms a value must be given for (IndexedBase labels excluded), sorted."""
+    """Symbols and Indexed atoms a value must be given for, sorted.
+
+    IndexedBase labels are excluded, and so are entries such as ``g[k]`` whose
+    index is bound by an enclosing ``Sum`` (they get values only once the sum
+    is expanded for a concrete range).
+    """
     labels = _label_symbols(expr)
-    atoms = [a for a in expr.free_symbols if a not in labels]
+    bound = _bound_symbols(expr)
+    atoms = [a for a in expr.free_symbols if a not in labels
+             and not (isinstance(a, Indexed) and any(i.free_symbols & bound for i in a.indices))]
     return sorted(atoms, key=sp.default_sort_key)
 
 

@@ -218,3 +218,29 @@ def test_statement_that_collapses_to_a_boolean_is_a_clear_error():
 
     r = run(c)
     assert r.verdict == "error" and "evaluate=False" in r.message
+
+
+def test_direct_check_needs_the_givens_to_determine_the_unknowns():
+    @claim(id="t.undetermined", title="x", source=SRC, expected="refuted")
+    def c(d):
+        a, b = d.symbols("a b", real=True)
+        d.unknowns(b)
+        d.step(sp.Eq(a + a, 3 * a), rule="wrong")     # refuted step, statement involves an undetermined b
+        d.statement(sp.Eq(b, b + 0 * a, evaluate=False))
+
+    r = run(c)
+    assert r.verdict == "refuted"
+    assert r.result_verdict == "unproved"
+
+
+def test_system_premises_are_all_used():
+    @claim(id="t.system", title="x", source=SRC)
+    def c(d):
+        p, q = d.symbols("p q", real=True)
+        u, v = d.symbols("u v", real=True)
+        d.unknowns(u, v)
+        sys_ = d.given((sp.Eq(u + v, p), sp.Eq(u - v, q)))
+        d.step(sp.Eq(u, (p + q) / 2), using=[sys_])
+        d.statement(sp.Eq(u, (p + q) / 2))
+
+    assert run(c).verdict == "proved"

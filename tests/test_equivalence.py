@@ -109,3 +109,31 @@ def test_stage_time_bound(monkeypatch):
 def test_numbers_differ():
     assert numbers_differ(sp.Rational(1, 3), sp.Rational(1, 3))[0] is False
     assert numbers_differ(sp.sqrt(2), sp.sqrt(2) + sp.Rational(1, 10 ** 30))[0] is True
+
+
+# ---- sums: bound indices are not free values; renamed indices are the same sum ----
+g = sp.IndexedBase("g")
+a = sp.IndexedBase("a")
+k, i = sp.symbols("k i", integer=True)
+m = sp.Symbol("m", integer=True, positive=True)
+
+
+def test_sums_with_renamed_indices_are_equal():
+    d = decide_equal(sp.Sum(g[k], (k, 1, m)), sp.Sum(g[i], (i, 1, m)), ctx())
+    assert d.verdict is Verdict.PROVED
+
+
+def test_linearity_of_sums():
+    d = decide_equal(sp.Sum(g[k] + 2 * a[k], (k, 1, m)), sp.Sum(g[i], (i, 1, m)) + 2 * sp.Sum(a[k], (k, 1, m)), ctx())
+    assert d.verdict is Verdict.PROVED
+
+
+def test_false_sum_identity_refuted_with_expanded_entries():
+    d = decide_equal(sp.Sum(g[k] ** 2, (k, 1, m)), sp.Sum(g[k], (k, 1, m)) ** 2 / m, ctx())
+    assert d.verdict is Verdict.REFUTED
+    assert "g[k]" not in d.counterexample.point          # bound entries never get a value
+
+
+def test_subs_of_derivative_is_evaluated():
+    from proofs.normalise import normalise
+    assert normalise(sp.Subs(sp.Derivative(x ** 3, x), x, 2), None, None) == 12
