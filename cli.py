@@ -1,0 +1,249 @@
+"""derivcheck command line: ``list``, ``check``, ``show``.
+
+Exit codes
+----------
+0  every selected claim passes (verdict == expected, every witness agrees)
+1  some claim does not pass (wrong verdict, error, timeout, witness not agreeing)
+2  usage error, or a file that cannot be loaded (a syntax or import error, a
+   duplicate claim id). Every other claim is still checked and reported;
+   2 takes precedence over 1.
+3  internal error of derivcheck itself
+5  nothing selected
+
+This module imports only the standard library's light parts at import time
+and for argument parsing: ``--help`` must not pay for SymPy or NumPy. Every
+heavy import happens inside the command functions.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+__version__ = "0.1.0"
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL, EXIT_EMPTY = 0, 1, 2, 3, 5
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
+def _positive_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not x > 0 or x == float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return x
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="derivcheck", allow_abbrev=False,
+        description="Check derivations of deep-learning optimisation maths, step by step, symbolically "
+                    "(SymPy) and with numeric witnesses.",
+        epilog="Exit codes: 0 all selected claims pass; 1 some claim does not pass; 2 usage error or a file "
+               "that cannot be loaded (takes precedence over 1; the other claims are still checked); "
+               "3 internal error; 5 nothing selected.")
+    p.add_argument("--version", action="version", version=f"derivcheck {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(sp, formats):
+        sp.add_argument("targets", nargs="*", metavar="PATH|ID",
+                        help="a .py file or folder of them (recursive; names starting with '_' or '.' are "
+                             "skipped), or a claim id (or dotted id prefix). Default: the built-in catalog.")
+        sp.add_argument("-k", dest="keyword", metavar="EXPR",
+                        help="select claims whose id, title or topic contain the words, combined with "
+                             "and/or/not and parentheses (like pytest -k)")
+        sp.add_argument("--format", choices=formats, default="text")
+        sp.add_argument("--debug", action="store_true", help="print full tracebacks")
+
+    def running(sp):
+        sp.add_argument("--timeout", type=_positive_float, default=120.0, metavar="S",
+                        help="seconds allowed per claim (default 120)")
+        sp.add_argument("--seed", type=_int, default=0, metavar="N", help="seed for numeric witnesses (default 0)")
+        sp.add_argument("--no-cache", action="store_true", help="neither read nor write .derivcheck_cache/")
+
+    sp = sub.add_parser("list", help="list claims: id, expected verdict, title, source", allow_abbrev=False)
+    common(sp, ("text", "json"))
+    sp.add_argument("--no-cache", action="store_true", help="neither read nor write .derivcheck_cache/")
+
+    sp = sub.add_parser("check", help="check claims and report", allow_abbrev=False)
+    common(sp, ("text", "json", "junit"))
+    sp.add_argument("-j", dest="jobs", type=_positive_int, default=None, metavar="N",
+                    help="claims checked at once (default: number of CPUs)")
+    running(sp)
+    sp.add_argument("-o", dest="output", metavar="FILE", help="write the report to FILE (atomically)")
+
+    sp = sub.add_parser("show", help="check one claim and show every step and witness", allow_abbrev=False)
+    sp.add_argument("claim_id", metavar="ID")
+    sp.add_argument("paths", nargs="*", metavar="PATH", help="files or folders defining the claim "
+                                                             "(default: the built-in catalog)")
+    sp.add_argument("--format", choices=("text", "json"), default="text")
+    sp.add_argument("--debug", action="store_true", help="print full tracebacks")
+    running(sp)
+    return p
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def _err(msg: str) -> None:
+    sys.stderr.write(msg.rstrip("\n") + "\n")
+    sys.stderr.flush()
+
+
+def _report_load_errors(errors, debug: bool) -> None:
+    for e in errors:
+        if debug and getattr(e, "traceback", ""):
+            _err(e.traceback)
+        _err(e.one_line())
+
+
+def _cache(args):
+    from proofs.cache import Cache
+    return Cache(seed=getattr(args, "seed", 0), version=__version__, enabled=not getattr(args, "no_cache", False))
+
+
+def _write_output(path: str, text: str) -> None:
+    from proofs.cache import atomic_write
+    atomic_write(path, text)
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+def cmd_list(args) -> int:
+    from proofs import runner
+
+    cache = _cache(args)
+    plan = runner.gather(args.targets, keyword=args.keyword, cache=cache)
+    runner.store(plan, cache, {})
+    _report_load_errors(plan.errors, args.debug)
+    errors = [e.to_dict() for e in plan.errors]
+    if args.format == "json":
+        from proofs.render.json_format import render_list
+    else:
+        from proofs.render.text import render_list
+    sys.stdout.write(render_list(plan.selected, errors))
+    if errors:
+        return EXIT_USAGE
+    return EXIT_OK if plan.selected else EXIT_EMPTY
+
+
+def cmd_check(args) -> int:
+    import time
+
+    from proofs import runner
+    from proofs.cache import versions
+    from proofs.outcome import exit_code, summarize
+    from proofs.render import render_check, use_color
+
+    t0 = time.monotonic()
+    if args.output:
+        folder = os.path.dirname(os.path.abspath(args.output))
+        if not os.path.isdir(folder) or os.path.isdir(args.output):
+            _err(f"derivcheck: error: -o {args.output}: no such folder, or it is a folder")
+            return EXIT_USAGE
+    cache = _cache(args)
+    plan = runner.gather(args.targets, keyword=args.keyword, cache=cache)
+    results = runner.check(plan, cache=cache, jobs=args.jobs, timeout=args.timeout, seed=args.seed,
+                           debug=args.debug, progress_stream=sys.stderr) if plan.selected else []
+    _report_load_errors(plan.errors, args.debug)
+    summary = summarize(results, errors=[e.to_dict() for e in plan.errors], seed=args.seed,
+                        versions=versions(__version__), seconds=time.monotonic() - t0)
+    if args.output:
+        try:
+            _write_output(args.output, render_check(args.format, results, summary, color=False))
+        except OSError as e:
+            _err(f"derivcheck: error: cannot write {args.output}: {e.strerror or e}")
+            return EXIT_USAGE
+        from proofs.render.text import summary_line
+        sys.stdout.write(summary_line(summary) + "\n")
+    else:
+        color = args.format == "text" and use_color(sys.stdout)
+        sys.stdout.write(render_check(args.format, results, summary, color=color))
+    sys.stdout.flush()
+    code = exit_code(results, plan.errors)
+    if code == EXIT_EMPTY:
+        _err("derivcheck: no claims selected")
+    return code
+
+
+def cmd_show(args) -> int:
+    from proofs import runner
+    from proofs.outcome import exit_code
+    from proofs.render import use_color
+
+    cache = _cache(args)
+    plan = runner.gather(args.paths, cache=cache, exact_id=args.claim_id)
+    _report_load_errors(plan.errors, args.debug)
+    if not plan.selected:
+        _err(f"derivcheck: error: no claim with id {args.claim_id!r}")
+        return EXIT_USAGE
+    results = runner.check(plan, cache=cache, jobs=1, timeout=args.timeout, seed=args.seed, debug=args.debug,
+                           progress_stream=sys.stderr)
+    if args.format == "json":
+        from proofs.render.json_format import dumps
+        from proofs.results import SCHEMA
+        sys.stdout.write(dumps({"schema": SCHEMA, "claim": results[0]}))
+    else:
+        from proofs.render.text import render_show
+        sys.stdout.write(render_show(results[0], color=use_color(sys.stdout)))
+    return exit_code(results, plan.errors)
+
+
+COMMANDS = {"list": cmd_list, "check": cmd_check, "show": cmd_show}
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:          # argparse: --help/--version exit 0, usage errors exit 2
+        return int(e.code or 0) if isinstance(e.code, int) else EXIT_USAGE
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        _err("derivcheck: interrupted")
+        return 130
+    except BrokenPipeError:          # `derivcheck check | head`
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:  # pragma: no cover
+            pass
+        return EXIT_FAIL
+    except Exception as exc:
+        from proofs.loader import UsageError
+        from proofs.selection import SelectionError
+        if isinstance(exc, (UsageError, SelectionError)):
+            _err(f"derivcheck: error: {exc}")
+            return EXIT_USAGE
+        if debug:
+            import traceback
+            traceback.print_exc()
+        msg = " ".join(str(exc).split())
+        _err(f"derivcheck: internal error: {type(exc).__name__}: {msg}" + ("" if debug else " (use --debug for the traceback)"))
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""JUnit XML: one ``<testsuite name="derivcheck">`` with one ``<testcase>`` per claim.
+
+* ``classname`` is the claim's topic, or its module when it has none;
+  ``name`` is the claim id; ``time`` its seconds.
+* A claim that does not pass gets ``<failure message=...>``; verdict ``error``
+  or ``timeout`` gets ``<error message=...>`` instead.
+* A file that could not be loaded adds a ``<testcase classname="load">`` with
+  an ``<error>``, so CI never reads a broken file as green.
+"""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from ..outcome import failure_reason, is_failure_kind_error
+
+
+def _classname(r: dict) -> str:
+    if r.get("topic"):
+        return str(r["topic"])
+    f = str(r.get("file") or "")
+    if f:
+        stem = f.replace("\\", "/").rsplit("/", 1)[-1]
+        return stem[:-3] if stem.endswith(".py") else stem
+    return str(r.get("id", "")).split(".", 1)[0]
+
+
+def _clean(text) -> str:
+    """XML 1.0 cannot carry most control characters: drop them."""
+    return "".join(ch for ch in str(text) if ch in "\t\n\r" or ord(ch) >= 0x20)
+
+
+def render_check(results: list, summary: dict) -> str:
+    results = sorted(results, key=lambda r: str(r.get("id")))
+    errors = summary.get("errors") or []
+    n_err = sum(1 for r in results if is_failure_kind_error(r)) + len(errors)
+    n_fail = sum(1 for r in results if failure_reason(r) and not is_failure_kind_error(r))
+    suite = ET.Element("testsuite", {
+        "name": "derivcheck",
+        "tests": str(len(results) + len(errors)),
+        "failures": str(n_fail),
+        "errors": str(n_err),
+        "skipped": "0",
+        "time": f"{float(summary.get('seconds') or 0):.3f}",
+    })
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", {"name": "seed", "value": str(summary.get("seed", ""))})
+    for k, v in sorted((summary.get("versions") or {}).items()):
+        ET.SubElement(props, "property", {"name": f"version.{k}", "value": _clean(v)})
+    for r in results:
+        case = ET.SubElement(suite, "testcase", {
+            "classname": _clean(_classname(r)),
+            "name": _clean(r.get("id", "")),
+            "time": f"{float(r.get('seconds') or 0):.3f}",
+        })
+        if r.get("file"):
+            case.set("file", _clean(r["file"]))
+        reason = failure_reason(r)
+        if reason:
+            tag = "error" if is_failure_kind_error(r) else "failure"
+            el = ET.SubElement(case, tag, {"message": _clean(reason), "type": str(r.get("verdict"))})
+            body = [r.get("message") or "", r.get("loud") or ""]
+            el.text = _clean("\n".join(b for b in body if b))
+        out = [f"verdict: {r.get('verdict')} (expected {r.get('expected')})"]
+        if r.get("cached"):
+            out.append("cached: true")
+        ET.SubElement(case, "system-out").text = _clean("\n".join(out))
+    for e in errors:
+        case = ET.SubElement(suite, "testcase", {"classname": "load", "name": _clean(e.get("file", "")),
+                                                 "time": "0.000"})
+        ET.SubElement(case, "error", {"message": _clean(e.get("text") or e.get("message", "")),
+                                      "type": "load error"})
+    ET.indent(suite)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"

@@ -1,0 +1,354 @@
+"""Running claims: one worker process per claim, at most ``jobs`` at once.
+
+* Workers are forked (``multiprocessing`` 'fork' context) after the parent has
+  imported SymPy, NumPy, the engine and the derivation modules, so a worker
+  starts in milliseconds and needs no pickling of claims.
+* A worker sends ``("ok", result.to_dict())`` (or ``("raised", message,
+  traceback)``) through a one-way Pipe. The parent waits on the pipes and the
+  process sentinels together; a claim over its ``timeout`` is terminated (then
+  killed) and becomes verdict ``timeout`` ("timed out after S s"); a worker
+  that dies without answering becomes verdict ``error``.
+* Results come back sorted by claim id, so the output is the same for any ``jobs``.
+* :func:`gather` / :func:`check` put loading, the cache and selection together
+  for the CLI. A cache hit imports nothing heavy.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+
+from . import loader, selection
+from .cache import Cache
+from .loader import LoadError, UsageError
+
+
+# -- one claim per process ----------------------------------------------------------------------
+
+def _default_check():
+    from .engine import check_claim     # imports SymPy: only when something must be computed
+    return check_claim
+
+
+def _preload() -> None:
+    """Import the heavy libraries in the parent so that forked workers reuse them."""
+    for name in ("numpy", "sympy"):
+        try:
+            __import__(name)
+        except ImportError:  # pragma: no cover - both are dependencies
+            pass
+
+
+def _one_line(text, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _where(claim) -> str:
+    return f"{claim.file or '?'}:{claim.line or 0}: claim {claim.id}"
+
+
+def _error_dict(claim, verdict: str, message: str, seconds: float) -> dict:
+    from .results import error_result
+    expected = getattr(claim.expected, "value", claim.expected)
+    return error_result(id=claim.id, title=claim.title, source=claim.source.to_dict(), verdict=verdict,
+                        expected=str(expected), message=message, file=claim.file, topic=claim.topic,
+                        seconds=round(seconds, 3)).to_dict()
+
+
+def _debug_wrap(claim) -> None:
+    """With ``--debug`` and a check function without a ``debug`` parameter: print the traceback of an
+    exception escaping the builder or a witness.
+
+    Runs inside the worker only (the claim object there is the worker's copy).
+    The engine still turns the exception into a one-line ``error`` verdict.
+    """
+    def wrap(fn, what):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except Exception:
+                sys.stderr.write(f"--- traceback ({what} of claim {claim.id}) ---\n{traceback.format_exc()}")
+                sys.stderr.flush()
+                raise
+        return wrapper
+
+    claim.build = wrap(claim.build, "builder")
+    for w in claim.witnesses:
+        w.fn = wrap(w.fn, f"witness {w.name}")
+
+
+def _accepts_debug(fn) -> bool:
+    import inspect
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "debug" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _worker(check, claim, seed: int, conn, debug: bool) -> None:
+    try:
+        os.dup2(2, 1)                   # the report owns stdout; a chatty claim writes to stderr
+        sys.stdout = sys.stderr
+    except OSError:  # pragma: no cover
+        pass
+    try:
+        if debug and _accepts_debug(check):
+            result = check(claim, seed=seed, debug=True)
+        else:
+            if debug:
+                _debug_wrap(claim)
+            result = check(claim, seed=seed)
+        msg = ("ok", result.to_dict() if hasattr(result, "to_dict") else dict(result), "")
+    except BaseException as exc:        # the engine should never raise; report it if it does
+        msg = ("raised", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+    try:
+        conn.send(msg)
+    except Exception as exc:
+        conn.send(("raised", f"result could not be sent: {type(exc).__name__}: {exc}", traceback.format_exc()))
+    finally:
+        conn.close()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+class _Progress:
+    """``[12/60] claim.id`` on stderr, only on a TTY and only once the run has lasted 0.5 s."""
+
+    def __init__(self, total: int, stream=None, delay: float = 0.5):
+        self.stream = stream if stream is not None else sys.stderr
+        self.total, self.delay = total, delay
+        self.start = time.monotonic()
+        try:
+            self.enabled = self.stream.isatty()
+        except (AttributeError, ValueError):
+            self.enabled = False
+        self.shown = False
+
+    def update(self, done: int, current: str) -> None:
+        if not self.enabled or time.monotonic() - self.start < self.delay:
+            return
+        try:
+            width = os.get_terminal_size(self.stream.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            width = 0
+        width = width if width > 20 else 80
+        line = f"[{done}/{self.total}] {current}"[: max(width - 1, 10)]
+        self.stream.write("\r\x1b[K" + line)
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def run_claims(claims, *, check=None, jobs: int | None = None, timeout: float = 120.0, seed: int = 0,
+               debug: bool = False, progress_stream=None) -> list:
+    """Check ``claims`` (``Claim`` objects), each in its own forked process; result dicts sorted by id."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    claims = sorted(claims, key=lambda c: c.id)
+    if not claims:
+        return []
+    if check is None:
+        check = _default_check()
+    _preload()
+    ctx = multiprocessing.get_context("fork")
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(claims)))
+    pending = deque(claims)
+    running: dict = {}           # recv connection -> [process, claim, start, deadline]
+    results: dict = {}
+    progress = _Progress(len(claims), progress_stream)
+
+    def finish(conn, msg, proc, claim, start):
+        elapsed = time.monotonic() - start
+        if msg is None:
+            code = proc.exitcode
+            how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            res = _error_dict(claim, "error", f"{_where(claim)}: worker process died ({how})", elapsed)
+        elif msg[0] == "ok":
+            res = msg[1]
+            if not res.get("seconds"):
+                res["seconds"] = round(elapsed, 3)
+            if not res.get("file"):
+                res["file"] = claim.file
+        else:
+            if debug and msg[2]:
+                sys.stderr.write(f"--- traceback (checker, claim {claim.id}) ---\n{msg[2]}")
+            res = _error_dict(claim, "error", f"{_where(claim)}: internal error in the checker: {_one_line(msg[1])}",
+                              elapsed)
+        results[claim.id] = res
+
+    def stop(proc):
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(1.0)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5.0)
+
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                claim = pending.popleft()
+                recv, send = ctx.Pipe(duplex=False)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                proc = ctx.Process(target=_worker, args=(check, claim, seed, send, debug),
+                                   name=f"derivcheck:{claim.id}", daemon=True)
+                start = time.monotonic()
+                proc.start()
+                send.close()
+                running[recv] = [proc, claim, start, start + timeout]
+            now = time.monotonic()
+            next_deadline = min(v[3] for v in running.values())
+            wait_for = max(0.0, min(next_deadline - now, 0.25 if progress.enabled else next_deadline - now))
+            ready = set(wait(list(running) + [v[0].sentinel for v in running.values()], timeout=wait_for))
+            now = time.monotonic()
+            for conn in list(running):
+                proc, claim, start, deadline = running[conn]
+                if conn in ready or proc.sentinel in ready or conn.poll():
+                    try:
+                        msg = conn.recv()
+                    except (EOFError, OSError):
+                        msg = None
+                    proc.join(5.0)
+                    stop(proc)
+                    finish(conn, msg, proc, claim, start)
+                elif now >= deadline:
+                    stop(proc)
+                    results[claim.id] = _error_dict(claim, "timeout", f"timed out after {timeout:g} s", now - start)
+                else:
+                    continue
+                conn.close()
+                del running[conn]
+            if running:
+                progress.update(len(results), min(v[1].id for v in running.values()))
+    finally:
+        for conn, (proc, *_rest) in list(running.items()):
+            stop(proc)
+            conn.close()
+        progress.clear()
+    return [results[c.id] for c in claims]
+
+
+# -- loading, cache and selection together ------------------------------------------------------
+
+@dataclass
+class FileState:
+    source: loader.SourceFile
+    metas: list
+    entry: dict | None = None           # a valid cache entry
+    loaded: loader.Loaded | None = None  # set when the file was imported in this run
+
+
+@dataclass
+class Plan:
+    files: list                          # FileState, in file order
+    selected: list                       # meta dicts of the selected claims
+    errors: list = field(default_factory=list)   # LoadError
+    ids: list = field(default_factory=list)
+
+
+def _load_into(state: FileState, owners, errors) -> bool:
+    try:
+        state.loaded = loader.load(state.source, owners=owners)
+    except LoadError as e:
+        errors.append(e)
+        return False
+    state.metas = [loader.claim_meta(c, state.source) for c in state.loaded.claims]
+    return True
+
+
+def gather(targets, *, keyword: str | None = None, cache: Cache | None = None, exact_id: str | None = None) -> Plan:
+    """Resolve PATH/ID arguments, read the cache or import each file, drop duplicate ids, select.
+
+    Raises :class:`UsageError` for a missing path, an unknown id or a bad ``-k``.
+    """
+    files, ids = loader.find_sources(targets)
+    selection.parse(keyword)                         # a bad -k fails before anything is imported
+    owners = {f.path for f in files}
+    errors: list = []
+    states = []
+    for sf in files:
+        entry = cache.lookup(sf.path, sf.display) if cache is not None else None
+        state = FileState(source=sf, metas=list(entry["claims"]) if entry else [], entry=entry)
+        if entry is None and not _load_into(state, owners, errors):
+            continue
+        states.append(state)
+    # duplicate ids: the first definition (in file order, then line) wins
+    first: dict = {}
+    for state in states:
+        kept = []
+        for m in state.metas:
+            if m["id"] in first:
+                f = first[m["id"]]
+                errors.append(LoadError(m["file"], m["line"], f"duplicate claim id {m['id']!r} "
+                                        f"(also defined at {f['file']}:{f['line']})"))
+                continue
+            first[m["id"]] = m
+            kept.append(m)
+        state.metas = kept
+    all_metas = [m for s in states for m in s.metas]
+    if exact_id is not None:
+        chosen = [m for m in all_metas if m["id"] == exact_id]
+        unknown = [] if chosen else [exact_id]
+    else:
+        chosen, unknown = selection.select(all_metas, ids=ids, keyword=keyword)
+    if unknown and not errors:
+        raise UsageError("unknown claim id" + ("s" if len(unknown) > 1 else "") + ": " + ", ".join(unknown))
+    chosen = sorted(chosen, key=lambda m: m["id"])
+    return Plan(files=states, selected=chosen, errors=errors, ids=ids)
+
+
+def check(plan: Plan, *, cache: Cache | None = None, check_fn=None, jobs: int | None = None,
+          timeout: float = 120.0, seed: int = 0, debug: bool = False, progress_stream=None) -> list:
+    """Results (dicts sorted by id) for ``plan.selected``: from the cache where valid, else computed."""
+    wanted = {m["id"] for m in plan.selected}
+    results: dict = {}
+    to_run = []
+    owners = {s.source.path for s in plan.files}
+    for state in plan.files:
+        mine = [m["id"] for m in state.metas if m["id"] in wanted]
+        if not mine:
+            continue
+        missing = []
+        for cid in mine:
+            hit = Cache.cached_result(state.entry, cid) if state.entry is not None else None
+            if hit is not None:
+                results[cid] = hit
+            else:
+                missing.append(cid)
+        if not missing:
+            continue
+        if state.loaded is None and not _load_into(state, owners, plan.errors):
+            continue
+        by_id = {c.id: c for c in state.loaded.claims}
+        to_run += [by_id[cid] for cid in missing if cid in by_id]
+    for res in run_claims(to_run, check=check_fn, jobs=jobs, timeout=timeout, seed=seed, debug=debug,
+                          progress_stream=progress_stream):
+        res.setdefault("cached", False)
+        results[res["id"]] = res
+    if cache is not None:
+        store(plan, cache, results)
+    return [results[k] for k in sorted(results)]
+
+
+def store(plan: Plan, cache: Cache, results: dict) -> None:
+    """Write an entry for every file imported in this run (its claims, deps and fresh results)."""
+    for state in plan.files:
+        if state.loaded is None:
+            continue
+        metas = [loader.claim_meta(c, state.source) for c in state.loaded.claims]
+        fresh = [results[m["id"]] for m in metas if m["id"] in results and not results[m["id"]].get("cached")]
+        cache.store(state.source.path, state.source.display, metas=metas, deps=state.loaded.deps,
+                    results=fresh, previous=state.entry)
