@@ -193,3 +193,33 @@ def _run_witnesses(claim, d, result: ClaimResult, seed: int, debug: bool) -> Non
     if disagree:
         result.loud = (f"symbolic verdict '{result.verdict}' but witness {disagree[0].name} observed the statement "
                        f"{disagree[0].observed}: {disagree[0].detail}")
+
+
+def warm_up() -> None:
+    """Exercise SymPy's one-time machinery (assumptions, polys domains, solving, numpy's RNG)
+    in the parent before workers fork, so each forked check does not pay it again.
+
+    It checks a small throw-away derivation; nothing it computes is reported or cached.
+    """
+    import sympy as sp
+
+    from .model import Source, claim
+
+    @claim(id="_warm_up", title="warm-up", source=Source("-", "-"))
+    def _w(d):
+        N = d.symbol("N", integer=True, positive=True)
+        rho = d.symbol("rho", bounds=(0, 1))
+        s2, V = d.symbols("s2 V", positive=True)
+        d.unknowns(V)
+        d.given(sp.Eq(V, (1 - 1 / N) ** 2 * V + s2 / N ** 2))
+        d.step(sp.Eq(0, (-2 / N + 1 / N ** 2) * V + s2 / N ** 2))
+        d.step(sp.Eq(V, s2 / ((2 - 1 / N) * N)), rule="solve")
+        d.chain(sp.Limit(rho ** N, N, sp.oo)).eq(0)
+        d.statement(sp.Eq(sp.Limit(rho ** N, N, sp.oo), 0))
+
+    @_w.witness("monte-carlo")
+    def _numbers(w):
+        w.rng.exponential(1.0, 16)
+        return w.observe(True, "warm-up")
+
+    check_claim(_w, seed=0)

@@ -2,7 +2,8 @@
 
 Stages, cheapest first, each bounded in time (STACK's AlgEquiv works this way):
 
-1. ``structural``  – the same tree.
+1. ``structural``  – the same tree (then one ``expand`` bounded to 0.15 s, which
+   can only prove: on large expressions it is cheaper than evaluating points).
 2. ``numeric``     – exact evaluation at admissible rational points. Used only
    to *refute*; a difference there is the counterexample (confirmed exactly, or
    to 50 digits when the values are irrational).
@@ -27,6 +28,7 @@ from .timelimit import StageTimeout, time_limit
 from .verdicts import Verdict
 
 DIGITS = 50
+QUICK_EXPAND_SECONDS = 0.15
 
 
 @dataclass
@@ -127,10 +129,6 @@ def decide_equal(lhs, rhs, ctx, salt: str = "") -> Decision:
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
     if lhs == rhs:
         return Decision(Verdict.PROVED, "structural", "both sides are the same expression")
-    cex, agreed, note = find_counterexample(lhs, rhs, ctx, salt)
-    if cex is not None:
-        return Decision(Verdict.REFUTED, "numeric", f"fails {cex.describe()} ({cex.arithmetic})",
-                        residual=None, counterexample=cex)
     diff = sp.Add(lhs, -rhs)
     if diff.has(sp.Sum):
         from .sums import canonical_sums
@@ -139,6 +137,19 @@ def decide_equal(lhs, rhs, ctx, salt: str = "") -> Decision:
                 diff = canonical_sums(diff)
         except StageTimeout:
             pass
+    # a quick exact stage first: on large expressions one bounded expand is cheaper than the points,
+    # and it can only prove (never hide a counterexample)
+    if QUICK_EXPAND_SECONDS > 0:
+        try:
+            with time_limit(min(QUICK_EXPAND_SECONDS, ctx.stage_timeout)):
+                if diff == 0 or sp.expand(diff) == 0:
+                    return Decision(Verdict.PROVED, "expand", "lhs - rhs reduces to 0 by expand")
+        except StageTimeout:
+            pass
+    cex, agreed, note = find_counterexample(lhs, rhs, ctx, salt)
+    if cex is not None:
+        return Decision(Verdict.REFUTED, "numeric", f"fails {cex.describe()} ({cex.arithmetic})",
+                        residual=None, counterexample=cex)
     stage, residual, timed_out = reduce_to_zero(diff, ctx)
     if stage:
         return Decision(Verdict.PROVED, stage, f"lhs - rhs reduces to 0 by {stage}")

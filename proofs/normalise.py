@@ -31,10 +31,10 @@ def _limit(lim: sp.Limit, ctx):
     subs = ctx.reparametrisation(lim) if ctx is not None else {}
     subs = {k: v for k, v in subs.items() if ctx is not None and k in ctx.bounds}
     if not subs:
-        return lim.doit()
+        return lim.doit(deep=False)      # deep=True would first try to evaluate every inner Sum
     inv = {}
     body = lim.subs(subs)
-    val = body.doit()
+    val = body.doit(deep=False)
     for s, rep in subs.items():
         r = next(iter(rep.free_symbols))
         back = sp.solve(sp.Eq(s, rep), r)

@@ -51,14 +51,45 @@ def _relations(rel):
     return rel if isinstance(rel, tuple) else (rel,)
 
 
+def _solve_linear_one(e, t):
+    """Solve a t + b = 0 for t when a is free of t; returns (solution, a) or None."""
+    e = sp.expand(e)
+    a = e.coeff(t, 1)
+    if a == 0 or a.has(t) or (e - a * t).has(t):
+        return None
+    a = sp.factor(sp.together(a))
+    return sp.cancel(sp.together(-(e - a * t) / a)), a
+
+
+def _solve_triangular(eqs: list, targets: list):
+    """Solve one equation at a time when each step is linear in a single remaining unknown."""
+    sol, conds, remaining = {}, [], list(eqs)
+    while remaining:
+        for e in remaining:
+            e2 = e.xreplace(sol)
+            left = [t for t in targets if t not in sol and e2.has(t)]
+            if len(left) == 1:
+                got = _solve_linear_one(e2, left[0])
+                if got is not None:
+                    sol = {k: sp.cancel(v.xreplace({left[0]: got[0]})) for k, v in sol.items()}
+                    sol[left[0]] = got[0]
+                    if not got[1].is_number:
+                        conds.append(got[1])
+                    remaining.remove(e)
+                    break
+        else:
+            return None
+    if set(sol) != set(targets):
+        return None
+    return sol, conds
+
+
 def _solve(eqs: list, targets: list, ctx) -> tuple[dict, list]:
     """Solve ``eqs`` (expressions = 0) for ``targets``; returns (solution, conditions)."""
-    if len(eqs) == 1 and len(targets) == 1:          # fast path: a x + b = 0
-        e, t = sp.expand(eqs[0]), targets[0]
-        a = e.coeff(t, 1)
-        if a != 0 and not a.has(t) and not (e - a * t).has(t):
-            a = sp.factor(sp.together(a))
-            return {t: sp.cancel(sp.together(-(e - a * t) / a))}, ([a] if not a.is_number else [])
+    if len(eqs) == len(targets):                      # fast path: triangular, linear one at a time
+        tri = _solve_triangular(eqs, targets)
+        if tri is not None:
+            return tri
     try:
         A, b = sp.linear_eq_to_matrix(eqs, targets)
         linear = True

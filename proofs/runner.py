@@ -34,6 +34,14 @@ def _default_check():
     return check_claim
 
 
+WARM_UP_MIN_CLAIMS = 3
+
+
+def _size_hint(claim) -> int:
+    code = [getattr(claim.build, "__code__", None)] + [getattr(w.fn, "__code__", None) for w in claim.witnesses]
+    return sum(len(c.co_code) + 8 * len(c.co_consts) for c in code if c is not None)
+
+
 def _preload() -> None:
     """Import the heavy libraries in the parent so that forked workers reuse them."""
     for name in ("numpy", "sympy"):
@@ -41,6 +49,16 @@ def _preload() -> None:
             __import__(name)
         except ImportError:  # pragma: no cover - both are dependencies
             pass
+
+
+def _warm_up() -> None:
+    """Warm SymPy's one-time machinery in the parent (~0.4 s once; saves 0.1-0.4 s in every
+    forked worker). The runner does this while the first worker already runs."""
+    try:
+        from .engine import warm_up
+        warm_up()
+    except Exception:  # noqa: BLE001 - warming up is an optimisation only
+        pass
 
 
 def _one_line(text, limit: int = 300) -> str:
@@ -162,9 +180,12 @@ def run_claims(claims, *, check=None, jobs: int | None = None, timeout: float = 
     if check is None:
         check = _default_check()
     _preload()
+    warm = len(claims) >= WARM_UP_MIN_CLAIMS and check is _default_check()
     ctx = multiprocessing.get_context("fork")
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(claims)))
-    pending = deque(claims)
+    # biggest derivations first (builder + witnesses code size: a deterministic proxy for cost), so the
+    # slowest claim does not start last; results are still reported sorted by id
+    pending = deque(sorted(claims, key=lambda c: (-_size_hint(c), c.id)))
     running: dict = {}           # recv connection -> [process, claim, start, deadline]
     results: dict = {}
     progress = _Progress(len(claims), progress_stream)
@@ -198,7 +219,7 @@ def run_claims(claims, *, check=None, jobs: int | None = None, timeout: float = 
 
     try:
         while pending or running:
-            while pending and len(running) < jobs:
+            while pending and len(running) < (1 if warm else jobs):
                 claim = pending.popleft()
                 recv, send = ctx.Pipe(duplex=False)
                 sys.stdout.flush()
@@ -209,6 +230,10 @@ def run_claims(claims, *, check=None, jobs: int | None = None, timeout: float = 
                 proc.start()
                 send.close()
                 running[recv] = [proc, claim, start, start + timeout]
+            if warm:                     # overlap the parent's warm-up with the first (biggest) claim
+                _warm_up()
+                warm = False
+                continue
             now = time.monotonic()
             next_deadline = min(v[3] for v in running.values())
             wait_for = max(0.0, min(next_deadline - now, 0.25 if progress.enabled else next_deadline - now))

@@ -62,6 +62,7 @@ def test_numeric_agreement_alone_is_unproved(monkeypatch):
     # disable the symbolic stages: agreement at points must then give "unproved", never "proved"
     import proofs.equivalence as eqm
     monkeypatch.setattr(eqm, "_SYMBOLIC_STAGES", ())
+    monkeypatch.setattr(eqm, "QUICK_EXPAND_SECONDS", 0)
     monkeypatch.setattr(sp.Expr, "equals", lambda self, other, failing_expression=False: None)
     d = eqm.decide_equal((x + 1) ** 2, x ** 2 + 2 * x + 1, ctx())
     assert d.verdict is Verdict.UNPROVED
@@ -99,6 +100,7 @@ def test_stage_time_bound(monkeypatch):
         return d
 
     monkeypatch.setattr(eqm, "_SYMBOLIC_STAGES", (("slow", slow),))
+    monkeypatch.setattr(eqm, "QUICK_EXPAND_SECONDS", 0)
     monkeypatch.setattr(sp.Expr, "equals", lambda self, other, failing_expression=False: time.sleep(3))
     t = time.perf_counter()
     d = eqm.decide_equal(sp.Function("f")(x), sp.Function("g")(x), ctx(timeout=0.2))
