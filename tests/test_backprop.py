@@ -1,22 +1,13 @@
 """Weight-normalisation gradients (Assignment 2): catalog verdicts, the erratum in (15), and wrong variants."""
-import importlib.util
-import pathlib
-
 import numpy as np
 import pytest
 
 import derivations.backprop as B
 from proofs.engine import check_claim
-from proofs.model import Claim
-
-VARIANTS = pathlib.Path(__file__).parent / "variants" / "backprop_variants.py"
-
+from tests.catalog import assert_caught, variant_claims
 
 def _variants():
-    spec = importlib.util.spec_from_file_location("variants_backprop", VARIANTS)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return {v.id: v for v in vars(mod).values() if isinstance(v, Claim)}
+    return variant_claims("backprop_variants")
 
 
 def _step(r, label):
@@ -76,7 +67,4 @@ def test_all_variants_present():
 @pytest.mark.parametrize("vid", sorted(VARIANT_CASES))
 def test_variant_refuted_at_broken_step_and_flagged(vid):
     r = check_claim(_variants()[vid], seed=0)
-    assert r.verdict == "refuted", r.message
-    assert r.first_failing_step == _step(r, VARIANT_CASES[vid]).index, r.message
-    assert r.counterexample is not None
-    assert r.witnesses and all(w.observed == "fails" for w in r.witnesses), [w.detail for w in r.witnesses]
+    assert_caught(r, _step(r, VARIANT_CASES[vid]).index)

@@ -1,25 +1,12 @@
 """Batch size (Problem 5): the covariance chain, the temperature claim, and their wrong variants."""
-import importlib.util
-import pathlib
-
 import pytest
 
 from derivations import batch_size
 from proofs.engine import check_claim
-from proofs.model import Claim
+from tests.catalog import variant_claims, variant_module
 
-HERE = pathlib.Path(__file__).parent / "variants"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(f"variants_{name}", HERE / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-VARIANTS = _load("batch_size_variants")
-CLAIMS = {c.id: c for c in vars(VARIANTS).values() if isinstance(c, Claim)}
+VARIANTS = variant_module("batch_size_variants")
+CLAIMS = variant_claims(VARIANTS)
 
 
 @pytest.fixture(scope="module")

@@ -1,21 +1,12 @@
 """SGD + L2 with momentum (Assignment 5): catalog verdicts, the erratum in (34), and wrong variants."""
-import importlib.util
-import pathlib
-
 import pytest
 
 import derivations.regularisation as R
 from proofs.engine import check_claim
-from proofs.model import Claim
-
-VARIANTS = pathlib.Path(__file__).parent / "variants" / "regularisation_variants.py"
-
+from tests.catalog import assert_caught, variant_claims
 
 def _variants():
-    spec = importlib.util.spec_from_file_location("variants_regularisation", VARIANTS)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return {v.id: v for v in vars(mod).values() if isinstance(v, Claim)}
+    return variant_claims("regularisation_variants")
 
 
 def _step(r, label):
@@ -81,7 +72,4 @@ def test_all_variants_present():
 @pytest.mark.parametrize("vid", sorted(VARIANT_CASES))
 def test_variant_refuted_at_broken_step_and_flagged(vid):
     r = check_claim(_variants()[vid], seed=0)
-    assert r.verdict == "refuted", r.message
-    assert r.first_failing_step == _step(r, VARIANT_CASES[vid]).index, r.message
-    assert r.counterexample is not None
-    assert r.witnesses and all(w.observed == "fails" for w in r.witnesses), [w.detail for w in r.witnesses]
+    assert_caught(r, _step(r, VARIANT_CASES[vid]).index)

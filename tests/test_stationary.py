@@ -1,26 +1,14 @@
 """Quadratic basin theorem (slides "A Quadratic Basin Theorem" and its proof) and its wrong variants."""
-import importlib.util
-import pathlib
-
 import pytest
 import sympy as sp
 
 from derivations import stationary
 from proofs.engine import check_claim
-from proofs.model import Claim, Source, claim
+from proofs.model import Source, claim
+from tests.catalog import variant_claims, variant_module
 
-HERE = pathlib.Path(__file__).parent / "variants"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(f"variants_{name}", HERE / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-VARIANTS = _load("stationary_variants")
-CLAIMS = {c.id: c for c in vars(VARIANTS).values() if isinstance(c, Claim)}
+VARIANTS = variant_module("stationary_variants")
+CLAIMS = variant_claims(VARIANTS)
 
 
 @pytest.fixture(scope="module")
