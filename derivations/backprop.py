@@ -67,8 +67,7 @@ class Layer:
         d.note("Proved for all m and n: both sides are written with the inner products p_k = w_k.x, "
                "q_k = ||w_k||^2 and those of the direction (w_k.u, u.x, U_i.x, U_i.w_k); sums over units are "
                "symbolic. Counterexamples are drawn as the inner products of concrete rational vectors "
-               "(n, m in 1..3); entries such as p[k]=p[k] in a counterexample are the summation variables, "
-               "kept symbolic.")
+               "(n, m in 1..3).")
 
     def sums(self, expr, idx=None):
         idx = self.k if idx is None else idx
@@ -99,17 +98,12 @@ class Layer:
         pt = {self.m: sp.Integer(M)}
         if "u.x" in self.uses:
             pt[self.t] = dot(u, x)
-        bound = (self.i, self.k)
         for name in self.uses:
             if name in per_unit:
                 base = getattr(self, name)
                 pt.update({base[a + 1]: per_unit[name](a) for a in range(M)})
-                # an Indexed atom with a summation index is bound, not free: keep it symbolic so the
-                # engine's sampler does not give it one value for all terms of the sum
-                pt.update({base[j]: base[j] for j in bound})
         if "Uw" in self.uses:
             pt.update({self.Uw[a + 1, c + 1]: dot(U[a], W[c]) for a in range(M) for c in range(M)})
-            pt.update({self.Uw[a, c]: self.Uw[a, c] for a in bound for c in bound})
         return pt
 
 

@@ -46,16 +46,6 @@ def _primed(d):
     return d.symbols("alpha' mu' lambda'", real=True)
 
 
-def _solved_for(fact, *syms):
-    """Use ``fact`` (a step written as the source writes it, not solved) as a premise solved for ``syms``.
-
-    ``d.step`` has no ``solve_for=`` (only ``d.given`` has); without it the premise would be solved
-    for the derivation's declared unknowns (alpha', mu', lambda'), which is not what the source does.
-    """
-    fact.solve_for = tuple(syms)
-    return fact
-
-
 def derive_recurrence_25(d, S, *, flip_alpha_lambda=False):
     """Givens (25a,b), (27a,b) and the steps (28), (29). Returns the fact (29)."""
     th1, th0, thm, v0, vm, vp0, vpm, g, alpha, mu, lam = S
@@ -66,10 +56,10 @@ def derive_recurrence_25(d, S, *, flip_alpha_lambda=False):
     f27b = d.given(sp.Eq(th0, thm - alpha * (vm + lam * thm)), label="(27b)", why="(25b) one time step earlier")
     f28 = d.step(sp.Eq(th1 - mu * th0, th0 - mu * thm - alpha * (g + lam * th0 - mu * lam * thm)),
                  rule="multiply (27b) by mu and subtract it from (27a); (25a): v^t - mu v^{t-1} = g~^t",
-                 using=[f27a, f27b, f25a], label="(28)")
+                 using=[f27a, f27b, f25a], label="(28)", solve_for=th1)
     sign = 1 if flip_alpha_lambda else -1
     f29 = d.step(sp.Eq(th1, (1 + mu + sign * alpha * lam) * th0 - mu * (1 - alpha * lam) * thm - alpha * g),
-                 rule="rearrange (28)", using=_solved_for(f28, th1), label="(29)")
+                 rule="rearrange (28)", using=f28, label="(29)")
     return f29
 
 
@@ -86,10 +76,10 @@ def derive_recurrence_26(d, S, P, *, drop_theta_prev=False):
     f30b = d.given(sp.Eq(th0, thm - ap * vpm), label="(30b)", why="(26b) one time step earlier")
     f31 = d.step(sp.Eq(th1 - mp * th0, th0 - mp * thm - ap * (g + lp * th0)),
                  rule="multiply (30b) by mu' and subtract it from (30a); (26a): v'^t - mu' v'^{t-1} = g~^t + lambda' theta^t",
-                 using=[f30a, f30b, f26a], label="(31)")
+                 using=[f30a, f30b, f26a], label="(31)", solve_for=th1)
     prev = 0 if drop_theta_prev else -mp * thm
     f32 = d.step(sp.Eq(th1, (1 + mp - ap * lp) * th0 + prev - ap * g),
-                 rule="rearrange (31)", using=_solved_for(f31, th1), label="(32)")
+                 rule="rearrange (31)", using=f31, label="(32)")
     return f32
 
 
@@ -203,16 +193,17 @@ def momentum_equivalence_ewa(d):
     fc = d.given(sp.Eq(th0, thm - alpha * (vm + lam * thm)), label="(25b) at t-1")
     s1 = d.step(sp.Eq(th1 - q * th0, th0 - q * thm - alpha * ((1 - q) * g + lam * th0 - q * lam * thm)),
                 rule="multiply (25b) at t-1 by q and subtract; (25a-EWA): v^t - q v^{t-1} = (1-q) g~^t",
-                using=[fb, fc, fa], label="(28-EWA)")
+                using=[fb, fc, fa], label="(28-EWA)", solve_for=th1)
     r1 = d.step(sp.Eq(th1, (1 + q - alpha * lam) * th0 - q * (1 - alpha * lam) * thm - alpha * (1 - q) * g),
-                rule="rearrange", using=_solved_for(s1, th1), label="(29-EWA)")
+                rule="rearrange", using=s1, label="(29-EWA)")
     ga = d.given(sp.Eq(vp0, qp * vpm + (1 - qp) * (g + lp * th0)), label="(26a-EWA)")
     gb = d.given(sp.Eq(th1, th0 - ap * vp0), label="(26b)")
     gc = d.given(sp.Eq(th0, thm - ap * vpm), label="(26b) at t-1")
     s2 = d.step(sp.Eq(th1 - qp * th0, th0 - qp * thm - ap * (1 - qp) * (g + lp * th0)),
-                rule="multiply (26b) at t-1 by q' and subtract; (26a-EWA)", using=[gb, gc, ga], label="(31-EWA)")
+                rule="multiply (26b) at t-1 by q' and subtract; (26a-EWA)", using=[gb, gc, ga], label="(31-EWA)",
+                solve_for=th1)
     r2 = d.step(sp.Eq(th1, (1 + qp - ap * (1 - qp) * lp) * th0 - qp * thm - ap * (1 - qp) * g),
-                rule="rearrange", using=_solved_for(s2, th1), label="(32-EWA)")
+                rule="rearrange", using=s2, label="(32-EWA)")
     d.unknowns(ap, qp, lp)
     d.note("Matching the coefficients of g~^t, theta^{t-1}, theta^t (in that order, each solved for one "
            "new parameter) gives q' = q (1 - alpha lambda), alpha' = alpha (1-q)/(1-q') and lambda' = lambda: "

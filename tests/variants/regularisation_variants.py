@@ -5,7 +5,7 @@ catalog's exact simulation of the optimisers (which tests the variant's own stat
 """
 import sympy as sp
 
-from derivations.regularisation import (_primed, _solved_for, _symbols, _symbols_ewa, derive_matching,
+from derivations.regularisation import (_primed, _symbols, _symbols_ewa, derive_matching,
                                          derive_recurrence_25, derive_recurrence_26, equivalence_simulation,
                                          equivalence_simulation_ewa, recurrence_25_simulation,
                                          recurrence_26_simulation)
@@ -60,16 +60,16 @@ def ewa_same_step_size(d):
     fb = d.given(sp.Eq(th1, th0 - alpha * (v0 + lam * th0)))
     fc = d.given(sp.Eq(th0, thm - alpha * (vm + lam * thm)))
     s1 = d.step(sp.Eq(th1 - q * th0, th0 - q * thm - alpha * ((1 - q) * g + lam * th0 - q * lam * thm)),
-                rule="multiply by q and subtract", using=[fb, fc, fa], label="(28-EWA)")
+                rule="multiply by q and subtract", using=[fb, fc, fa], label="(28-EWA)", solve_for=th1)
     r1 = d.step(sp.Eq(th1, (1 + q - alpha * lam) * th0 - q * (1 - alpha * lam) * thm - alpha * (1 - q) * g),
-                rule="rearrange", using=_solved_for(s1, th1), label="(29-EWA)")
+                rule="rearrange", using=s1, label="(29-EWA)")
     ga = d.given(sp.Eq(vp0, qp * vpm + (1 - qp) * (g + lp * th0)))
     gb = d.given(sp.Eq(th1, th0 - ap * vp0))
     gc = d.given(sp.Eq(th0, thm - ap * vpm))
     s2 = d.step(sp.Eq(th1 - qp * th0, th0 - qp * thm - ap * (1 - qp) * (g + lp * th0)),
-                rule="multiply by q' and subtract", using=[gb, gc, ga], label="(31-EWA)")
+                rule="multiply by q' and subtract", using=[gb, gc, ga], label="(31-EWA)", solve_for=th1)
     r2 = d.step(sp.Eq(th1, (1 + qp - ap * (1 - qp) * lp) * th0 - qp * thm - ap * (1 - qp) * g),
-                rule="rearrange", using=_solved_for(s2, th1), label="(32-EWA)")
+                rule="rearrange", using=s2, label="(32-EWA)")
     d.unknowns(ap, qp, lp)
     m = d.step([sp.Eq(qp, q * (1 - alpha * lam)), sp.Eq(ap, alpha),                        # broken: alpha' = alpha
                 sp.Eq(1 + qp - ap * (1 - qp) * lp, 1 + q - alpha * lam)],
