@@ -363,6 +363,8 @@ def collect_claims(module: ModuleType, sf: SourceFile, owners=frozenset()) -> li
         if home != me and home in owners:
             return
         obj.file = sf.display
+        if not obj.topic:            # a module's TOPIC names the topic of its claims (else the file's stem)
+            obj.topic = str(getattr(module, "TOPIC", "") or os.path.splitext(os.path.basename(sf.display))[0])
         if code is not None and home == me:
             obj.line = code.co_firstlineno
         found.append(obj)

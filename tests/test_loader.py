@@ -185,3 +185,17 @@ def test_duplicate_id_inside_one_file(tmp_path, monkeypatch):
     plan = gather(["twice.py"], cache=Cache(enabled=False))
     assert [m["title"] for m in plan.selected] == ["one"]
     assert len(plan.errors) == 1 and "twice.py:3" in plan.errors[0].message
+
+
+def test_topic_comes_from_the_module_TOPIC(tmp_path):
+    from proofs.loader import find_sources, load
+    f = tmp_path / "my_topic.py"
+    f.write_text("import sympy as sp\nfrom proofs import claim, Source\nTOPIC = 'my subject'\n"
+                 "@claim(id='t.topic', title='t', source=Source('f', 'l'))\n"
+                 "def c(d):\n    a = d.symbol('a')\n    d.chain(a).eq(a)\n    d.statement(sp.Eq(a, a, evaluate=False))\n")
+    g = tmp_path / "no_topic.py"
+    g.write_text(f.read_text().replace("TOPIC = 'my subject'\n", "").replace("t.topic", "t.notopic"))
+    sources = find_sources([str(f), str(g)])[0]
+    claims = {c.id: c for sf in sources for c in load(sf).claims}
+    assert claims["t.topic"].topic == "my subject"
+    assert claims["t.notopic"].topic == "no_topic"
