@@ -136,6 +136,7 @@ class Chain:
         self.current = expr
         self.fact = Fact(label=label or f"step {step.index}", relation=sp.Eq(self.start, expr, evaluate=False),
                          kind="step", why=why, step_index=step.index)
+        d.facts.append(self.fact)
         d._last_fact = self.fact
         return self
 
@@ -315,6 +316,13 @@ class Derivation:
         relation = _check_relation(relation, "statement", allow_true=False)
         self.statements = relation if isinstance(relation, tuple) else (relation,)
         self.statement_by = by
+
+    def fact(self, label: str) -> Fact:
+        """A recorded fact by label (the last one with that label)."""
+        for f in reversed(self.facts):
+            if f.label == label:
+                return f
+        raise KeyError(f"no fact labelled {label!r}; labels: {', '.join(f.label for f in self.facts)}")
 
     # -- used by the engine --------------------------------------------------------------
     def statement_relation(self):

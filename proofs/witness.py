@@ -29,6 +29,7 @@ from fractions import Fraction
 import sympy as sp
 
 from .latex import to_text
+from .sampling import free_atoms
 
 
 @dataclass
@@ -75,6 +76,10 @@ class WitnessContext:
         rel = self.statement if relation is None else relation
         return rel if isinstance(rel, tuple) else (rel,)
 
+    def fact(self, label: str):
+        """The relation of a given, definition or step of the claim, by its label (e.g. "(29)")."""
+        return self.d.fact(label).relation
+
     def value(self, expr, at: dict):
         """Exact value of an expression of the claim (e.g. the statement's right side) at ``at``."""
         e = sp.sympify(expr).xreplace({k: _exact(v) for k, v in at.items()})
@@ -91,14 +96,21 @@ class WitnessContext:
             lhs = lhs.doit() if lhs.has(sp.Sum, sp.Product) else lhs
             rhs = rhs.doit() if rhs.has(sp.Sum, sp.Product) else rhs
             diff = sp.nsimplify(sp.simplify(lhs - rhs)) if not (lhs - rhs).is_Rational else lhs - rhs
-            if diff.free_symbols:
-                raise ValueError(f"witness gave no value for {', '.join(sorted(map(str, diff.free_symbols)))}")
+            missing = free_atoms(diff)
+            if missing:
+                raise ValueError(f"witness gave no value for {', '.join(map(str, missing))}")
             if diff != 0 and not (diff.is_number and abs(sp.N(diff, 50)) < sp.Float("1e-40")):
                 fails.append(f"{to_text(rel)}: {lhs} != {rhs}")
         pts = ", ".join(f"{k}={v}" for k, v in pt.items())
         if fails:
             return Observation(False, f"fails at {pts}: " + "; ".join(fails), method, n)
         return Observation(True, f"holds exactly at {pts}", method, n)
+
+    @staticmethod
+    def _keys_at(mapping: dict, at: dict) -> dict:
+        """Measured symbols with the ``at`` values substituted into their indices (S[i] -> S[1])."""
+        pt = {k: _exact(v) for k, v in at.items()}
+        return {sp.sympify(k).xreplace(pt): v for k, v in mapping.items()}
 
     def _residual(self, rel, at: dict):
         pt = {k: _exact(v) for k, v in at.items()}
@@ -109,6 +121,7 @@ class WitnessContext:
                  method: str = "Monte Carlo", share: int = 1) -> Observation:
         """z-test of the statement at the measured values; ``share`` splits alpha across comparisons."""
         at = at or {}
+        values, se = self._keys_at(values, at), self._keys_at(se, at)
         alpha = self.alpha / max(1, share)
         zmax = self._z(alpha)
         parts, ok = [], True
@@ -118,8 +131,9 @@ class WitnessContext:
             syms = [s for s in values if f.has(s)]
             if not syms:
                 continue
-            if f.free_symbols - set(values):
-                raise ValueError(f"witness gave no value for {', '.join(sorted(map(str, f.free_symbols - set(values))))}")
+            missing = [a for a in free_atoms(f) if a not in values]
+            if missing:
+                raise ValueError(f"witness gave no value for {', '.join(map(str, missing))}")
             point = {s: float(values[s]) for s in syms}
             r = float(sp.N(f.xreplace({s: sp.Float(v, 30) for s, v in point.items()})))
             var = 0.0
@@ -150,12 +164,16 @@ class WitnessContext:
               floor: float = 1e-12, n: int | None = None, method: str = "floating point") -> Observation:
         """Deterministic floating-point check: |residual| <= k * propagated error bound + floor."""
         at = at or {}
+        values, err = self._keys_at(values, at), self._keys_at(err, at)
         parts, ok = [], True
         for rel in self._relations(relation):
             f = self._residual(rel, at)
             syms = [s for s in values if f.has(s)]
             if not syms:
                 continue
+            missing = [a for a in free_atoms(f) if a not in values]
+            if missing:
+                raise ValueError(f"witness gave no value for {', '.join(map(str, missing))}")
             point = {s: sp.Float(float(values[s]), 30) for s in syms}
             r = float(sp.N(f.xreplace(point)))
             bound = sum(abs(float(sp.N(sp.diff(f, s).xreplace(point)))) * float(err[s]) for s in syms)

@@ -244,3 +244,22 @@ def test_system_premises_are_all_used():
         d.statement(sp.Eq(u, (p + q) / 2))
 
     assert run(c).verdict == "proved"
+
+
+def test_witness_estimate_with_indexed_symbols_and_fact_lookup():
+    @claim(id="t.indexed", title="x", source=SRC)
+    def c(d):
+        S, T = d.indexed("S"), d.indexed("T")
+        i = d.symbol("i", integer=True, positive=True)
+        d.chain(S[i]).eq(2 * T[i], label="doubling", using=[d.given(sp.Eq(S[i], 2 * T[i]))])
+        d.statement(sp.Eq(S[i], 2 * T[i]))
+
+    @c.witness("monte-carlo")
+    def _w(w):
+        S, T, i = w.S.S, w.S.T, w.S.i
+        assert w.fact("doubling") is not None
+        return w.estimate({S[i]: 2.01}, {S[i]: 0.1}, at={T[i]: 1, i: 1}, n=10)
+
+    r = run(c)
+    assert r.verdict == "proved"
+    assert r.witnesses[0].verdict == "agrees", r.witnesses[0].detail
