@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-cache", action="store_true", help="neither read nor write .derivcheck_cache/")
 
     sp = sub.add_parser("check", help="check claims and report", allow_abbrev=False)
-    common(sp, ("text", "json", "junit"))
+    common(sp, ("text", "json", "junit", "markdown"))
     sp.add_argument("-j", dest="jobs", type=_positive_int, default=None, metavar="N",
                     help="claims checked at once (default: number of CPUs)")
     running(sp)

@@ -71,3 +71,16 @@ def test_ids_unique_and_sources_cited():
     assert len(ids) == len(set(ids))
     for c in CLAIMS:
         assert c.source.file and c.source.locator, c.id
+
+
+def test_readme_summary_is_current(results):
+    """The README's catalog table is what `derivcheck check --format markdown` prints for the catalog."""
+    import re
+    from pathlib import Path
+
+    from proofs.render.markdown import render_check
+    fresh = render_check([_result(results, c).to_dict() for c in CLAIMS])
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = re.search(r"<!-- catalog-summary:start -->\n(.*?)<!-- catalog-summary:end -->", readme, re.S)
+    assert block, "README lacks the catalog-summary markers"
+    assert block.group(1) == fresh, "README catalog table is stale; paste this:\n" + fresh

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-FORMATS = ("text", "json", "junit")
+FORMATS = ("text", "json", "junit", "markdown")
 
 
 def use_color(stream) -> bool:
@@ -31,4 +31,7 @@ def render_check(fmt: str, results: list, summary: dict, *, color: bool = False)
     if fmt == "junit":
         from . import junit
         return junit.render_check(results, summary)
+    if fmt == "markdown":
+        from . import markdown
+        return markdown.render_check(results, summary)
     raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
