@@ -33,6 +33,7 @@ def canonical_sums(expr, depth: int = 0):
         body = canonical_sums(expr.function.xreplace({var: new}), depth + 1)
         terms = []
         for const, dep in _linear(body, new):
+            const = canonical_sums(const, depth)     # a sum pulled out of this one gets this depth's index
             terms.append(const * (dep * (hi - lo + 1) if not dep.has(new) else sp.Sum(dep, (new, lo, hi))))
         return sp.Add(*terms)
     args = tuple(canonical_sums(a, depth) for a in expr.args)

@@ -139,3 +139,12 @@ def test_false_sum_identity_refuted_with_expanded_entries():
 def test_subs_of_derivative_is_evaluated():
     from proofs.normalise import normalise
     assert normalise(sp.Subs(sp.Derivative(x ** 3, x), x, 2), None, None) == 12
+
+
+def test_sum_pulled_out_of_a_sum_cancels_at_top_level():
+    q = sp.IndexedBase("q")
+    b, c = sp.symbols("b c", integer=True)
+    B = sp.Symbol("B", integer=True, positive=True)
+    mean = sp.Sum(q[c], (c, 1, B)) / B
+    lhs = mean ** 2 + sp.Sum((q[b] - mean) ** 2, (b, 1, B)) / B       # variance decomposition
+    assert decide_equal(lhs, sp.Sum(q[b] ** 2, (b, 1, B)) / B, ctx()).verdict is Verdict.PROVED
