@@ -117,10 +117,16 @@ def evaluate(expr, point: dict, sampler: PointSampler):
     if expr.atoms(AppliedUndef):
         raise Unevaluable("contains undefined functions: " + ", ".join(sorted(map(str, expr.atoms(AppliedUndef)))))
     e = expr
-    for _ in range(4):                         # symbols, then atoms revealed by doit (x[1], x[2], ...)
-        need = [a for a in free_atoms(e) if a not in point]
-        for a in need:
-            point[a] = sampler.value(a, rnd)
+    for _ in range(6):                         # symbols, then atoms revealed by doit (x[1], x[2], ...)
+        # plain symbols first: x[j] must become x[7] (when j = 7) before it gets a value of its own
+        symbols = [a for a in free_atoms(e) if not isinstance(a, Indexed)]
+        for a in symbols:
+            if a not in point:
+                point[a] = sampler.value(a, rnd)
+        e = e.xreplace({a: point[a] for a in symbols})
+        for a in free_atoms(e):
+            if isinstance(a, Indexed) and a not in point:
+                point[a] = sampler.value(a, rnd)
         e = e.xreplace({a: point[a] for a in free_atoms(e) if a in point})
         if e.has(sp.Sum, sp.Product, sp.KroneckerDelta, sp.Piecewise, sp.Derivative, sp.Limit, sp.Max, sp.Min):
             e = e.doit()
