@@ -1,0 +1,356 @@
+r"""RMSProp and Adam (slides "RMSProp", "Adam — Adaptive Momentum", "Bias Correction of Running Averages"
+(second), "Adam (simplified)").
+
+* RMSProp: s_t = (1 - 1/N_s) s_{t-1} + (1/N_s) ghat_t^2 and "s ~ E ghat^2 = g^2 + sigma^2": the identity
+  is expectation algebra; the "~" is read as: the stationary mean of the running average s is E ghat^2.
+* Adam's published bias correction m^_t = m_t / (1 - beta_1^t), beta_1 = 1 - 1/N, versus the simplified
+  min(N, t) correction: the published one is itself a running average m^_t = (1 - 1/n_t) m^_{t-1} +
+  (1/n_t) ghat_t with count n_t = N (1 - (1 - 1/N)^t) in place of min(t, N); both are unbiased at every t,
+  n_1 = 1 = min(1, N), n_t -> t (= min(t, N)) as N -> oo for fixed t, and N - n_t = N (1 - 1/N)^t -> 0
+  as t -> oo. That is the precise sense of "essentially the same effect".
+
+Powers rho^t with a symbolic exponent: the engine cannot show 1 - rho^t != 0 for 0 < rho < 1 (engine
+gap), so where a claim divides by 1 - rho^t the power is named by a bounded symbol p = rho^(t-1) in (0, 1)
+(resp. q = rho^t), which is what it is for t >= 2 (t >= 1).
+"""
+from fractions import Fraction
+from itertools import product
+
+import numpy as np
+import sympy as sp
+
+from proofs import E, Source, claim
+
+from derivations.bias_correction import LAW, law_mean, run_average
+
+TOPIC = "adaptive methods"
+SLIDES = "003_1009e14fdb7b0e79.txt"
+RMSPROP = 'slide "RMSProp"'
+PUBLISHED = ('slide "Bias Correction of Running Averages" (second), "The published version of Adam has a more '
+             'obscure form of bias correction which yields essentially the same effect"')
+ADAM_SIMPLIFIED = 'slide "Adam (simplified)"'
+
+# per-example gradients of one coordinate i (a finite skewed population, sampled uniformly)
+GRAD_POPULATION = [Fraction(-3), Fraction(0), Fraction(1), Fraction(6)]
+
+
+def _scalarise(rel):
+    nodes = {}
+
+    def walk(e):
+        if isinstance(e, E):
+            nodes.setdefault(e, sp.Symbol(f"E_{len(nodes) + 1}"))
+            return
+        for a in e.args:
+            walk(a)
+    walk(rel)
+    return rel.xreplace(nodes), list(nodes.values())
+
+
+def published_adam_mean(xs, N):
+    """Adam's published first moment with bias correction, exactly: m_t = beta1 m_{t-1} + (1 - beta1) x_t,
+    m^_t = m_t / (1 - beta1^t), beta1 = 1 - 1/N, m_0 = 0. Returns m^_1..m^_T (index 0 unused: None)."""
+    b1 = 1 - Fraction(1, N)
+    m, out = Fraction(0), [None]
+    for t, x in enumerate(xs, start=1):
+        m = b1 * m + (1 - b1) * Fraction(x)
+        out.append(m / (1 - b1 ** t))
+    return out
+
+
+def simplified_adam_mean(xs, N):
+    """The slides' simplified Adam first moment: the min(t, N) running average. Returns mu_0..mu_T."""
+    return run_average(xs, lambda t: Fraction(1, min(t, N)))
+
+
+def impulse_count(estimator, N, t):
+    """Effective count of an estimator at time t: 1 / (weight of the newest input), measured by running it on
+    the impulse x_1 = .. = x_{t-1} = 0, x_t = 1."""
+    out = estimator([0] * (t - 1) + [1], N)
+    return 1 / out[t]
+
+
+# ------------------------------------------------------------------------------------------------
+# RMSProp
+# ------------------------------------------------------------------------------------------------
+@claim(id="rmsprop.second_moment",
+       title="E ghat[i]^2 = g[i]^2 + sigma[i]^2",
+       source=Source(SLIDES, RMSPROP + ", line 3"),
+       statement=r"E ghat[i]^2 = g[i]^2 + sigma[i]^2",
+       reading="g[i] = E ghat[i], sigma[i]^2 = Var ghat[i]")
+def second_moment(d):
+    g = d.symbol("g", real=True)
+    s2 = d.symbol("sigma^2", positive=True)
+    gh = d.random.scalar("ghat", mean=g, var=s2, real=True)
+    (d.chain(E(gh ** 2))
+     .eq(E((gh - g) ** 2) + 2 * g * E(gh) - g ** 2, rule="ghat^2 = (ghat - g)^2 + 2 g ghat - g^2, linearity")
+     .eq(s2 + g ** 2, rule="Var ghat = sigma^2, E ghat = g"))
+    d.statement(sp.Eq(E(gh ** 2), g ** 2 + s2))
+
+
+@second_moment.witness("exact")
+def _second_moment_population(w):
+    """A finite population of per-example gradients: E ghat^2, g = E ghat and sigma^2 = E (ghat - g)^2 by
+    enumeration (exact), compared with the statement."""
+    K = len(GRAD_POPULATION)
+    g = sum(GRAD_POPULATION) / K
+    s2 = sum((v - g) ** 2 for v in GRAD_POPULATION) / K
+    m2 = sum(v * v for v in GRAD_POPULATION) / K
+    rel, (Es,) = _scalarise(w.statement)
+    return w.exact({Es: m2, w.S.g: g, w.S["sigma^2"]: s2}, relation=rel,
+                   method=f"enumerate the population {list(map(str, GRAD_POPULATION))}")
+
+
+@claim(id="rmsprop.tracks_second_moment",
+       title="RMSProp's s[i] tracks E ghat[i]^2 = g[i]^2 + sigma[i]^2",
+       source=Source(SLIDES, RMSPROP + ", 's[i] ~ E ghat[i]^2 = g[i]^2 + sigma[i]^2'"),
+       statement=r"s_t[i] = (1 - 1/N_s) s_{t-1}[i] + (1/N_s) ghat_t[i]^2 ... s[i] ~ E ghat[i]^2 = g[i]^2 + sigma[i]^2",
+       reading="for iid ghat_t[i] (mean g, variance sigma^2): the stationary mean s_inf of s (the fixed point of "
+               "E s_t = (1 - 1/N_s) E s_{t-1} + (1/N_s) E ghat^2; E s_t -> s_inf geometrically) is "
+               "s_inf = E ghat^2 = g^2 + sigma^2")
+def tracks_second_moment(d):
+    Ns = d.symbol("N_s", integer=True, positive=True)
+    g = d.symbol("g", real=True)
+    s2 = d.symbol("sigma^2", positive=True)
+    gh = d.random.scalar("ghat", mean=g, var=s2, real=True)
+    S = d.symbol("s_inf", real=True)
+    d.unknowns(S)
+    fp = d.given(sp.Eq(S, (1 - 1 / Ns) * S + E(gh ** 2) / Ns),
+                 why="the stationary mean is a fixed point of the expected update (linearity; ghat_t iid)",
+                 label="fixed point")
+    d.step(sp.Eq(S, E(gh ** 2)), rule="solve for s_inf", using=[fp], label="s ~ E ghat^2")
+    d.step(sp.Eq(S, g ** 2 + s2), rule="E ghat^2 = g^2 + sigma^2 (rmsprop.second_moment)", label="= g^2 + sigma^2")
+    d.statement(sp.Eq(S, g ** 2 + s2))
+
+
+@tracks_second_moment.witness("monte-carlo")
+def _run_rmsprop(w):
+    """R independent runs of RMSProp (N_s = 10, eta = 0.01, eps = 1e-8) on a linear loss with gradient
+    g = 1/2 plus skewed noise (Exp(1) - 1: variance 1), 120 steps (the start-up bias (0.9)^120 = 3e-6 is far
+    below the SE); E s_T estimated with its SE, R from a pilot's coefficient of variation (10% error)."""
+    from proofs.stats import mean_se, sample_size
+    Ns, g, T = 10, 0.5, 120
+
+    def run(R):
+        s = np.zeros(R)
+        phi = np.zeros(R)
+        for _ in range(T):
+            gh = g + w.rng.exponential(1.0, R) - 1.0
+            s = (1 - 1 / Ns) * s + gh ** 2 / Ns
+            phi = phi - 0.01 / np.sqrt(s + 1e-8) * gh
+        return s
+
+    pilot = run(200)
+    R = max(500, sample_size(0.10, w.alpha, 0.99, cv=pilot.std(ddof=1) / pilot.mean()))
+    est, se = mean_se(run(R))
+    S = w.S
+    return w.estimate({S.s_inf: est}, {S.s_inf: se}, at={S.g: sp.Rational(1, 2), S["sigma^2"]: 1, S.N_s: Ns}, n=R,
+                      method=f"{R} RMSProp runs, s after {T} steps")
+
+
+@claim(id="rmsprop.noise_dominates",
+       title="In RMSProp one should expect sigma[i] >> g[i]",
+       source=Source(SLIDES, RMSPROP + ", last line"),
+       statement=r"We should expect sigma[i] >> g[i].",
+       expected="not checkable",
+       not_checkable="an empirical expectation about gradient noise in deep networks; no model on the slide to "
+                     "compute it in")
+def noise_dominates(d):
+    pass
+
+
+# ------------------------------------------------------------------------------------------------
+# Adam: the published bias correction
+# ------------------------------------------------------------------------------------------------
+def _rho_N(d):
+    rho = d.symbol("rho", bounds=(0, 1))
+    N = d.symbol("N", positive=True)
+    d.define(N, 1 / (1 - rho), why="beta_1 = rho = 1 - 1/N")
+    return rho, N
+
+
+@claim(id="adam.published_recursion",
+       title="Adam's m_t / (1 - beta1^t) is a running average with count n_t = N (1 - beta1^t)",
+       source=Source(SLIDES, PUBLISHED),
+       statement=r"m_t = beta1 m_{t-1} + (1 - beta1) ghat_t, m^_t = m_t / (1 - beta1^t), beta1 = 1 - 1/N: "
+                 r"m^_t = (1 - 1/n_t) m^_{t-1} + (1/n_t) ghat_t with n_t = N (1 - beta1^t), and m^_1 = ghat_1",
+       reading="t >= 2 for the recursion (p = beta1^(t-1) in (0, 1) names the power); t = 1: n_1 = 1, so the "
+               "published estimate starts like min(t, N)")
+def published_recursion(d):
+    rho, N = _rho_N(d)
+    p = d.symbol("p", bounds=(0, 1))
+    b1 = 1 - 1 / N
+    m0, m1, mp, mt, g1, gt = d.symbols("m_0 m_1 m_{t-1} m_t ghat_1 ghat_t", real=True)
+    mh1, mhp, mht = d.symbols("m^_1 m^_{t-1} m^_t", real=True)
+    d.note("p stands for beta1^(t-1) (0 < p < 1 for t >= 2): the engine cannot decide 1 - rho^(t-1) != 0 "
+           "for a symbolic exponent.")
+    start = d.given(sp.Eq(m0, 0), why="m_0 = 0", label="m_0 = 0")
+    u1 = d.given(sp.Eq(m1, b1 * m0 + (1 - b1) * g1), why="Adam's first moment at t = 1", label="m_1")
+    c1 = d.given(sp.Eq(mh1, m1 / (1 - b1)), why="bias correction at t = 1", label="m^_1")
+    upd = d.given(sp.Eq(mt, b1 * mp + (1 - b1) * gt), why="Adam's first moment", label="m_t")
+    cp = d.given(sp.Eq(mp, (1 - p) * mhp), why="bias correction at t - 1: m^_{t-1} = m_{t-1} / (1 - beta1^(t-1))",
+                 label="m^_{t-1}")
+    ct = d.given(sp.Eq(mht, mt / (1 - b1 * p)), why="bias correction at t: beta1^t = beta1 p", label="m^_t")
+    n = N * (1 - b1 * p)
+    first = d.step(sp.Eq(mh1, g1), rule="m^_1 = (1 - beta1) ghat_1 / (1 - beta1)", using=[c1, u1, start],
+                   label="t = 1")
+    ch = (d.chain(mht, using=[ct])
+          .eq(mt / (1 - b1 * p), rule="definition of m^_t")
+          .eq((b1 * mp + gt / N) / (1 - b1 * p), rule="the update of m", using=[upd])
+          .eq((b1 * (1 - p) * mhp + gt / N) / (1 - b1 * p), rule="m_{t-1} = (1 - beta1^(t-1)) m^_{t-1}",
+              using=[cp])
+          .eq((1 - 1 / n) * mhp + gt / n, rule="N beta1 (1 - p) = N (1 - beta1 p) - 1 = n_t - 1",
+              label="recursion"))
+    d.step((sp.Eq(mh1, g1), sp.Eq(mht, (1 - 1 / n) * mhp + gt / n)), rule="collect", using=[first, ch.fact],
+           label="published correction")
+    d.statement((sp.Eq(mh1, g1), sp.Eq(mht, (1 - 1 / n) * mhp + gt / n)))
+
+
+@published_recursion.witness("exact")
+def _published_iterates(w):
+    """Run published Adam's first moment exactly (N = 4) on random rational gradients; the statement at t = 1
+    and, with p = beta1^(t-1), at t = 2..25."""
+    N = 4
+    xs = [Fraction(int(v), 4) for v in w.rng.integers(-20, 21, size=25)]
+    mh = published_adam_mean(xs, N)
+    S = w.S
+    first, rec = w.statement
+    obs = [w.exact({S["m^_1"]: mh[1], S.ghat_1: xs[0]}, relation=first, method="published Adam, exact")]
+    for t in range(2, len(xs) + 1):
+        o = w.exact({S["m^_t"]: mh[t], S["m^_{t-1}"]: mh[t - 1], S.ghat_t: xs[t - 1], S.N: N,
+                     S.p: (1 - Fraction(1, N)) ** (t - 1)}, relation=rec)
+        if not o.holds:
+            obs.append(w.observe(False, f"fails at t = {t}: {o.detail}", method="published Adam, exact", n=t))
+            break
+    else:
+        obs.append(w.observe(True, f"recursion holds at t = 2..{len(xs)}", method="published Adam, exact",
+                             n=len(xs)))
+    return obs
+
+
+@claim(id="adam.published_unbiased",
+       title="Adam's bias-corrected m^_t = m_t / (1 - beta1^t) is unbiased for every t",
+       source=Source(SLIDES, PUBLISHED),
+       statement=r"E m^_t = mu for iid ghat_t with mean mu (the published correction removes the initial bias)",
+       reading="t >= 1; q = beta1^t in (0, 1) names the power")
+def published_unbiased(d):
+    rho, N = _rho_N(d)
+    q = d.symbol("q", bounds=(0, 1))
+    mu = d.symbol("mu", real=True)
+    v = d.symbol("v_t", positive=True)
+    Mt = d.symbol("M_t", real=True)
+    mt = d.random.scalar("m_t", mean=Mt, var=v, real=True)
+    mh = d.symbol("m^_t", real=True)
+    corr = d.given(sp.Eq(mh, mt / (1 - q)), why="m^_t = m_t / (1 - beta1^t), q = beta1^t", label="correction")
+    mean = d.given(sp.Eq(Mt, (1 - q) * mu),
+                   why="E m_t = (1 - beta1^t) mu: m_t is the running average with N = 1/(1 - beta1) "
+                       "(bias_correction.expected_running_average)", label="E m_t")
+    (d.chain(E(mh), using=[corr])
+     .eq(Mt / (1 - q), rule="linearity of E")
+     .eq((1 - q) * mu / (1 - q), rule="E m_t", using=[mean])
+     .eq(mu, rule="cancel 1 - beta1^t", label="unbiased"))
+    d.statement(sp.Eq(E(mh), mu))
+
+
+@published_unbiased.witness("exact")
+def _published_unbiased_enumeration(w):
+    """Exact E m^_t of published Adam (N = 3) for t = 1..8: every input sequence of the two-point law
+    (0 w.p. 1/3, 3 w.p. 2/3) enumerated and the estimator run on each."""
+    N, T = 3, 8
+    Em = [Fraction(0)] * (T + 1)
+    for path in product(LAW, repeat=T):
+        prob = Fraction(1)
+        for _, q in path:
+            prob *= q
+        mh = published_adam_mean([v for v, _ in path], N)
+        for t in range(1, T + 1):
+            Em[t] += prob * mh[t]
+    rel, (Es,) = _scalarise(w.statement)
+    return [w.exact({Es: Em[t], w.S.mu: law_mean()}, relation=rel, method="enumerate all 2^8 input sequences")
+            for t in range(1, T + 1)]
+
+
+@claim(id="adam.same_effect.late",
+       title="For t >= N the published count n_t approaches min(t, N) = N exponentially",
+       source=Source(SLIDES, PUBLISHED), also=(Source(SLIDES, ADAM_SIMPLIFIED),),
+       statement=r"The published version of Adam has a more obscure form of bias correction which yields essentially "
+                 r"the same effect.",
+       reading="with n_t = N (1 - (1 - 1/N)^t) the count of the published correction (adam.published_recursion) "
+               "and min(t, N) = N for t >= N: N - n_t = N (1 - 1/N)^t and lim_{t -> oo} (N - n_t) = 0. "
+               "The witness also runs both estimators on one input stream: for t >= N their outputs differ by at "
+               "most 3 (1 - 1/N)^(t-N) / (1 - (1 - 1/N)^t) max|x_s| (a bound on the L1 distance of the weights)")
+def same_effect_late(d):
+    rho, N = _rho_N(d)
+    t = d.symbol("t", integer=True, positive=True)
+    n = d.symbol("n_t", real=True)
+    cnt = d.given(sp.Eq(n, N * (1 - (1 - 1 / N) ** t)), why="adam.published_recursion", label="n_t")
+    d.step((sp.Eq(N - n, N * (1 - 1 / N) ** t), sp.Eq(sp.Limit(N - n, t, sp.oo), 0)),
+           rule="subtract; (1 - 1/N)^t -> 0 since 0 < 1 - 1/N < 1", using=[cnt], label="gap")
+    d.statement((sp.Eq(N - n, N * (1 - 1 / N) ** t), sp.Eq(sp.Limit(N - n, t, sp.oo), 0)))
+
+
+@same_effect_late.witness("exact")
+def _late_counts(w):
+    """N = 4. The published estimator's count n_t measured by its impulse response (exact) against the gap
+    relation at t = N..3N, and against the limit (t = 160, error bound from t = 80); then published and
+    simplified Adam run on one random stream: |m^_t - mu^_t| within the weights' L1 bound for t >= N."""
+    S = w.S
+    N = 4
+    gap_rel, lim_rel = w.statement
+    obs = []
+    for t in range(N, 3 * N + 1):
+        o = w.exact({S.n_t: impulse_count(published_adam_mean, N, t), S.N: N, S.t: t}, relation=gap_rel,
+                    method="impulse response of published Adam")
+        if not o.holds:
+            obs.append(o)
+            break
+    else:
+        obs.append(w.observe(True, f"gap relation holds at t = {N}..{3 * N} (exact)",
+                             method="impulse response of published Adam", n=2 * N + 1))
+    g80, g160 = (N - impulse_count(published_adam_mean, N, t) for t in (80, 160))
+    D = sp.Symbol("gap_limit")
+    obs.append(w.close({D: float(g160)}, {D: float(abs(g160 - g80))}, relation=sp.Eq(D, lim_rel.rhs), floor=1e-15,
+                       method="N - n_t at t = 160 (bound from t = 80)", n=160))
+    xs = [Fraction(int(v), 3) for v in w.rng.integers(-30, 31, size=60)]
+    pub, simp = published_adam_mean(xs, N), simplified_adam_mean(xs, N)
+    rho, xmax = 1 - Fraction(1, N), max(abs(x) for x in xs)
+    worst = max(abs(pub[t] - simp[t]) / (3 * rho ** (t - N) / (1 - rho ** t) * xmax) for t in range(N, 61))
+    obs.append(w.observe(worst <= 1 and pub[1] == simp[1], f"same stream: m^_1 = mu^_1 = {pub[1]}; max over t >= N "
+                         f"of |m^_t - mu^_t| / bound = {float(worst):.3g}; |m^_60 - mu^_60| = "
+                         f"{float(abs(pub[60] - simp[60])):.2g}", method="both estimators on one stream", n=60))
+    return obs
+
+
+@claim(id="adam.same_effect.early",
+       title="For t << N the published count n_t is min(t, N) = t: n_1 = 1 and n_t -> t as N -> oo",
+       source=Source(SLIDES, PUBLISHED), also=(Source(SLIDES, ADAM_SIMPLIFIED),),
+       statement=r"The published version of Adam has a more obscure form of bias correction which yields essentially "
+                 r"the same effect.",
+       reading="with n_t = N (1 - (1 - 1/N)^t) the published count: n_1 = 1 = min(1, N) for every N, and for "
+               "fixed t, lim_{N -> oo} n_t = t (= min(t, N) once N >= t); n_t = t - t(t-1)/(2N) + O(1/N^2)")
+def same_effect_early(d):
+    N = d.symbol("N", integer=True, positive=True)
+    t = d.symbol("t", integer=True, positive=True)
+    n, n1 = d.symbols("n_t n_1", real=True)
+    cnt = d.given(sp.Eq(n, N * (1 - (1 - 1 / N) ** t)), why="adam.published_recursion", label="n_t")
+    cnt1 = d.given(sp.Eq(n1, sp.Subs(N * (1 - (1 - 1 / N) ** t), t, 1)), why="the same at t = 1", label="n_1")
+    d.step((sp.Eq(n1, sp.Min(1, N, evaluate=False), evaluate=False), sp.Eq(sp.Limit(n, N, sp.oo), t)),
+           rule="N (1 - (1 - 1/N)) = 1; N (1 - (1 - 1/N)^t) -> t", using=[cnt, cnt1], label="counts")
+    d.statement((sp.Eq(n1, sp.Min(1, N, evaluate=False), evaluate=False), sp.Eq(sp.Limit(n, N, sp.oo), t)))
+
+
+@same_effect_early.witness("exact")
+def _early_counts(w):
+    """Counts measured by impulse responses (exact): n_1 of published Adam at N = 2, 5, 50; n_3 at
+    N = 1000, 2000, 4000 extrapolated to N -> oo (Richardson in 1/N), compared with the claimed limit."""
+    S = w.S
+    first, lim = w.statement
+    obs = [w.exact({S.n_1: impulse_count(published_adam_mean, N, 1), S.N: N}, relation=first,
+                   method="impulse response at t = 1") for N in (2, 5, 50)]
+    t = 3
+    c = {N: impulse_count(published_adam_mean, N, t) for N in (1000, 2000, 4000)}
+    r1, r2 = 2 * c[2000] - c[1000], 2 * c[4000] - c[2000]
+    L = sp.Symbol("count_limit")
+    obs.append(w.close({L: float(r2)}, {L: float(abs(r2 - r1))}, relation=sp.Eq(L, lim.rhs.xreplace({S.t: t})),
+                       floor=1e-12, method="n_3 at N = 1000, 2000, 4000, Richardson extrapolation", n=3))
+    return obs

@@ -1,0 +1,362 @@
+r"""Bias correction of running averages (slides "A Digression on Bias Correction of Running Averages",
+"Bias Correction of Running Averages" (two slides); Problem 3 of the SGD problems, Problem 2 of the
+second problem set).
+
+* mu^_0 = 0, mu^_t = (1 - 1/N) mu^_{t-1} + x_t / N is biased towards 0 early on:
+  E mu^_1 = mu/N and E mu^_t = (1 - (1 - 1/N)^t) mu exactly, hence ~ (t/N) mu for t << N.
+* The 1/t update keeps mu^_t equal to the plain average of x_1..x_t.
+* The min(N, t) update is unbiased for every t, equals the plain average for t <= N and the ordinary
+  running average (weight 1/N) for t > N; for a constant input it returns the constant from t = 1.
+
+Inputs x_t are iid with mean mu (expectation algebra of proofs.expectation). Inductions over t use
+symbols for mu^_{t-1}, mu^_t; partial sums S_t = x_1 + ... + x_t enter by their recursive definition.
+"""
+from fractions import Fraction
+from itertools import product
+
+import sympy as sp
+
+from proofs import E, Source, claim
+
+TOPIC = "running averages"
+SLIDES = "003_1009e14fdb7b0e79.txt"
+SGD_PROBLEMS = "000_e701d70adf034ba3.txt"
+SGD_PROBLEMS_2 = "001_6f3b02b455961dc3.txt"
+DIGRESSION = 'slide "A Digression on Bias Correction of Running Averages"'
+ONE_OVER_T = 'slide "Bias Correction of Running Averages" (first: the 1/t update)'
+MIN_N_T = 'slide "Bias Correction of Running Averages" (second: the min(N, t) update)'
+
+# A two-point input law for exact expectations by enumeration: x = 0 w.p. 1/3, x = 3 w.p. 2/3 (mean 2).
+LAW = [(Fraction(0), Fraction(1, 3)), (Fraction(3), Fraction(2, 3))]
+
+
+def law_mean():
+    return sum(v * p for v, p in LAW)
+
+
+def run_average(xs, weight, mu0=Fraction(0)):
+    """The process: mu_t = (1 - a_t) mu_{t-1} + a_t x_t with a_t = weight(t), exactly. Returns mu_0..mu_T."""
+    mus = [Fraction(mu0)]
+    for t, x in enumerate(xs, start=1):
+        a = Fraction(weight(t))
+        mus.append((1 - a) * mus[-1] + a * Fraction(x))
+    return mus
+
+
+def exact_expectations(weight, T):
+    """E mu_t for t = 0..T by enumerating every input sequence of length T under LAW (2^T paths) and running
+    the update on each; exact rationals."""
+    Em = [Fraction(0)] * (T + 1)
+    for path in product(LAW, repeat=T):
+        p = Fraction(1)
+        for _, q in path:
+            p *= q
+        mus = run_average([v for v, _ in path], weight)
+        for t in range(T + 1):
+            Em[t] += p * mus[t]
+    return Em
+
+
+def _scalarise(rel):
+    """Replace each outermost E(...) of a relation by a symbol; returns (relation, [symbols])."""
+    nodes = {}
+
+    def walk(e):
+        if isinstance(e, E):
+            nodes.setdefault(e, sp.Symbol(f"E_{len(nodes) + 1}"))
+            return
+        for a in e.args:
+            walk(a)
+    walk(rel)
+    return rel.xreplace(nodes), list(nodes.values())
+
+
+# ------------------------------------------------------------------------------------------------
+# A Digression on Bias Correction
+# ------------------------------------------------------------------------------------------------
+@claim(id="bias_correction.first_mean",
+       title="E mu^_1 = mu / N",
+       source=Source(SLIDES, DIGRESSION + ", 'For mu = E x'"),
+       statement=r"For mu = E x we have E mu^_1 = mu/N.")
+def first_mean(d):
+    N = d.symbol("N", integer=True, positive=True)
+    mu = d.symbol("mu", real=True)
+    s2 = d.symbol("sigma^2", positive=True)
+    x1 = d.random.scalar("x_1", mean=mu, var=s2, real=True)
+    m0, m1 = d.symbols("mu^_0 mu^_1", real=True)
+    start = d.given(sp.Eq(m0, 0), why="mu^_0 = 0", label="mu^_0 = 0")
+    upd = d.given(sp.Eq(m1, (1 - 1 / N) * m0 + x1 / N), why="the update at t = 1", label="update")
+    (d.chain(E(m1), using=[upd, start])
+     .eq(E((1 - 1 / N) * 0 + x1 / N), rule="the update with mu^_0 = 0")
+     .eq(mu / N, rule="linearity, E x_1 = mu"))
+    d.statement(sp.Eq(E(m1), mu / N))
+
+
+def _expectation_witness(T_values, N=5):
+    """Exact E mu^_t of the running average with N = 5 by enumerating input sequences (law: 0 w.p. 1/3,
+    3 w.p. 2/3), compared with the statement at each t."""
+    def witness(w):
+        rel, (Es,) = _scalarise(w.statement)
+        Em = exact_expectations(lambda t: Fraction(1, N), max(T_values))
+        at = {w.S.N: N, w.S.mu: law_mean()}
+        if "t" in w.S:
+            return [w.exact({Es: Em[T], **at, w.S.t: T}, relation=rel,
+                            method=f"enumerate all 2^{max(T_values)} input sequences") for T in T_values]
+        return w.exact({Es: Em[1], **at}, relation=rel, method="enumerate the two inputs")
+    return witness
+
+
+first_mean.add_witness(_expectation_witness([1]), kind="exact", name="enumerate_inputs")
+
+
+@claim(id="bias_correction.expected_running_average",
+       title="E mu^_t = (1 - (1 - 1/N)^t) mu",
+       source=Source(SLIDES, DIGRESSION + ", 'For t << N' (the exact expression behind it)"),
+       statement=r"E mu^_t = (1 - (1 - 1/N)^t) mu  (the exact value; the slide states E mu^_t ~ (t/N) mu for t << N)",
+       reading="iid inputs with mean mu, mu^_0 = 0, every t >= 0 and N > 1 (rho = 1 - 1/N in (0, 1))")
+def expected_running_average(d):
+    rho = d.symbol("rho", bounds=(0, 1))
+    N = d.symbol("N", positive=True)
+    d.define(N, 1 / (1 - rho), why="rho = 1 - 1/N")
+    t = d.symbol("t", integer=True, positive=True)
+    mu = d.symbol("mu", real=True)
+    s2, v = d.symbols("sigma^2 v_{t-1}", positive=True)
+    Mprev = d.symbol("M_{t-1}", real=True)
+    xt = d.random.scalar("x_t", mean=mu, var=s2, real=True)
+    mprev = d.random.scalar("mu^_{t-1}", mean=Mprev, var=v, real=True)
+    m_t = d.symbol("mu^_t", real=True)
+    r = 1 - 1 / N
+    upd = d.given(sp.Eq(m_t, r * mprev + xt / N), why="the update", label="update")
+    hyp = d.assume(sp.Eq(Mprev, (1 - r ** (t - 1)) * mu),
+                   why="induction hypothesis: M_{t-1} = E mu^_{t-1} = (1 - (1 - 1/N)^(t-1)) mu (true at t - 1 = 0: "
+                       "mu^_0 = 0)", label="hypothesis")
+    (d.chain(E(m_t), using=[upd])
+     .eq(E(r * mprev + xt / N), rule="the update")
+     .eq(r * Mprev + mu / N, rule="linearity of E; E mu^_{t-1} = M_{t-1}, E x_t = mu")
+     .eq(r * (1 - r ** (t - 1)) * mu + mu / N, rule="induction hypothesis", using=[hyp])
+     .eq((1 - r ** t) * mu, rule="(1 - 1/N) + 1/N = 1", label="E mu^_t"))
+    d.statement(sp.Eq(E(m_t), (1 - r ** t) * mu))
+
+
+expected_running_average.add_witness(_expectation_witness([1, 2, 5, 8]), kind="exact", name="enumerate_inputs")
+
+
+@claim(id="bias_correction.early_bias",
+       title="E mu^_t ~ (t/N) mu for t << N",
+       source=Source(SLIDES, DIGRESSION + ", 'For t << N'"),
+       statement=r"For t << N we have E mu^_t ~ (t/N) mu.",
+       reading="for fixed t and mu != 0: lim_{N -> oo} N E mu^_t / (t mu) = 1, with E mu^_t = (1 - (1 - 1/N)^t) mu "
+               "(bias_correction.expected_running_average); the relative error is (t - 1)/(2N) + O(1/N^2)")
+def early_bias(d):
+    N = d.symbol("N", integer=True, positive=True)
+    t = d.symbol("t", integer=True, positive=True)
+    mu = d.symbol("mu", real=True, nonzero=True)
+    Em = d.symbol("E mu^_t", real=True)
+    exact = d.given(sp.Eq(Em, (1 - (1 - 1 / N) ** t) * mu), why="bias_correction.expected_running_average",
+                    label="E mu^_t")
+    (d.chain(sp.Limit(N * Em / (t * mu), N, sp.oo), using=[exact])
+     .eq(sp.Limit(N * (1 - (1 - 1 / N) ** t) / t, N, sp.oo), rule="the exact expectation; cancel mu")
+     .eq(1, rule="N (1 - (1 - 1/N)^t) = t - t(t-1)/(2N) + ... -> t"))
+    d.statement(sp.Eq(sp.Limit(N * Em / (t * mu), N, sp.oo), 1))
+
+
+@early_bias.witness("exact")
+def _early_bias_ratio(w):
+    """Exact E mu^_t (t = 3) by enumeration for N = 1000, 2000, 4000; the ratio N E mu^_t / (t mu) is
+    extrapolated to N -> oo (Richardson in 1/N) and compared with the claimed limit, error bound from the
+    two successive extrapolations."""
+    lim = w.statement.lhs
+    t = 3
+    mu = law_mean()
+    ratio = {}
+    for N in (1000, 2000, 4000):
+        Em = exact_expectations(lambda s, N=N: Fraction(1, N), t)[t]
+        ratio[N] = N * Em / (t * mu)
+    r1 = 2 * ratio[2000] - ratio[1000]
+    r2 = 2 * ratio[4000] - ratio[2000]
+    L = sp.Symbol("ratio_limit")
+    return w.close({L: float(r2)}, {L: float(abs(r2 - r1))}, relation=sp.Eq(L, w.statement.rhs), floor=1e-12,
+                   method=f"exact E mu^_3 by enumeration, N = 1000, 2000, 4000; Richardson extrapolation "
+                          f"(limit of {lim.args[0]})", n=3)
+
+
+# ------------------------------------------------------------------------------------------------
+# The 1/t update
+# ------------------------------------------------------------------------------------------------
+@claim(id="bias_correction.one_over_t_average",
+       title="The 1/t update keeps mu^_t equal to the average of x_1..x_t",
+       source=Source(SLIDES, ONE_OVER_T),
+       statement=r"mu^_0 = 0, mu^_t = (1 - 1/t) mu^_{t-1} + (1/t) x_t maintains the invariant that mu^_t is exactly "
+                 r"the average of x_1, ..., x_t",
+       reading="mu^_t = S_t / t with S_t = x_1 + ... + x_t, for every t >= 1 (induction; t = u + 1 in the step "
+               "so that the hypothesis at t - 1 = u >= 1 divides by u != 0)")
+def one_over_t_average(d):
+    u = d.symbol("u", integer=True, positive=True)
+    m0, m1, mu_, mu1 = d.symbols("mu^_0 mu^_1 mu^_u mu^_{u+1}", real=True)
+    x1, xu1, S1, Su, Su1 = d.symbols("x_1 x_{u+1} S_1 S_u S_{u+1}", real=True)
+    start = d.given(sp.Eq(m0, 0), why="mu^_0 = 0", label="mu^_0 = 0")
+    upd1 = d.given(sp.Eq(m1, (1 - sp.Rational(1, 1)) * m0 + x1 / 1), why="the update at t = 1", label="update t=1")
+    upd = d.given(sp.Eq(mu1, (1 - 1 / (u + 1)) * mu_ + xu1 / (u + 1)), why="the update at t = u + 1 >= 2",
+                  label="update")
+    s1 = d.given(sp.Eq(S1, x1), why="S_1 = x_1", label="def S_1")
+    srec = d.given(sp.Eq(Su1, Su + xu1), why="S_{u+1} = S_u + x_{u+1} (definition of the partial sum)",
+                   label="def S_{u+1}")
+    d.note("The slide's 'but this fails to track a moving average for t >> N' is qualitative: the newest input "
+           "gets weight 1/t -> 0, every input the same weight; bias_correction.min_equals_average has the fix.")
+    hyp = d.assume(sp.Eq(mu_, Su / u), why="induction hypothesis at t = u (true at u = 1 by the base case)",
+                   label="hypothesis")
+    d.step(sp.Eq(m1, S1 / 1), rule="base case t = 1: mu^_1 = x_1", using=[upd1, start, s1], label="base case")
+    (d.chain(mu1, using=[upd])
+     .eq((1 - 1 / (u + 1)) * mu_ + xu1 / (u + 1), rule="the update")
+     .eq((1 - 1 / (u + 1)) * Su / u + xu1 / (u + 1), rule="induction hypothesis", using=[hyp])
+     .eq((Su + xu1) / (u + 1), rule="(1 - 1/(u+1)) / u = 1/(u+1)")
+     .eq(Su1 / (u + 1), rule="definition of S_{u+1}", using=[srec], label="invariant"))
+    d.statement(sp.Eq(mu1, Su1 / (u + 1)))
+
+
+@one_over_t_average.witness("exact")
+def _one_over_t_iterates(w):
+    """Run the 1/t update exactly on random rational inputs; the statement (at t = u + 1) with the plain
+    average of the inputs, t = 2..30."""
+    xs = [Fraction(int(k), 3) for k in w.rng.integers(-30, 31, size=30)]
+    mus = run_average(xs, lambda t: Fraction(1, t))
+    S = w.S
+    for t in range(2, len(xs) + 1):
+        o = w.exact({S["mu^_{u+1}"]: mus[t], S["S_{u+1}"]: sum(xs[:t]), S.u: t - 1})
+        if not o.holds:
+            return w.observe(False, f"fails at t = {t}: {o.detail}", method="the 1/t update iterated exactly", n=t)
+    return w.observe(True, f"mu^_t equals the statement's value at t = 2..{len(xs)}",
+                     method="the 1/t update iterated exactly", n=len(xs))
+
+
+# ------------------------------------------------------------------------------------------------
+# The min(N, t) update
+# ------------------------------------------------------------------------------------------------
+@claim(id="bias_correction.min_constant_input",
+       title="Constant input c: the min(t, N) update gives y_t = c for all t >= 1",
+       source=Source(SGD_PROBLEMS, "Problem 3 (Bias Correction), solution"),
+       also=(Source(SGD_PROBLEMS_2, "Problem 2 (Bias Correction), solution"),),
+       statement=r"y_t = (1 - 1/min(t,N)) y_{t-1} + (1/min(t,N)) x_t; if x_t = c for all t >= 1: y_1 = x_1 = c, and "
+                 r"y_{t+1} is a convex combination of y_t and x_t which maintains the invariant y_t = c")
+def min_constant_input(d):
+    N = d.symbol("N", integer=True, positive=True)
+    t = d.symbol("t", integer=True, positive=True)
+    c = d.symbol("c", real=True)
+    y0, y1, yp, yt = d.symbols("y_0 y_1 y_{t-1} y_t", real=True)
+    d.note("The handouts' solution says y_{t+1} is a convex combination of y_t and x_t; the update uses x_{t+1}. "
+           "With x_t = c for every t the two are the same, so the argument stands.")
+    d.note("y_0 is arbitrary: at t = 1 its weight is 1 - 1/min(1, N) = 0.")
+    m = sp.Min(t, N)
+    u1 = d.given(sp.Eq(y1, (1 - 1 / sp.Min(1, N, evaluate=False)) * y0 + c / sp.Min(1, N, evaluate=False)),
+                 why="the update at t = 1 with x_1 = c", label="update t=1")
+    upd = d.given(sp.Eq(yt, (1 - 1 / m) * yp + c / m), why="the update at t with x_t = c", label="update")
+    hyp = d.assume(sp.Eq(yp, c), why="invariant at t - 1 (true at t - 1 = 1 by the base case)", label="hypothesis")
+    d.step(sp.Eq(y1, c), rule="base case: min(1, N) = 1, so y_1 = x_1 = c", using=[u1], label="base case")
+    (d.chain(yt, using=[upd])
+     .eq((1 - 1 / m) * yp + c / m, rule="the update")
+     .eq((1 - 1 / m) * c + c / m, rule="invariant at t - 1", using=[hyp])
+     .eq(c, rule="a convex combination of c and c", label="invariant"))
+    d.statement(sp.Eq(yt, c))
+
+
+@min_constant_input.witness("exact")
+def _min_constant_iterates(w):
+    """Run the min(t, N) update (N = 3) exactly on x_t = c = 7/2 from a non-zero y_0; the statement at t = 1..20."""
+    N, c = 3, Fraction(7, 2)
+    ys = run_average([c] * 20, lambda t: Fraction(1, min(t, N)), mu0=Fraction(-5))
+    S = w.S
+    for t in range(1, 21):
+        o = w.exact({S.y_t: ys[t], S.c: c})
+        if not o.holds:
+            return w.observe(False, f"fails at t = {t}: {o.detail}", method="the update iterated exactly", n=t)
+    return w.observe(True, "y_t = 7/2 = c at t = 1..20 (N = 3, y_0 = -5)", method="the update iterated exactly",
+                     n=20)
+
+
+@claim(id="bias_correction.min_unbiased",
+       title="The min(N, t) running average is unbiased for every t >= 1",
+       source=Source(SLIDES, MIN_N_T + ", 'avoids the initial bias toward zero'"),
+       statement=r"mu^_t = (1 - 1/min(N,t)) mu^_{t-1} + (1/min(N,t)) x_t avoids the initial bias toward zero",
+       reading="for iid x_t with mean mu: E mu^_t = mu for every t >= 1 (induction)")
+def min_unbiased(d):
+    N = d.symbol("N", integer=True, positive=True)
+    t = d.symbol("t", integer=True, positive=True)
+    mu = d.symbol("mu", real=True)
+    s2, v0, v = d.symbols("sigma^2 v_0 v_{t-1}", positive=True)
+    M0, Mprev = d.symbols("M_0 M_{t-1}", real=True)
+    x1 = d.random.scalar("x_1", mean=mu, var=s2, real=True)
+    xt = d.random.scalar("x_t", mean=mu, var=s2, real=True)
+    m0 = d.random.scalar("mu^_0", mean=M0, var=v0, real=True)
+    mprev = d.random.scalar("mu^_{t-1}", mean=Mprev, var=v, real=True)
+    m1, mt = d.symbols("mu^_1 mu^_t", real=True)
+    m = sp.Min(N, t)
+    u1 = d.given(sp.Eq(m1, (1 - 1 / sp.Min(N, 1, evaluate=False)) * m0 + x1 / sp.Min(N, 1, evaluate=False)),
+                 why="the update at t = 1 (mu^_0 = 0; its weight is 0 anyway)", label="update t=1")
+    upd = d.given(sp.Eq(mt, (1 - 1 / m) * mprev + xt / m), why="the update at t", label="update")
+    hyp = d.assume(sp.Eq(Mprev, mu), why="induction hypothesis E mu^_{t-1} = mu (true at t - 1 = 1)",
+                   label="hypothesis")
+    (d.chain(E(m1), using=[u1])
+     .eq(E(x1), rule="min(N, 1) = 1: mu^_1 = x_1", label="base case")
+     .eq(mu, rule="E x_1 = mu"))
+    (d.chain(E(mt), using=[upd])
+     .eq(E((1 - 1 / m) * mprev + xt / m), rule="the update")
+     .eq((1 - 1 / m) * Mprev + mu / m, rule="linearity of E")
+     .eq((1 - 1 / m) * mu + mu / m, rule="induction hypothesis", using=[hyp])
+     .eq(mu, rule="the weights sum to 1", label="unbiased"))
+    d.statement(sp.Eq(E(mt), mu))
+
+
+@min_unbiased.witness("exact")
+def _min_unbiased_enumeration(w):
+    """Exact E mu^_t of the min(N, t) update (N = 3) for t = 1..8 by enumerating all 2^8 input sequences."""
+    N = 3
+    rel, (Es,) = _scalarise(w.statement)
+    Em = exact_expectations(lambda t: Fraction(1, min(N, t)), 8)
+    return [w.exact({Es: Em[t], w.S.mu: law_mean()}, relation=rel, method="enumerate all 2^8 input sequences")
+            for t in range(1, 9)]
+
+
+@claim(id="bias_correction.min_equals_average",
+       title="The min(N, t) update is the 1/t update for t <= N and the 1/N running average for t >= N",
+       source=Source(SLIDES, MIN_N_T),
+       statement=r"mu^_t = (1 - 1/min(N,t)) mu^_{t-1} + (1/min(N,t)) x_t avoids the initial bias toward zero while "
+                 r"still tracking a moving average",
+       reading="for t <= N (N = t + k, k >= 0) the update is the 1/t update, so mu^_t is the plain average of "
+               "x_1..x_t (bias_correction.one_over_t_average); for t >= N (t = N + k) it is the ordinary running "
+               "average with weight 1/N")
+def min_equals_average(d):
+    N = d.symbol("N", integer=True, positive=True)
+    t = d.symbol("t", integer=True, positive=True)
+    k = d.symbol("k", integer=True, nonnegative=True)
+    mp, x = d.symbols("mu^_{t-1} x_t", real=True)
+
+    def update(m):
+        return (1 - 1 / m) * mp + x / m
+
+    early = sp.Eq(update(sp.Min(t + k, t, evaluate=False)), update(t), evaluate=False)
+    late = sp.Eq(update(sp.Min(N, N + k, evaluate=False)), update(N), evaluate=False)
+    d.step((early, late), rule="min(t + k, t) = t and min(N, N + k) = N", using=[], label="the two regimes")
+    d.statement((early, late))
+
+
+@min_equals_average.witness("exact")
+def _min_vs_average(w):
+    """Run the min(N, t) update (N = 5), the 1/t update and the 1/N running average exactly on the same random
+    inputs: the statement's first relation at t <= N (updates evaluated at the min-average's own previous
+    value), its second at t >= N; and the min-average equals the plain average for t <= N."""
+    N = 5
+    xs = [Fraction(int(v), 2) for v in w.rng.integers(-10, 11, size=15)]
+    mins = run_average(xs, lambda t: Fraction(1, min(N, t)))
+    S = w.S
+    early, late = w.statement
+    obs = []
+    for t in range(1, len(xs) + 1):
+        # one step of each update from the min-average's previous value, as the statement compares them
+        vals = {S["mu^_{t-1}"]: mins[t - 1], S.x_t: xs[t - 1]}
+        if t <= N:
+            obs.append(w.exact({**vals, S.t: t, S.k: N - t}, relation=early, method="one step of each update"))
+            obs.append(w.observe(mins[t] == sum(xs[:t]) / t, f"t = {t}: min-average {mins[t]} vs plain average "
+                                 f"{sum(xs[:t]) / t}", method="the min(N, t) update iterated exactly"))
+        if t >= N:
+            obs.append(w.exact({**vals, S.N: N, S.k: t - N}, relation=late, method="one step of each update"))
+    return obs

@@ -1,0 +1,145 @@
+r"""Momentum reparameterised as a running average (slides "Momentum", "A Reparameterization" (two slides)).
+
+    v_t = (1 - 1/N) v_{t-1} + eta ghat_t                     Phi_{t+1} = Phi_t - v_t
+        = (1 - 1/N) v_{t-1} + (1/N)(N eta ghat_t)
+        = N eta mu_t   for mu_t = (1 - 1/N) mu_{t-1} + (1/N) ghat_t
+    Phi_{t+1} = Phi_t - N eta mu_t  (1)  = Phi_t - eta' mu_t  (2),  eta' = N eta.
+
+The third line holds by induction on t from v_0 = N eta mu_0 (both 0; the slides leave the
+initialisation implicit). The witnesses run momentum SGD on a 1-d quadratic with sampled targets in both
+parameterisations, exactly in rationals.
+"""
+from fractions import Fraction
+
+import sympy as sp
+
+from proofs import Source, claim
+
+TOPIC = "momentum"
+SLIDES = "003_1009e14fdb7b0e79.txt"
+REPARAM = 'slide "A Reparameterization" (first)'
+REPARAM_2 = 'slide "A Reparameterization" (second)'
+
+TARGETS = [Fraction(v) for v in (3, -1, 4, 1, -5, 9, 2, -6, 5, 3, -5, 8, 9, -7, 9, 3, 2, 3, 8, 4)]
+
+
+def run_momentum(N, eta, ys, phi0=Fraction(1)):
+    """Momentum SGD in the slides' first form on loss 1/2 (Phi - y_t)^2 (ghat_t = Phi_t - y_t):
+    v_t = (1 - 1/N) v_{t-1} + eta ghat_t, Phi_{t+1} = Phi_t - v_t, v_0 = 0. Returns (Phis, vs, ghats)."""
+    phis, vs, gs = [Fraction(phi0)], [Fraction(0)], [None]
+    for y in ys:
+        g = phis[-1] - y
+        v = (1 - Fraction(1, N)) * vs[-1] + eta * g
+        gs.append(g)
+        vs.append(v)
+        phis.append(phis[-1] - v)
+    return phis, vs, gs
+
+
+def run_reparameterised(N, eta_prime, ys, phi0=Fraction(1)):
+    """The same optimiser in the running-average form: mu_t = (1 - 1/N) mu_{t-1} + (1/N) ghat_t,
+    Phi_{t+1} = Phi_t - eta' mu_t, mu_0 = 0. Returns (Phis, mus)."""
+    phis, mus = [Fraction(phi0)], [Fraction(0)]
+    for y in ys:
+        g = phis[-1] - y
+        mu = (1 - Fraction(1, N)) * mus[-1] + g / N
+        mus.append(mu)
+        phis.append(phis[-1] - eta_prime * mu)
+    return phis, mus
+
+
+@claim(id="momentum.reparameterization",
+       title="Momentum's velocity is N eta times a running average of the gradients",
+       source=Source(SLIDES, REPARAM),
+       statement=r"v_t = (1 - 1/N) v_{t-1} + eta ghat_t = (1 - 1/N) v_{t-1} + (1/N)(N eta ghat_t) = N eta mu_t for "
+                 r"mu_t = (1 - 1/N) mu_{t-1} + (1/N) ghat_t",
+       reading="for every t >= 0, by induction from v_0 = mu_0 = 0 (the initialisation the slide leaves implicit)")
+def reparameterization(d):
+    N = d.symbol("N", integer=True, positive=True)
+    eta = d.symbol("eta", positive=True)
+    v0, mu0, vp, mup, vt, mut, g = d.symbols("v_0 mu_0 v_{t-1} mu_{t-1} v_t mu_t ghat_t", real=True)
+    sv = d.given(sp.Eq(v0, 0), why="v_0 = 0", label="v_0 = 0")
+    smu = d.given(sp.Eq(mu0, 0), why="mu_0 = 0", label="mu_0 = 0")
+    upd_v = d.given(sp.Eq(vt, (1 - 1 / N) * vp + eta * g), why="the momentum update", label="momentum")
+    upd_mu = d.given(sp.Eq(mut, (1 - 1 / N) * mup + g / N), why="the running average of the gradients",
+                     label="running average")
+    hyp = d.assume(sp.Eq(vp, N * eta * mup), why="induction hypothesis (true at t - 1 = 0 by the base case)",
+                   label="hypothesis")
+    d.step(sp.Eq(v0, N * eta * mu0), rule="base case t = 0", using=[sv, smu], label="base case")
+    (d.chain(vt, using=[upd_v])
+     .eq((1 - 1 / N) * vp + eta * g, rule="the momentum update", label="line 1")
+     .eq((1 - 1 / N) * vp + sp.Mul(1 / N, N * eta * g, evaluate=False), rule="eta ghat_t = (1/N)(N eta ghat_t)",
+         label="line 2")
+     .eq((1 - 1 / N) * N * eta * mup + sp.Mul(1 / N, N * eta * g, evaluate=False), rule="induction hypothesis",
+         using=[hyp])
+     .eq(N * eta * ((1 - 1 / N) * mup + g / N), rule="factor out N eta")
+     .eq(N * eta * mut, rule="the running-average update", using=[upd_mu], label="line 3"))
+    d.statement(sp.Eq(vt, N * eta * mut))
+
+
+@reparameterization.witness("exact")
+def _velocity_vs_average(w):
+    """Momentum SGD (N = 4, eta = 1/10) on 1/2 (Phi - y_t)^2 with 20 fixed targets, exactly; the running
+    average of the same gradients; the statement at every t."""
+    N, eta = 4, Fraction(1, 10)
+    _, vs, gs = run_momentum(N, eta, TARGETS)
+    mus = [Fraction(0)]
+    for g in gs[1:]:
+        mus.append((1 - Fraction(1, N)) * mus[-1] + g / N)
+    S = w.S
+    for t in range(len(vs)):
+        o = w.exact({S.v_t: vs[t], S.mu_t: mus[t], S.N: N, S.eta: eta})
+        if not o.holds:
+            return w.observe(False, f"fails at t = {t}: {o.detail}", method="momentum SGD, exact", n=t)
+    return w.observe(True, f"v_t = N eta mu_t at t = 0..{len(vs) - 1}", method="momentum SGD, exact", n=len(vs))
+
+
+@claim(id="momentum.reparameterized_update",
+       title="Phi_{t+1} = Phi_t - v_t = Phi_t - N eta mu_t = Phi_t - eta' mu_t with eta' = N eta",
+       source=Source(SLIDES, REPARAM + ", second display"), also=(Source(SLIDES, REPARAM_2 + ", (1) and (2)"),),
+       statement=r"Phi_{t+1} = Phi_t - v_t = Phi_t - N eta mu_t  (1)  = Phi_t - eta' mu_t  (2)",
+       reading="eta' = N eta; (1) and (2) are the same update, so momentum SGD is SGD on the running average "
+               "mu_t with learning rate eta'")
+def reparameterized_update(d):
+    N = d.symbol("N", integer=True, positive=True)
+    eta, eta_p = d.symbols("eta eta'", positive=True)
+    phi1, phi, vt, mut = d.symbols("Phi_{t+1} Phi_t v_t mu_t", real=True)
+    upd = d.given(sp.Eq(phi1, phi - vt), why="the momentum step", label="step")
+    rep = d.given(sp.Eq(vt, N * eta * mut), why="momentum.reparameterization", label="v_t = N eta mu_t")
+    ep = d.given(sp.Eq(eta_p, N * eta), why="the slide's eta' in (2)", label="eta'")
+    ch = (d.chain(phi1, using=[upd])
+          .eq(phi - vt, rule="the momentum step")
+          .eq(phi - N * eta * mut, rule="v_t = N eta mu_t", using=[rep], label="(1)")
+          .eq(phi - eta_p * mut, rule="eta' = N eta", using=[ep], label="(2)"))
+    d.step((sp.Eq(phi1, phi - N * eta * mut), sp.Eq(phi1, phi - eta_p * mut)), rule="collect (1) and (2)",
+           using=[upd, rep, ep, ch.fact], label="(1) and (2)")
+    d.statement((sp.Eq(phi1, phi - N * eta * mut), sp.Eq(phi1, phi - eta_p * mut)))
+
+
+@reparameterized_update.witness("exact")
+def _two_parameterisations(w):
+    """Run momentum SGD (N = 4, eta = 1/10) and the running-average form with eta' = N eta on the same
+    targets, exactly; the statement at every t with the trajectories' own Phi_t, Phi_{t+1}, mu_t."""
+    N, eta = 4, Fraction(1, 10)
+    phis, _, _ = run_momentum(N, eta, TARGETS)
+    phis2, mus = run_reparameterised(N, N * eta, TARGETS)
+    S = w.S
+    for t in range(len(TARGETS)):
+        o = w.exact({S["Phi_{t+1}"]: phis[t + 1], S.Phi_t: phis[t], S.mu_t: mus[t + 1], S.N: N, S.eta: eta,
+                     S["eta'"]: N * eta})
+        if not o.holds:
+            return w.observe(False, f"fails at t = {t}: {o.detail}", method="both parameterisations, exact", n=t)
+    same = phis == phis2
+    return w.observe(same, f"statement holds at t = 0..{len(TARGETS) - 1}; trajectories identical: {same}",
+                     method="both parameterisations, exact", n=len(TARGETS))
+
+
+@claim(id="momentum.independent_tuning",
+       title="N and eta' can be tuned largely independently (the author's intuition)",
+       source=Source(SLIDES, REPARAM_2 + ", 'My intuition'"),
+       statement=r"For the parameterization N and eta' defined by (2) it should be possible to optimize N and eta' "
+                 r"largely independently. I would not expect this to be true for the N and eta defined by (1).",
+       expected="not checkable",
+       not_checkable="an intuition about hyper-parameter search, stated as such; nothing to compute")
+def independent_tuning(d):
+    pass
