@@ -219,18 +219,35 @@ def _conditions(exprs, ctx) -> list[ConditionResult]:
 
 
 def check_conclusion(d, last_fact, ctx, index: int) -> StepResult:
-    """The pseudo-step "conclusion": the statement follows from the last fact (or ``by``)."""
+    """The pseudo-step "conclusion": the steps establish the statement.
+
+    Each relation of the statement is either one of the (checked) steps' relations, or must
+    follow from the last fact (or ``by``). A relation established earlier in the derivation is
+    never re-checked against the last fact alone (that could produce a point violating the givens).
+    """
     from .derivation import Step
     stmt = d.statement_relation()
+    rels = stmt if isinstance(stmt, tuple) else (stmt,)
+    steps = [f for f in d.facts if f.kind == "step"]
+    matched, remaining = [], []
+    for r in rels:
+        f = next((f for f in reversed(steps) if any(_same_relation(r, x) for x in _relations(f.relation))), None)
+        (matched if f is not None else remaining).append((r, f))
+    why = "the steps establish the statement"
+    if not remaining:
+        labels = ", ".join(dict.fromkeys(f.label for _, f in matched))
+        return StepResult(index=index, rule="conclusion", why=why, relation=to_text(stmt), latex=to_latex(stmt),
+                          verdict=Verdict.PROVED.value, stage="structural", detail=f"the statement is {labels}",
+                          label="conclusion", premises=[f.label for _, f in matched])
+    rest = tuple(r for r, _ in remaining)
     using = [last_fact] if last_fact is not None else []
-    step = Step(index=index, relation=stmt, rule="conclusion", why="the steps establish the statement",
+    step = Step(index=index, relation=rest if len(rest) > 1 else rest[0], rule="conclusion", why=why,
                 label="conclusion", using=using)
-    if last_fact is not None and _same_relation(stmt, last_fact.relation):
-        return StepResult(index=index, rule="conclusion", why=step.why, relation=to_text(stmt),
-                          latex=to_latex(stmt), verdict=Verdict.PROVED.value, stage="structural",
-                          detail=f"the statement is {last_fact.label}", label="conclusion",
-                          premises=[last_fact.label])
-    return check_step(step, d, ctx)
+    result = check_step(step, d, ctx)
+    result.relation, result.latex = to_text(stmt), to_latex(stmt)
+    if matched:
+        result.detail = ("; ".join(f"{to_text(r)} is {f.label}" for r, f in matched) + "; " + result.detail)
+    return result
 
 
 def _same_relation(a, b) -> bool:

@@ -263,3 +263,18 @@ def test_witness_estimate_with_indexed_symbols_and_fact_lookup():
     r = run(c)
     assert r.verdict == "proved"
     assert r.witnesses[0].verdict == "agrees", r.witnesses[0].detail
+
+
+def test_tuple_statement_relations_established_by_earlier_steps():
+    @claim(id="t.tuple", title="x", source=SRC)
+    def c(d):
+        a, b = d.symbols("a b", real=True)
+        d.unknowns(a, b)
+        d.given(sp.Eq(a, 2))
+        d.step(sp.Eq(a, 2), rule="given")
+        d.given(sp.Eq(b, 3))
+        d.step(sp.Eq(b, 3), rule="given")          # the last fact says nothing about a
+        d.statement((sp.Eq(a, 2), sp.Eq(b, 3)))
+
+    r = run(c)
+    assert r.verdict == "proved", r.message
