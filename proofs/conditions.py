@@ -71,8 +71,11 @@ def decide_condition(expr, op: str, ctx) -> ConditionResult:
                 continue
             bad = (v == 0) if op == "!=" else (v <= 0 if op == ">" else v < 0)
             if v.is_real and bool(bad):
-                pts = ", ".join(f"{k}={val}" for k, val in describe_point(pt).items())
-                return ConditionResult(text, Verdict.REFUTED.value, f"fails at {pts} (value {v})")
+                point = describe_point(pt)
+                pts = ", ".join(f"{k}={val}" for k, val in point.items())
+                res = ConditionResult(text, Verdict.REFUTED.value, f"fails at {pts} (value {v})")
+                res.point, res.value = point, str(v)          # for the counterexample record
+                return res
     except Unevaluable:
         pass
     # 2./3. exact sign reasoning, plain then reparametrised

@@ -22,10 +22,11 @@ class Counterexample:
     lhs: str
     rhs: str
     arithmetic: str = "exact rational"   # or "50-digit"
+    relation: str = "!="                 # "!=" (lhs and rhs of an equation differ) or "violates" (an inequality)
 
     def describe(self) -> str:
         pt = ", ".join(f"{k}={v}" for k, v in self.point.items())
-        return f"at {pt}: {self.lhs} != {self.rhs}"
+        return f"at {pt}: {self.lhs} {self.relation} {self.rhs}"
 
 
 @dataclass

@@ -63,7 +63,8 @@ def decide_relation(rel, subst, ctx, salt="") -> tuple[Decision, list]:
         v = Verdict(c.verdict)
         cex = None
         if v is Verdict.REFUTED:
-            cex = Counterexample(point={}, lhs=to_text(rel.lhs), rhs=c.detail)
+            cex = Counterexample(point=getattr(c, "point", {}), lhs=f"{sp.sstr(expr)} = {getattr(c, 'value', '?')}",
+                                 rhs=f"{sp.sstr(expr)} {op} 0, i.e. {to_text(rel)}", relation="violates")
         return Decision(v, "sign", c.detail, counterexample=cex), dens
     raise NormaliseError(f"unsupported relation type {type(rel).__name__}")
 

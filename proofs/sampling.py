@@ -86,8 +86,10 @@ class PointSampler:
             v = rnd.randint(-5, 5)
             return sp.Integer(v if (v or not atom.is_nonzero) else 1)
         mag = sp.Rational(rnd.randint(1, 13), rnd.choice(_SMALL_PRIMES_Q))
-        if atom.is_positive or atom.is_nonnegative:
+        if atom.is_positive:
             return mag
+        if atom.is_nonnegative:
+            return sp.Integer(0) if rnd.random() < 0.25 else mag     # the boundary is admissible
         if atom.is_negative or atom.is_nonpositive:
             return -mag
         return mag if rnd.random() < 0.6 else -mag
