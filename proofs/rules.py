@@ -149,7 +149,7 @@ def check_step(step, d, ctx) -> StepResult:
         return StepResult(**base, verdict=Verdict.UNPROVED.value, stage="assumption",
                           detail="an assumption of the source, not checked", seconds=time.perf_counter() - t0)
     try:
-        subst = substitutions(premises, d.unknown_symbols, ctx)
+        subst = _substitutions_cached(premises, d, ctx)
     except (PremiseError, StageTimeout) as e:
         return StepResult(**base, verdict=Verdict.UNPROVED.value, stage="premises", detail=f"premises: {e}",
                           seconds=time.perf_counter() - t0)
@@ -186,6 +186,15 @@ def check_step(step, d, ctx) -> StepResult:
     return StepResult(**base, verdict=verdict.value, detail=detail, stage=first.stage, residual=first.residual,
                       counterexample=first.counterexample, conditions=conditions,
                       seconds=time.perf_counter() - t0)
+
+
+def _substitutions_cached(premises, d, ctx) -> Substitution:
+    """The links of a chain share their premises: solve them once per claim (the result is read-only)."""
+    cache = ctx.__dict__.setdefault("_subst_cache", {})
+    key = (tuple(id(f) for f in premises), tuple(d.unknown_symbols))
+    if key not in cache:
+        cache[key] = substitutions(premises, d.unknown_symbols, ctx)
+    return cache[key]
 
 
 def _add_solved_unknowns(cex, subst, d) -> None:
