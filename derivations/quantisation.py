@@ -168,14 +168,14 @@ def _feasible_coordinate(d):
     """a > 0; g_i = a beta_i + b with beta_i in [0, 1]: exactly the coordinates (21) admits."""
     a = d.symbol("a", positive=True)
     b, g = d.symbols("b g_i", real=True)
-    beta = d.symbol("beta_i", bounds=(0, 1))
+    beta = d.symbol("beta_i", bounds=(0, 1), closed=True)       # (21): 0 <= beta_i <= 1
     d.sampler(_boundary_sampler([beta]))
     d.define(g, a * beta + b, label="(20), (21)",
              why="(20) solved for g_i; (21) says beta_i = (g_i - b)/a is in [0, 1], so the coordinates it admits "
                  "are exactly g_i = a beta_i + b, 0 <= beta_i <= 1")
-    d.note("beta_i ranges over the closed interval [0, 1] of (21): the interior is covered by sign reasoning "
-           "(bounds (0, 1)), the endpoints beta_i = 0 (g_i = b) and beta_i = 1 (g_i = a + b) by exact evaluation "
-           "(the claim's sampler draws both at every check).")
+    d.note("beta_i ranges over the closed interval [0, 1] of (21) (declared closed): sign reasoning covers the "
+           "interior and checks the ends beta_i = 0 (g_i = b) and beta_i = 1 (g_i = a + b) exactly; the claim's "
+           "sampler draws both ends at every check.")
     return a, b, g, beta
 
 
@@ -197,7 +197,7 @@ def feasibility_corrected_build(d, *, upper=None):
     right = d.step(sp.Ge(up - g, 0), rule="(21), right: beta_i <= 1 and a > 0", label="(22) corrected, right")
     # the converse: every b <= h <= a + b has (h - b)/a in [0, 1]
     h = d.symbol("h", real=True)
-    lam = d.symbol("lambda", bounds=(0, 1))
+    lam = d.symbol("lambda", bounds=(0, 1), closed=True)       # 0 <= lambda <= 1
     conv = d.given(sp.Eq(h, b + lam * (up - b)), label="b <= h <= a + b",
                    why="a coordinate h between b and a + b: h = b + lambda (a + b - b), 0 <= lambda <= 1")
     d.step((sp.Ge((h - b) / a, 0), sp.Le((h - b) / a, 1)), using=conv, rule="divide by a > 0",

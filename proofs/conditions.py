@@ -5,11 +5,12 @@ denominators: a division or cancellation records its denominator, and the
 condition is checked, never silently assumed.
 
 Decision procedure (each part exact):
-1. search admissible exact points for a violation (refutes, with the point);
-2. SymPy's assumption system on the expression, then on its factors after
+1. SymPy's assumption system on the expression, then on its factors after
    ``together``/``factor``;
-3. the same after reparametrising bounded symbols (0 < rho < 1 becomes
-   rho = 1/(1 + r), r > 0; an integer N >= 1 becomes N = 1 + n, n >= 0).
+2. the same after reparametrising bounded symbols (0 < rho < 1 becomes
+   rho = 1/(1 + r), r > 0; an integer N >= 1 becomes N = 1 + n, n >= 0);
+3. only if neither proves it: search admissible exact points for a violation
+   (refutes, with the point).
 """
 from __future__ import annotations
 
@@ -59,11 +60,44 @@ def _sign_of(expr, want: str) -> bool | None:
     return True if prod > 0 else None
 
 
+def _closed_ends_hold(expr, want: str, ctx, depth: int = 0) -> bool:
+    """The sign also holds at every closed end of a bounded symbol in ``expr`` (checked exactly)."""
+    for s, (lo_in, hi_in) in getattr(ctx, "closed", {}).items():
+        if not expr.has(s):
+            continue
+        lo, hi = ctx.bounds[s]
+        for end, included in ((lo, lo_in), (hi, hi_in)):
+            if not included:
+                continue
+            at_end = sp.together(expr.subs(s, end))
+            if at_end.is_number:
+                ok = {"nonzero": at_end != 0, "positive": at_end > 0, "nonnegative": at_end >= 0}[want]
+            else:
+                ok = depth < 4 and bool(_sign_of(at_end, want)) and _closed_ends_hold(at_end, want, ctx, depth + 1)
+            if not ok:
+                return False
+    return True
+
+
 def decide_condition(expr, op: str, ctx) -> ConditionResult:
     """Decide ``expr op 0`` for op in ``!=``, ``>``, ``>=``."""
     want = _OPS[op]
     text = f"{sp.sstr(expr)} {op} 0"
-    # 1. refutation at admissible points
+    # 1. exact sign reasoning, plain then reparametrised (a proved condition has no violating point);
+    #    a closed end of an interval is checked separately, exactly, after the open interval
+    try:
+        with time_limit(ctx.stage_timeout):
+            if _sign_of(expr, want) and _closed_ends_hold(expr, want, ctx):
+                return ConditionResult(text, Verdict.PROVED.value, "by the assumptions")
+            subs = ctx.reparametrisation(expr)
+            if subs and _sign_of(sp.together(expr.subs(subs)), want) and _closed_ends_hold(expr, want, ctx):
+                return ConditionResult(text, Verdict.PROVED.value, "by the assumptions, after reparametrising "
+                                       + ", ".join(sorted(map(str, subs))))
+    except StageTimeout:
+        return ConditionResult(text, Verdict.TIMEOUT.value, "sign decision timed out")
+    except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
+        pass
+    # 2. refutation at admissible points
     try:
         for pt in ctx.sampler.points(expr, ctx.n_points, salt="cond" + op):
             v = evaluate(expr, pt, ctx.sampler)
@@ -77,19 +111,6 @@ def decide_condition(expr, op: str, ctx) -> ConditionResult:
                 res.point, res.value = point, str(v)          # for the counterexample record
                 return res
     except Unevaluable:
-        pass
-    # 2./3. exact sign reasoning, plain then reparametrised
-    try:
-        with time_limit(ctx.stage_timeout):
-            if _sign_of(expr, want):
-                return ConditionResult(text, Verdict.PROVED.value, "by the assumptions")
-            subs = ctx.reparametrisation(expr)
-            if subs and _sign_of(sp.together(expr.subs(subs)), want):
-                return ConditionResult(text, Verdict.PROVED.value, "by the assumptions, after reparametrising "
-                                       + ", ".join(sorted(map(str, subs))))
-    except StageTimeout:
-        return ConditionResult(text, Verdict.TIMEOUT.value, "sign decision timed out")
-    except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
         pass
     return ConditionResult(text, Verdict.UNPROVED.value, "could not be decided from the assumptions")
 

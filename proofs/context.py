@@ -18,13 +18,15 @@ class CheckContext:
     stage_timeout: float = 5.0
     n_points: int = 6
     bounds: dict = field(default_factory=dict)
+    closed: dict = field(default_factory=dict)     # symbol -> (lo included, hi included)
     random_model: object = None
     label: str = ""                 # e.g. "claim X, step 3" for messages
 
     @classmethod
     def for_derivation(cls, d, *, seed: int = 0, stage_timeout: float = 5.0, label: str = "") -> "CheckContext":
-        return cls(sampler=PointSampler(d.bounds, d.custom_sampler, seed), stage_timeout=stage_timeout,
-                   bounds=dict(d.bounds), random_model=d._random, label=label)
+        return cls(sampler=PointSampler(d.bounds, d.custom_sampler, seed, closed=d.closed),
+                   stage_timeout=stage_timeout, bounds=dict(d.bounds), closed=dict(d.closed),
+                   random_model=d._random, label=label)
 
     def reparametrisation(self, expr) -> dict:
         """Substitutions that encode bounds SymPy cannot express as assumptions.

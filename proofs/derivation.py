@@ -147,7 +147,8 @@ class Derivation:
     def __init__(self, claim=None):
         self.claim = claim
         self.S = Namespace()
-        self.bounds: dict = {}          # symbol -> (lo, hi, lo_open, hi_open)
+        self.bounds: dict = {}          # symbol -> (lo, hi): lo < s < hi
+        self.closed: dict = {}          # symbol -> (lo included, hi included), for closed ends
         self.unknown_symbols: list = []
         self.facts: list[Fact] = []
         self.definitions: list[Fact] = []
@@ -174,8 +175,9 @@ class Derivation:
             self._register(s)
         return out
 
-    def symbol(self, name: str, *, bounds: tuple | None = None, **assumptions):
-        """One symbol. ``bounds=(lo, hi)`` declares an open interval lo < s < hi (e.g. 0 < rho < 1).
+    def symbol(self, name: str, *, bounds: tuple | None = None, closed=False, **assumptions):
+        """One symbol. ``bounds=(lo, hi)`` declares an open interval lo < s < hi (e.g. 0 < rho < 1);
+        ``closed=True`` (or a pair of booleans) makes the interval closed at both ends (or one end).
 
         SymPy cannot bound a symbol to an interval, so the engine reparametrises
         (rho = lo + (hi - lo)/(1 + r), r > 0) where it needs the bound, and the
@@ -183,12 +185,17 @@ class Derivation:
         """
         if bounds is not None:
             lo, hi = (sp.sympify(b) for b in bounds)
-            if lo.is_finite and lo >= 0 and "negative" not in assumptions:
+            lo_closed, hi_closed = (closed, closed) if isinstance(closed, bool) else tuple(closed)
+            if lo.is_finite and "negative" not in assumptions and (lo > 0 or (lo == 0 and not lo_closed)):
                 assumptions.setdefault("positive", True)
+            elif lo.is_finite and lo >= 0 and "negative" not in assumptions:
+                assumptions.setdefault("nonnegative", True)
             assumptions.setdefault("real", True)
         s = sp.Symbol(name, **assumptions)
         if bounds is not None:
             self.bounds[s] = (lo, hi)
+            if lo_closed or hi_closed:
+                self.closed[s] = (bool(lo_closed) and lo.is_finite, bool(hi_closed) and hi.is_finite)
         return self._register(s)
 
     def indexed(self, name: str, **assumptions):

@@ -2,8 +2,9 @@
 
 Stages, cheapest first, each bounded in time (STACK's AlgEquiv works this way):
 
-1. ``structural``  – the same tree (then one ``expand`` bounded to 0.15 s, which
-   can only prove: on large expressions it is cheaper than evaluating points).
+1. ``structural``  – the same tree (then ``expand`` and ``cancel``, each bounded to
+   0.15 s, which can only prove: on large expressions they are cheaper than
+   evaluating points).
 2. ``numeric``     – exact evaluation at admissible rational points. Used only
    to *refute*; a difference there is the counterexample (confirmed exactly, or
    to 50 digits when the values are irrational).
@@ -144,6 +145,12 @@ def decide_equal(lhs, rhs, ctx, salt: str = "") -> Decision:
             with time_limit(min(QUICK_EXPAND_SECONDS, ctx.stage_timeout)):
                 if diff == 0 or sp.expand(diff) == 0:
                     return Decision(Verdict.PROVED, "expand", "lhs - rhs reduces to 0 by expand")
+        except StageTimeout:
+            pass
+        try:
+            with time_limit(min(QUICK_EXPAND_SECONDS, ctx.stage_timeout)):
+                if not diff.has(sp.Sum) and sp.cancel(sp.together(diff)) == 0:
+                    return Decision(Verdict.PROVED, "cancel", "lhs - rhs reduces to 0 by cancel")
         except StageTimeout:
             pass
     cex, agreed, note = find_counterexample(lhs, rhs, ctx, salt)

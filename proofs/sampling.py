@@ -6,7 +6,8 @@ exact point is false, and the point is the counterexample.
 Invariants
 ----------
 * Values respect each atom's SymPy assumptions (integer, positive,
-  nonnegative, nonzero) and the derivation's declared bounds (lo < s < hi).
+  nonnegative, nonzero) and the derivation's declared bounds (lo < s < hi, or
+  closed ends, which are then drawn now and again).
 * Values are exact ``Rational``; the same (seed, expression) gives the same points.
 * Atoms that cannot be given a number (undefined functions) make the
   expression *unevaluable*; the caller then skips the numeric stage.
@@ -61,14 +62,18 @@ def free_atoms(expr) -> list:
 class PointSampler:
     """Draws admissible exact points. ``bounds``: symbol -> (lo, hi) open interval."""
 
-    def __init__(self, bounds: dict | None = None, custom=None, seed: int = 0):
+    def __init__(self, bounds: dict | None = None, custom=None, seed: int = 0, closed: dict | None = None):
         self.bounds = dict(bounds or {})
+        self.closed = dict(closed or {})
         self.custom = custom
         self.seed = seed
 
     def value(self, atom, rnd: random.Random):
         if atom in self.bounds:
             lo, hi = self.bounds[atom]
+            lo_in, hi_in = self.closed.get(atom, (False, False))
+            if (lo_in or hi_in) and rnd.random() < 0.3:          # a closed end is admissible: draw it
+                return lo if (lo_in and (not hi_in or rnd.random() < 0.5)) else hi
             q = rnd.choice((3, 4, 5, 7, 8, 9, 11))
             p = rnd.randint(1, q - 1)
             if lo.is_finite and hi.is_finite:
@@ -98,8 +103,12 @@ class PointSampler:
         """``k`` points for the free atoms of ``expr`` (more atoms may appear on evaluation)."""
         rnd = random.Random(stable_seed(self.seed, salt, sp.srepr(expr)[:2000]))
         out = []
-        for _ in range(k):
+        for i in range(k):
             pt = {}
+            if i < 2:         # closed ends are admissible and where inequalities usually break: try them first
+                for sym, ends in self.closed.items():
+                    if ends[i] and expr.has(sym):
+                        pt[sym] = self.bounds[sym][i]
             if self.custom is not None:
                 pt.update({sp.sympify(a): sp.nsimplify(v, rational=True) if isinstance(v, float) else sp.sympify(v)
                            for a, v in self.custom(rnd).items()})

@@ -42,3 +42,14 @@ def test_nonnegative_square():
 
 def test_denominators_found():
     assert set(denominators(1 / (N - 1) + x / (2 * N + 1))) == {N - 1, 2 * N + 1}
+
+
+def test_closed_interval_ends_are_checked_exactly():
+    beta = sp.Symbol("beta", nonnegative=True)
+    c = CheckContext(sampler=PointSampler({beta: (sp.Integer(0), sp.Integer(1))}, seed=3,
+                                          closed={beta: (True, True)}),
+                     bounds={beta: (sp.Integer(0), sp.Integer(1))}, closed={beta: (True, True)})
+    assert decide_condition(beta, ">", c).verdict == "refuted"          # beta = 0 is admissible
+    assert decide_condition(beta, ">=", c).verdict == "proved"
+    assert decide_condition(2 - beta, ">", c).verdict == "proved"      # holds at both ends too
+    assert decide_condition(1 - beta, ">", c).verdict == "refuted"     # fails at beta = 1
