@@ -76,4 +76,9 @@ def normalise(expr, subst, ctx):
         from .expectation import expect
         with time_limit(ctx.stage_timeout):
             expr = expect(expr, ctx.random_model)
-    return evaluate_operators(expr, ctx)
+    if ctx is None or not expr.has(*_OPERATORS):
+        return evaluate_operators(expr, ctx)
+    cache = ctx.__dict__.setdefault("_operator_cache", {})   # a chain normalises each middle line twice
+    if expr not in cache:
+        cache[expr] = evaluate_operators(expr, ctx)
+    return cache[expr]
