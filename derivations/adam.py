@@ -20,6 +20,7 @@ import numpy as np
 import sympy as sp
 
 from proofs import E, Source, claim
+from proofs.witness import expectations_as_symbols
 
 from derivations.bias_correction import LAW, law_mean, run_average
 
@@ -32,19 +33,6 @@ ADAM_SIMPLIFIED = 'slide "Adam (simplified)"'
 
 # per-example gradients of one coordinate i (a finite skewed population, sampled uniformly)
 GRAD_POPULATION = [Fraction(-3), Fraction(0), Fraction(1), Fraction(6)]
-
-
-def _scalarise(rel):
-    nodes = {}
-
-    def walk(e):
-        if isinstance(e, E):
-            nodes.setdefault(e, sp.Symbol(f"E_{len(nodes) + 1}"))
-            return
-        for a in e.args:
-            walk(a)
-    walk(rel)
-    return rel.xreplace(nodes), list(nodes.values())
 
 
 def published_adam_mean(xs, N):
@@ -96,7 +84,8 @@ def _second_moment_population(w):
     g = sum(GRAD_POPULATION) / K
     s2 = sum((v - g) ** 2 for v in GRAD_POPULATION) / K
     m2 = sum(v * v for v in GRAD_POPULATION) / K
-    rel, (Es,) = _scalarise(w.statement)
+    rel, nodes = expectations_as_symbols(w.statement)
+    (Es,) = nodes
     return w.exact({Es: m2, w.S.g: g, w.S["sigma^2"]: s2}, relation=rel,
                    method=f"enumerate the population {list(map(str, GRAD_POPULATION))}")
 
@@ -265,7 +254,8 @@ def _published_unbiased_enumeration(w):
         mh = published_adam_mean([v for v, _ in path], N)
         for t in range(1, T + 1):
             Em[t] += prob * mh[t]
-    rel, (Es,) = _scalarise(w.statement)
+    rel, nodes = expectations_as_symbols(w.statement)
+    (Es,) = nodes
     return [w.exact({Es: Em[t], w.S.mu: law_mean()}, relation=rel, method="enumerate all 2^8 input sequences")
             for t in range(1, T + 1)]
 

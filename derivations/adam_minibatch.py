@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 
 from derivations.gradient_averaging import WEEK5, observed_series
-from proofs import Source, claim
+from proofs import claim, Eq, Source
 
 TOPIC = "adaptive methods"
 R = sp.Rational
@@ -26,10 +26,6 @@ R = sp.Rational
 
 def _src(part: str) -> Source:
     return Source(WEEK5, f"Exercise 2 (ADAM and minibatches), solution{part}")
-
-
-def Eq(a, b):
-    return sp.Eq(a, b, evaluate=False)
 
 
 def minibatch_means(k: int, batch: int, n_batches: int, exact: bool = True) -> list:

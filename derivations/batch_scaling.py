@@ -20,19 +20,10 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from proofs import E, Source, claim
+from proofs import claim, E, Eq, Source
 
 TOPIC = "batch size"
 SLIDES = "003_1009e14fdb7b0e79.txt"
-
-
-def Eq(lhs, rhs):
-    """An equation kept as written (SymPy would otherwise try to decide it when it is built)."""
-    return sp.Eq(lhs, rhs, evaluate=False)
-
-
-def _fact(w, label):
-    return next(f for f in w.d.facts if f.label == label).relation
 
 
 # ---------------------------------------------------------------------------------------------

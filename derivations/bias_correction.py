@@ -17,6 +17,7 @@ from itertools import product
 import sympy as sp
 
 from proofs import E, Source, claim
+from proofs.witness import expectations_as_symbols
 
 TOPIC = "running averages"
 SLIDES = "003_1009e14fdb7b0e79.txt"
@@ -57,20 +58,6 @@ def exact_expectations(weight, T):
     return Em
 
 
-def _scalarise(rel):
-    """Replace each outermost E(...) of a relation by a symbol; returns (relation, [symbols])."""
-    nodes = {}
-
-    def walk(e):
-        if isinstance(e, E):
-            nodes.setdefault(e, sp.Symbol(f"E_{len(nodes) + 1}"))
-            return
-        for a in e.args:
-            walk(a)
-    walk(rel)
-    return rel.xreplace(nodes), list(nodes.values())
-
-
 # ------------------------------------------------------------------------------------------------
 # A Digression on Bias Correction
 # ------------------------------------------------------------------------------------------------
@@ -96,7 +83,8 @@ def _expectation_witness(T_values, N=5):
     """Exact E mu^_t of the running average with N = 5 by enumerating input sequences (law: 0 w.p. 1/3,
     3 w.p. 2/3), compared with the statement at each t."""
     def witness(w):
-        rel, (Es,) = _scalarise(w.statement)
+        rel, nodes = expectations_as_symbols(w.statement)
+        (Es,) = nodes
         Em = exact_expectations(lambda t: Fraction(1, N), max(T_values))
         at = {w.S.N: N, w.S.mu: law_mean()}
         if "t" in w.S:
@@ -310,7 +298,8 @@ def min_unbiased(d):
 def _min_unbiased_enumeration(w):
     """Exact E mu^_t of the min(N, t) update (N = 3) for t = 1..8 by enumerating all 2^8 input sequences."""
     N = 3
-    rel, (Es,) = _scalarise(w.statement)
+    rel, nodes = expectations_as_symbols(w.statement)
+    (Es,) = nodes
     Em = exact_expectations(lambda t: Fraction(1, min(N, t)), 8)
     return [w.exact({Es: Em[t], w.S.mu: law_mean()}, relation=rel, method="enumerate all 2^8 input sequences")
             for t in range(1, 9)]

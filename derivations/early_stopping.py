@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from proofs import Source, claim
+from proofs import claim, Eq, Source
 
 TOPIC = "regularisation"
 WEEK5 = "004_75a7c5df244e2fc1.txt"
@@ -23,10 +23,6 @@ F = Fraction
 
 def _src(part: str) -> Source:
     return Source(WEEK5, f"Exercise 5 (Weight decay and early stopping), solution {part}")
-
-
-def Eq(a, b):
-    return sp.Eq(a, b, evaluate=False)
 
 
 def gradient_descent(betas, wstar, w0, gamma, steps, lam=0):

@@ -27,7 +27,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from proofs import Source, claim
+from proofs import claim, Eq, Source
 
 TOPIC = "running averages"
 WEEK5 = "004_75a7c5df244e2fc1.txt"
@@ -64,12 +64,6 @@ def geo(body, k, lo, hi):
     """sum_{k=lo}^{hi} body, written so that the engine evaluates it (see the module docstring)."""
     M = sp.Symbol("M", integer=True)
     return sp.Subs(sp.Sum(body, (k, lo, M)), M, hi)
-
-
-def Eq(a, b):
-    """An equation kept as written (SymPy would otherwise try to decide it when it is built, which is slow
-    for sums)."""
-    return sp.Eq(a, b, evaluate=False)
 
 
 def _frac(v) -> Fraction:

@@ -22,19 +22,10 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from proofs import E, Source, Var, claim
+from proofs import claim, E, Eq, Source, Var
 
 TOPIC = "gradient flow"
 SLIDES = "003_1009e14fdb7b0e79.txt"
-
-
-def Eq(lhs, rhs):
-    """An equation kept as written (SymPy would otherwise try to decide it when it is built)."""
-    return sp.Eq(lhs, rhs, evaluate=False)
-
-
-def _fact(w, label):
-    return next(f for f in w.d.facts if f.label == label).relation
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,8 +335,8 @@ def _sgd_chains(w):
     at = {a_: 1, t_: 1, s2_: 1, P0_: 1}
     share = 6
     R = sample_size_variance(0.10, kurtosis=3.5, alpha=w.alpha / share)
-    mclosed = _fact(w, "mean closed form").rhs          # E Phi_{j+1} = r^{j+1} Phi_0
-    vclosed = _fact(w, "variance closed form").rhs      # Var Phi_{j+1} = h^2 s2 (1 - r^{2j+2}) / (1 - r^2)
+    mclosed = w.fact("mean closed form").rhs          # E Phi_{j+1} = r^{j+1} Phi_0
+    vclosed = w.fact("variance closed form").rhs      # Var Phi_{j+1} = h^2 s2 (1 - r^{2j+2}) / (1 - r^2)
     obs, ms, vs = [], {}, {}
     Mv, Vv = sp.Symbol("E_Phi_N"), sp.Symbol("Var_Phi_N")
     for n in (16, 32, 64):

@@ -20,15 +20,11 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from proofs import E, Source, Var, claim
+from proofs import claim, E, Eq, Source, Var
 
 TOPIC = "stationary distributions"
 SLIDES = "003_1009e14fdb7b0e79.txt"
 
-
-def Eq(lhs, rhs):
-    """An equation kept as written (SymPy would otherwise try to decide it when it is built)."""
-    return sp.Eq(lhs, rhs, evaluate=False)
 
 # A skewed, correlated population of per-example gradients in R^2 (sampled with replacement).
 POPULATION = [(3, 1), (-1, 0), (0, -2), (-2, 1), (1, Fraction(1, 2)), (5, 2)]
@@ -40,10 +36,6 @@ def population_moments():
     cov = [[sum((Fraction(p[a]) - mean[a]) * (Fraction(p[b]) - mean[b]) for p in POPULATION) / K
             for b in range(2)] for a in range(2)]
     return mean, cov
-
-
-def _fact(w, label):
-    return next(f for f in w.d.facts if f.label == label).relation
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import numpy as np
 import sympy as sp
 
 from proofs import E, Source, claim
+from proofs.witness import expectations_as_symbols
 
 TOPIC = "sgd"
 SLIDES = "003_1009e14fdb7b0e79.txt"
@@ -40,25 +41,6 @@ POPULATION = [Fraction(-1), Fraction(0), Fraction(1), Fraction(8)]
 def _rat(v):
     v = Fraction(v)
     return sp.Rational(v.numerator, v.denominator)
-
-
-def scalarise_expectations(rel):
-    """Replace every outermost E(...) node of a relation by a fresh symbol; returns (relation, {symbol: node})."""
-    nodes = {}
-
-    def walk(e):
-        if isinstance(e, E):
-            nodes.setdefault(e, sp.Symbol(f"E_{len(nodes) + 1}"))
-            return
-        for a in e.args:
-            walk(a)
-    rels = rel if isinstance(rel, tuple) else (rel,)
-    for r in rels:
-        walk(r)
-    rep = {node: s for node, s in nodes.items()}
-    out = {s: node for node, s in nodes.items()}
-    new = tuple(r.xreplace(rep) for r in rels)
-    return (new if isinstance(rel, tuple) else new[0]), out
 
 
 def relation_holds(rel, values: dict) -> bool:
@@ -126,7 +108,7 @@ def population_gradient(d):
 @population_gradient.witness("finite-difference")
 def _population_gradient_fd(w):
     """Central differences of the population loss (exact: the loss is quadratic) at three beta's."""
-    rel, nodes = scalarise_expectations(w.statement)
+    rel, nodes = expectations_as_symbols(w.statement)
     y = next(s for s in w.statement.free_symbols if s.name == "y")
     obs = []
     for b in (Fraction(-3, 2), Fraction(1, 3), Fraction(5)):
@@ -204,7 +186,7 @@ def _nonzero_at_optimum_batches(w):
     ghats = [central_difference(lambda x, bt=bt: population_loss(x, list(bt)), beta)
              for bt in product(POPULATION, repeat=2)]
     second = sum(v * v for v in ghats) / len(ghats)
-    rel, nodes = scalarise_expectations(w.statement)
+    rel, nodes = expectations_as_symbols(w.statement)
     ok = relation_holds(rel, {s: second for s in nodes})
     explicit = (POPULATION[0], POPULATION[0])
     gh0 = central_difference(lambda x: population_loss(x, list(explicit)), beta)
@@ -371,7 +353,7 @@ def _sgd_runs(w):
     m, var = 3.0, 4.0
     R = sample_size(0.10, w.alpha / 2, 0.99, cv=1.8)
     first, second = w.statement
-    rel, nodes = scalarise_expectations(first)
+    rel, nodes = expectations_as_symbols(first)
     (Es,) = nodes
     obs, ests = [], []
     for T in (8, 32):

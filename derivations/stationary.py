@@ -429,10 +429,6 @@ class BasinLaw:
         return total
 
 
-def _fact(w, label):
-    return next(f for f in w.d.facts if f.label == label).relation
-
-
 def _scalarise(rel, L_of_eta):
     """Replace L(eta) and each outermost E(...) by plain symbols; returns (relation, {symbol: node})."""
     nodes = {}
@@ -463,7 +459,7 @@ def _exact_stationary(w):
     m, M2 = stationary_moments_at(e1)
     law = BasinLaw(S, [sp.Rational(v.numerator, v.denominator) for v in m],
                    [[sp.Rational(v.numerator, v.denominator) for v in row] for row in M2])
-    rel, nodes = _scalarise(_fact(w, "Step 1, line 4"), S["L"](eta))
+    rel, nodes = _scalarise(w.fact("Step 1, line 4"), S["L"](eta))
     vals = {sp.Symbol("L_eta"): _stationary_loss(m, M2), eta: e1, S["L(Phi*)"]: Lst}
     vals.update({s: law.expectation(node.args[0]) for s, node in nodes.items()})
     obs.append(w.exact(vals, relation=rel,
@@ -521,7 +517,7 @@ def _sgd_monte_carlo(w, eta1=Fraction(1, 10)):
     sd = np.sqrt(4 * pilot[1].var(ddof=1) + pilot[0].var(ddof=1))
     cv = sd / abs(2 * pilot[1].mean() - pilot[0].mean())
     R = max(200, sample_size(0.1, w.alpha / share, 0.99, cv=cv))
-    rel, nodes = _scalarise(_fact(w, "Step 1, line 4"), S["L"](eta))
+    rel, nodes = _scalarise(w.fact("Step 1, line 4"), S["L"](eta))
     Ls = sp.Symbol("L_eta")
     obs, Lbar = [], []
     for e in etas:

@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 import sympy as sp
 
-from proofs import Source, claim
+from proofs import claim, Eq, Source
 
 TOPIC = "symmetries"
 WEEK5 = "004_75a7c5df244e2fc1.txt"
@@ -20,10 +20,6 @@ WEEK5 = "004_75a7c5df244e2fc1.txt"
 
 def _src(part: str) -> Source:
     return Source(WEEK5, f"Exercise 4 (Weight space symmetries), solution{part}")
-
-
-def Eq(a, b):
-    return sp.Eq(a, b, evaluate=False)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from proofs import Source, claim
+from proofs import claim, Eq, Source
 
 TOPIC = "learning rates"
 WEEK5 = "004_75a7c5df244e2fc1.txt"
@@ -24,10 +24,6 @@ F = Fraction
 
 def _src(part: str) -> Source:
     return Source(WEEK5, f"Exercise 3 (Unitwise learning rates), solution {part}")
-
-
-def Eq(a, b):
-    return sp.Eq(a, b, evaluate=False)
 
 
 def sgn(x: Fraction) -> int:

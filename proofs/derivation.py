@@ -30,6 +30,15 @@ from typing import Any
 import sympy as sp
 
 
+def Eq(lhs, rhs):
+    """An equation kept as written: ``sp.Eq(lhs, rhs, evaluate=False)``.
+
+    SymPy otherwise tries to decide an equation when it is built (slow for sums, and
+    it collapses to True/False where the assumptions decide it, losing both sides).
+    """
+    return sp.Eq(lhs, rhs, evaluate=False)
+
+
 class DerivationError(Exception):
     """Bad input in a derivation (not a mathematical failure)."""
 

@@ -43,6 +43,26 @@ class Observation:
     predicted: str | None = None
 
 
+def expectations_as_symbols(rel):
+    """Replace each outermost ``E(...)`` of a relation (or tuple of them) by a fresh symbol, so a witness
+    can put its measured expectation in its place. Returns (relation, {symbol: E-node}) in order of appearance."""
+    from .expectation import E
+    nodes = {}
+
+    def walk(e):
+        if isinstance(e, E):
+            nodes.setdefault(e, sp.Symbol(f"E_{len(nodes) + 1}"))
+            return
+        for a in e.args:
+            walk(a)
+
+    rels = rel if isinstance(rel, tuple) else (rel,)
+    for r in rels:
+        walk(r)
+    out = tuple(r.xreplace(nodes) for r in rels)
+    return (out if isinstance(rel, tuple) else out[0]), {s: node for node, s in nodes.items()}
+
+
 def _exact(v):
     if isinstance(v, Fraction):
         return sp.Rational(v.numerator, v.denominator)
