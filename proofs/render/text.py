@@ -108,14 +108,9 @@ def render_show(result: dict, *, color: bool = False) -> str:
            f"  source:    {src.get('file', '')} {src.get('locator', '')}".rstrip()]
     for a in r.get("also") or []:
         out.append(f"  also:      {a.get('file', '')} {a.get('locator', '')}".rstrip())
-    if r.get("file"):
-        out.append(f"  file:      {r['file']}")
-    if r.get("statement"):
-        out.append(f"  statement: {r['statement']}")
-    if r.get("reading"):
-        out.append(f"  reading:   {r['reading']}")
-    if r.get("corrects"):
-        out.append(f"  corrects:  {r['corrects']}")
+    for key in ("file", "statement", "reading", "corrects"):       # optional fields, shown when present
+        if r.get(key):
+            out.append(f"  {key + ':':<10} {r[key]}")
     head = str(r.get("verdict"))
     if r.get("expected") != r.get("verdict"):
         head += f" [expected {r.get('expected')}]"
