@@ -190,3 +190,74 @@ def test_parent_state_is_inherited_by_fork():
 
     (r,) = run_claims([make_claim("f.inherit")], check=check, timeout=20)
     assert r["message"] == "7"
+
+
+def file_claims(path, ids):
+    out = []
+    for line, cid in enumerate(ids, start=1):
+        c = make_claim(cid)
+        c.file, c.line = path, line
+        out.append(c)
+    return out
+
+
+def check_reports_pid(c, *, seed):
+    r = ok_result(c)
+    r.message = str(os.getpid())
+    return r
+
+
+def test_claims_of_one_file_share_a_worker_for_any_jobs():
+    claims = file_claims("a.py", ["a.1", "a.2", "a.3"]) + file_claims("b.py", ["b.1", "b.2"])
+    for jobs in (1, 2, 4):
+        res = {r["id"]: r["message"] for r in run_claims(claims, check=check_reports_pid, jobs=jobs, timeout=20)}
+        assert res["a.1"] == res["a.2"] == res["a.3"]
+        assert res["b.1"] == res["b.2"] != res["a.1"]
+        assert str(os.getpid()) not in res.values()
+
+
+def test_claims_of_a_file_run_in_file_order(tmp_path):
+    log = tmp_path / "order"
+
+    def check(c, *, seed):
+        with open(log, "a") as fh:
+            fh.write(c.id + "\n")
+        return ok_result(c)
+
+    claims = file_claims("z.py", ["z.c", "z.a", "z.b"])      # lines 1, 2, 3
+    run_claims(claims, check=check, jobs=1, timeout=20)
+    assert log.read_text().split() == ["z.c", "z.a", "z.b"]
+
+
+def test_a_timeout_inside_a_file_kills_one_claim_and_the_rest_of_the_file_still_runs():
+    claims = file_claims("f.py", ["f.before", "f.hangs", "f.after"])
+
+    def check(c, *, seed):
+        return check_sleeps_forever(c, seed=seed) if c.id == "f.hangs" else check_reports_pid(c, seed=seed)
+
+    res = {r["id"]: r for r in run_claims(claims, check=check, jobs=1, timeout=0.5)}
+    assert res["f.hangs"]["verdict"] == "timeout"
+    assert res["f.before"]["verdict"] == res["f.after"]["verdict"] == "proved"
+    assert res["f.before"]["message"] != res["f.after"]["message"]      # a fresh worker took over
+
+
+def test_the_timeout_is_per_claim_not_per_file():
+    claims = file_claims("s.py", [f"s.{i}" for i in range(4)])
+
+    def check(c, *, seed):
+        time.sleep(0.3)
+        return ok_result(c)
+
+    res = run_claims(claims, check=check, jobs=1, timeout=0.8)    # 1.2 s for the file, 0.3 s a claim
+    assert [r["verdict"] for r in res] == ["proved"] * 4
+
+
+def test_a_worker_dying_inside_a_file_costs_one_claim():
+    claims = file_claims("d.py", ["d.1", "d.2", "d.3"])
+
+    def check(c, *, seed):
+        return check_exits(c, seed=seed) if c.id == "d.2" else ok_result(c)
+
+    res = {r["id"]: r for r in run_claims(claims, check=check, jobs=2, timeout=20)}
+    assert res["d.2"]["verdict"] == "error" and "worker process died (exit code 3)" in res["d.2"]["message"]
+    assert res["d.1"]["verdict"] == res["d.3"]["verdict"] == "proved"
