@@ -11,6 +11,7 @@ parameterisations, exactly in rationals.
 """
 from fractions import Fraction
 
+import numpy as np
 import sympy as sp
 
 from proofs import Source, claim
@@ -143,3 +144,100 @@ def _two_parameterisations(w):
        not_checkable="an intuition about hyper-parameter search, stated as such; nothing to compute")
 def independent_tuning(d):
     pass
+
+
+TUNING_NS = (1, 2, 4, 8, 16)
+TUNING_RATES = tuple(2.0 ** (k / 2) for k in range(-24, 13))    # 2^-12 .. 2^6, factor sqrt(2)
+
+
+def run_momentum_grid(rng, Ns, rates, curvatures, *, noise=1.0, steps=600, replicates=16):
+    """Momentum SGD in both parameterisations of the slide, over a grid, vectorised (float64):
+    mu_t = (1 - 1/N) mu_{t-1} + (1/N) ghat_t, mu_0 = 0, and
+    (1) Phi_{t+1} = Phi_t - N eta mu_t   (learning rate eta from ``rates``),
+    (2) Phi_{t+1} = Phi_t - eta' mu_t    (learning rate eta' from ``rates``),
+    on the noisy quadratic L(Phi) = 1/2 sum_i h_i Phi_i^2 with ghat = h Phi + noise sqrt(h) xi, xi ~ N(0, I)
+    (gradient-noise covariance proportional to the curvature, as for a one-example gradient near a
+    minimum), Phi_0 = (1, .., 1). The same noise xi_t drives every grid point (common random numbers).
+    Returns the loss L(Phi_t) averaged over the last fifth of the steps and the replicates, shape
+    (2, len(Ns), len(rates)) (form (1) first); a run that blows up has loss inf."""
+    h = np.asarray(curvatures, dtype=float)
+    N = np.asarray(Ns, dtype=float)[None, :, None, None, None]
+    lr = np.asarray(rates, dtype=float)[None, None, :, None, None]
+    step = np.concatenate([N * lr, np.broadcast_to(lr, N.shape[:2] + lr.shape[2:])], axis=0)   # (1), (2)
+    shape = (2, len(Ns), len(rates), replicates, len(h))
+    phi, mu, tmp = np.ones(shape), np.zeros(shape), np.empty(shape)
+    keep, inv_n, total = 1.0 - 1.0 / N, 1.0 / N, np.zeros(shape[:3])
+    xi = noise * np.sqrt(h) * rng.standard_normal((steps, replicates, len(h)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(steps):                      # in place: mu = keep mu + (h phi + xi_t) / N; phi -= step mu
+            np.multiply(h, phi, out=tmp)
+            tmp += xi[t]
+            tmp *= inv_n
+            mu *= keep
+            mu += tmp
+            np.multiply(step, mu, out=tmp)
+            phi -= tmp
+            if t >= steps - steps // 5:
+                np.multiply(phi, phi, out=tmp)
+                tmp *= h
+                total += tmp.sum(axis=-1).mean(axis=-1) / 2
+    loss = total / (steps // 5)
+    return np.where(np.isfinite(loss), loss, np.inf)
+
+
+NQM = "noisy quadratic, h_i = 1/i (i = 1..6), one-example gradient noise"
+
+
+def independent_tuning_observation(w, *, curvatures=tuple(1.0 / i for i in range(1, 7)), noise=1.0, steps=600,
+                                   replicates=16, process=NQM):
+    """Grid over N and the learning rate for both parameterisations; observe where the best learning rate
+    sits for each N (see :func:`_tuning_grid`)."""
+    Ns, rates = TUNING_NS, np.array(TUNING_RATES)
+    loss = run_momentum_grid(w.rng, Ns, rates, curvatures, noise=noise, steps=steps, replicates=replicates)
+    best = loss.argmin(axis=2)                                  # (form, N) -> index of the best rate
+    interior = bool(np.all((best > 0) & (best < len(rates) - 1)) and np.all(np.isfinite(loss.min(axis=2))))
+    b1, b2 = rates[best[0]], rates[best[1]]
+    spread1, spread2 = b1.max() / b1.min(), b2.max() / b2.min()
+    holds = interior and spread2 <= 2.0 and spread1 >= 4.0
+    # keeping the rate tuned at N = 1 while N changes: loss / the best loss at that N
+    regret = loss[np.arange(2)[:, None], np.arange(len(Ns))[None, :], best[:, :1]] / loss.min(axis=2)
+    fig = w.figure("Best learning rate against N (" + process + ")", xlabel="N", ylabel="best learning rate",
+                   xscale="log", yscale="log")
+    fig.line(Ns, b2, label="(2): best eta'", style="points")
+    fig.line(Ns, b1, label="(1): best eta", style="points")
+    fig.line(Ns, b1 * np.array(Ns), label="(1): N x best eta", style="dashed")
+
+    def fmt(vals):
+        return ", ".join(f"{v:.3g}" for v in vals)
+    return w.observe(
+        holds,
+        f"{process}; momentum SGD, {steps} steps, loss averaged over the last {steps // 5} and {replicates} runs, "
+        f"N in {list(Ns)}, learning rates 2^(k/2), k = -24..12: best eta' in (2) per N: {fmt(b2)} (spread "
+        f"{spread2:.3g}x, largely independent of N if <= 2x); best eta in (1) per N: {fmt(b1)} (spread "
+        f"{spread1:.3g}x, moves with N if >= 4x; N x best eta = {fmt(b1 * np.array(Ns))}); best loss per N: "
+        f"{fmt(loss[1].min(axis=1))}; keeping the rate tuned at N = 1, loss / best loss at N = {list(Ns)}: "
+        f"(2) {fmt(regret[1])}, (1) {fmt(regret[0])}{'' if interior else '; a best rate is at the edge of the grid'}",
+        method="grid over N and learning rate, both parameterisations", n=replicates,
+        estimate=f"spread (2) {spread2:.3g}x, (1) {spread1:.3g}x")
+
+
+@independent_tuning.witness("simulation")
+def _tuning_grid(w):
+    """Tune N and the learning rate of momentum SGD in both parameterisations and see which decouple.
+
+    Process (:func:`run_momentum_grid`): mu_t = (1 - 1/N) mu_{t-1} + (1/N) ghat_t with (1) Phi -= N eta mu_t
+    and (2) Phi -= eta' mu_t, on the noisy quadratic model L = 1/2 sum_i h_i Phi_i^2, h_i = 1/i (i = 1..6),
+    with one-example gradient noise of covariance diag(h) (the noise-dominated regime of the SGD slides,
+    sigma >> g near the minimum); Phi_0 = 1, 600 steps, 16 runs with the same noise at every grid point. The
+    objective of the tuning is the loss averaged over the last 120 steps and the runs. Grid: N in
+    {1, 2, 4, 8, 16} (N = 1 is plain SGD) and learning rates 2^(k/2), k = -24..12, for eta and for eta'.
+
+    Observed: "optimize N and eta' largely independently" is read as: the best eta' (argmin over the grid)
+    moves by at most a factor 2 (two grid steps) while N moves by a factor 16; "not true for N and eta" as:
+    the best eta moves by at least a factor 4 over the same N. Both, and every best rate strictly inside
+    the grid. Deterministic given the seed (a grid search; common random numbers make the loss curves
+    smooth in the rate, and the best rates found do not change with the seed).
+
+    In the curvature-dominated regime (no gradient noise, ill-conditioned, few steps: the large-batch limit)
+    momentum accelerates and the best eta' grows with N: the observation fails there (tests)."""
+    return independent_tuning_observation(w)

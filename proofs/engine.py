@@ -57,8 +57,13 @@ def check_claim(claim, *, seed: int = 0, stage_timeout: float = 5.0, debug: bool
     t0 = time.perf_counter()
     base = _base(claim)
     if claim.not_checkable:
-        return ClaimResult(**base, statement_latex="", verdict=Verdict.NOT_CHECKABLE.value,
-                           message=f"not checkable: {claim.not_checkable}", seconds=time.perf_counter() - t0)
+        # nothing symbolic to check; a witness may still run the process and observe the statement
+        # (evidence, never a proof): it agrees when it observes the statement hold
+        result = ClaimResult(**base, statement_latex="", verdict=Verdict.NOT_CHECKABLE.value,
+                             message=f"not checkable: {claim.not_checkable}")
+        _run_witnesses(claim, Derivation(claim), result, seed, debug)
+        result.seconds = time.perf_counter() - t0
+        return result
     d = Derivation(claim)
     try:
         claim.build(d)
@@ -181,7 +186,7 @@ def _run_witnesses(claim, d, result: ClaimResult, seed: int, debug: bool) -> Non
             result.witnesses.append(WitnessResult(
                 kind=spec.kind, name=spec.name, verdict=wv.value, observed="holds" if holds else "fails",
                 detail=detail, method=o0.method, n=o0.n, estimate=o0.estimate, se=o0.se, predicted=o0.predicted,
-                seconds=time.perf_counter() - t0))
+                seconds=time.perf_counter() - t0, figures=[f.to_dict() for f in w.figures]))
         except Exception as e:  # noqa: BLE001 - a witness that raises is reported, never fatal
             if debug:
                 traceback.print_exc(file=sys.stderr)

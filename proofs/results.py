@@ -52,6 +52,7 @@ class StepResult:
     premises: list = field(default_factory=list)   # labels of the facts it uses
     label: str = ""        # the source's label, e.g. "(29)"
     seconds: float = 0.0
+    sides: list = field(default_factory=list)      # [[lhs, op, rhs], ...] in LaTeX, for aligned chains
 
 
 @dataclass
@@ -67,6 +68,7 @@ class WitnessResult:
     se: str | None = None
     predicted: str | None = None
     seconds: float = 0.0
+    figures: list = field(default_factory=list)   # proofs.figure.Figure.to_dict() records
 
 
 @dataclass

@@ -34,6 +34,8 @@ class WitnessVerdict(str, Enum):
     engine then compares: for a proved claim the witness agrees when the
     statement holds; for a refuted claim it agrees when the statement fails
     (it confirms the erratum). For an unproved claim it agrees when it holds.
+    A not-checkable claim may carry a witness too: it agrees when it observes the
+    statement hold in the process it ran (evidence, never a verdict change).
     """
 
     AGREES = "agrees"

@@ -12,6 +12,8 @@ under test), and reports what it measured through one of:
   bound (e.g. a Richardson estimate); holds if the residual is within k * bound.
 * ``w.observe(holds, detail)`` – the witness decided itself (e.g. an explicit pair
   of batches, a permutation of units).
+* ``w.figure(title, ...)`` – records a figure of what it ran (data only, see
+  :mod:`proofs.figure`); it never affects the observation.
 
 Each returns an :class:`Observation`; a witness returns one or a list of them.
 
@@ -86,6 +88,15 @@ class WitnessContext:
         self.rng = rng_for(claim.id if claim is not None else "anonymous", seed, salt=name)
         self.alpha = WITNESS_ALPHA
         self._z = z_two_sided
+        self.figures: list = []
+
+    # -- figures (see proofs.figure) -----------------------------------------------------
+    def figure(self, title: str, **options):
+        """Record a figure of what this witness ran; a report draws it. Returns the figure to add lines to."""
+        from .figure import Figure
+        fig = Figure(title, **options)
+        self.figures.append(fig)
+        return fig
 
     # -- what is being tested ------------------------------------------------------------
     @property

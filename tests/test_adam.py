@@ -2,6 +2,7 @@
 wrong variants caught by the engine and the witnesses."""
 from fractions import Fraction
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -117,3 +118,62 @@ def test_engine_decides_one_minus_power_nonzero():
         d.step(sp.Eq(mh + g, mm / (1 - rho ** t) + g), using=[corr])
         d.statement(sp.Eq(mh + g, mm / (1 - rho ** t) + g))
     assert check_claim(c).verdict == "proved"
+
+
+# ------------------------------------------------------------------------------------------------
+# sigma[i] >> g[i] (not checkable): its witness trains logistic regression and measures both
+# ------------------------------------------------------------------------------------------------
+def _witness_context(c, name, seed=0):
+    """The context the engine gives witness ``name`` of claim ``c`` (same seeded stream)."""
+    from proofs.derivation import Derivation
+    from proofs.witness import WitnessContext
+    return WitnessContext(c, Derivation(c), seed=seed, name=name)
+
+
+def test_noise_dominates_witness_trains_a_model_and_agrees():
+    r = check_claim(m.noise_dominates, seed=0)
+    assert r.verdict == "not checkable" and not r.loud
+    (w,) = r.witnesses
+    assert w.name == "gradient_noise" and w.kind == "simulation" and not m.noise_dominates.witnesses[0].statistical
+    assert w.verdict == "agrees" and w.observed == "holds", w.detail
+    assert "NOT converged" not in w.detail and w.n == 400 and float(w.estimate) >= 10
+    assert w.figures and w.seconds < 1.0
+
+
+def test_per_example_gradients_are_the_gradient_of_the_training_loss():
+    """The measured g is the gradient of the loss that GD minimises (central differences)."""
+    X, y = m.logistic_data(np.random.default_rng(3), n=50)
+    losses, g, _ = m.train_logistic(X, y, 0)
+    w0, h = np.zeros(X.shape[1]), 1e-6
+
+    def loss(w):
+        z = X @ w
+        return np.mean(np.logaddexp(0.0, z) - y * z)
+    fd = [(loss(w0 + h * e) - loss(w0 - h * e)) / (2 * h) for e in np.eye(X.shape[1])]
+    assert np.allclose(g[0], fd, atol=1e-8) and np.isclose(losses[0], np.log(2))
+
+
+@pytest.mark.parametrize("kwargs", [dict(near=1.0), dict(steps=3)], ids=["from the start", "stopped after 3 steps"])
+def test_noise_dominates_witness_fails_far_from_the_minimum(kwargs):
+    """Measured from the start of training (w = 0), or on a model stopped after 3 GD steps, the mean gradient
+    is not dominated by the noise: some coordinate has sigma[i] / |g[i]| < 10."""
+    o = m.noise_ratio_observation(_witness_context(m.noise_dominates, "gradient_noise"), **kwargs)
+    assert not o.holds, o.detail
+    assert float(o.estimate) < 10
+
+
+@claim(id="variant.rmsprop.noise_dominates_early", title="sigma[i] >> g[i] from the first step of training",
+       source=SRC, expected="not checkable", not_checkable="a variant whose witness measures from step 0")
+def noise_dominates_early(d):
+    pass
+
+
+noise_dominates_early.add_witness(lambda w: m.noise_ratio_observation(w, near=1.0), kind="simulation",
+                                  name="from_the_start")
+
+
+def test_noise_dominates_witness_disagrees_loudly_far_from_the_minimum():
+    r = check_claim(noise_dominates_early, seed=0)
+    assert r.verdict == "not checkable"
+    assert [w.verdict for w in r.witnesses] == ["disagrees"] and r.witnesses[0].observed == "fails"
+    assert r.loud

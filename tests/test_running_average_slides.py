@@ -1,8 +1,10 @@
 """Running averages and momentum on the SGD slides: the two sign errata of slide "Running Averages"
 (explicit sum, series of weights) with their corrections, the window approximation, the momentum
 reparameterisation, and wrong variants caught by the engine and the witnesses."""
+import re
 from fractions import Fraction
 
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -130,3 +132,63 @@ def test_x_t_sampled_consistently_with_the_sum_entries():
         d.step(rel, using=[])
         d.statement(rel)
     assert check_claim(c).verdict == "proved"
+
+
+# ------------------------------------------------------------------------------------------------
+# momentum.independent_tuning (not checkable): its witness tunes both parameterisations on a grid
+# ------------------------------------------------------------------------------------------------
+def _witness_context(c, name, seed=0):
+    """The context the engine gives witness ``name`` of claim ``c`` (same seeded stream)."""
+    from proofs.derivation import Derivation
+    from proofs.witness import WitnessContext
+    return WitnessContext(c, Derivation(c), seed=seed, name=name)
+
+
+def test_independent_tuning_witness_tunes_both_parameterisations_and_agrees():
+    r = check_claim(ms.independent_tuning, seed=0)
+    assert r.verdict == "not checkable" and not r.loud
+    (w,) = r.witnesses
+    assert w.name == "tuning_grid" and w.kind == "simulation" and not ms.independent_tuning.witnesses[0].statistical
+    assert w.verdict == "agrees" and w.observed == "holds", w.detail
+    assert "best eta' in (2)" in w.detail and "best eta in (1)" in w.detail
+    assert w.figures and w.seconds < 1.0
+
+
+def test_momentum_grid_runs_the_two_parameterisations_of_one_optimiser():
+    """(1) with eta and (2) with eta' = N eta are the same update: equal losses where the grids meet, and N = 1
+    is plain SGD in both."""
+    rates = [2.0 ** -6, 2.0 ** -5, 2.0 ** -4, 2.0 ** -3]
+    loss = ms.run_momentum_grid(np.random.default_rng(0), (1, 2, 4), rates, (1.0, 0.5), steps=100, replicates=4)
+    assert np.allclose(loss[0, 0], loss[1, 0])                                     # N = 1
+    assert np.allclose(loss[0, 1, :3], loss[1, 1, 1:])                             # N = 2: eta' = 2 eta
+    assert np.allclose(loss[0, 2, :2], loss[1, 2, 2:])                             # N = 4: eta' = 4 eta
+
+
+def test_independent_tuning_fails_in_the_curvature_dominated_regime():
+    """No gradient noise, condition number 1000, 200 steps (the large-batch limit): momentum accelerates, the
+    best eta' grows with N and the best eta barely moves, the opposite of the intuition."""
+    o = ms.independent_tuning_observation(_witness_context(ms.independent_tuning, "tuning_grid"),
+                                          curvatures=tuple(np.logspace(0, -3, 6)), noise=0.0, steps=200,
+                                          process="noise-free quadratic, condition number 1000")
+    assert not o.holds, o.detail
+    spread2, spread1 = (float(v.rstrip("x")) for v in re.findall(r"\(\d\) ([\d.]+x)", o.estimate))
+    assert spread2 >= 4 and spread1 < 4, o.estimate
+
+
+@claim(id="variant.momentum.independent_tuning_large_batch", title="N and eta' decouple without gradient noise",
+       source=SRC, expected="not checkable", not_checkable="a variant whose witness runs the noise-free limit")
+def independent_tuning_large_batch(d):
+    pass
+
+
+independent_tuning_large_batch.add_witness(
+    lambda w: ms.independent_tuning_observation(w, curvatures=tuple(np.logspace(0, -3, 6)), noise=0.0, steps=200,
+                                                process="noise-free quadratic, condition number 1000"),
+    kind="simulation", name="large_batch")
+
+
+def test_independent_tuning_witness_disagrees_loudly_in_the_noise_free_regime():
+    r = check_claim(independent_tuning_large_batch, seed=0)
+    assert r.verdict == "not checkable"
+    assert [w.verdict for w in r.witnesses] == ["disagrees"] and r.witnesses[0].observed == "fails"
+    assert r.loud

@@ -1,5 +1,6 @@
 """SGD basics (slides "A One Dimensional Example", "The Classical Convergence Theorem", "Physicist's
 Proof"): catalog verdicts, the erratum lim_{t -> 0}, and wrong variants caught by the engine and witnesses."""
+import numpy as np
 import pytest
 import sympy as sp
 
@@ -105,3 +106,68 @@ def test_engine_refutes_a_false_divergence():
         m._schedule_claim(d, lambda e0, u: e0 / ((u + 1) * (u + 2)), lambda e0, u: e0 * (1 - 1 / (u + 2)),
                           lambda e0: sp.oo)
     assert check_claim(c).verdict == "refuted"
+
+
+# ------------------------------------------------------------------------------------------------
+# the convergence theorem (not checkable): its witness runs SGD on a non-convex loss
+# ------------------------------------------------------------------------------------------------
+def _witness_context(c, name, seed=0):
+    """The context the engine gives witness ``name`` of claim ``c`` (same seeded stream)."""
+    from proofs.derivation import Derivation
+    from proofs.witness import WitnessContext
+    return WitnessContext(c, Derivation(c), seed=seed, name=name)
+
+
+def test_convergence_theorem_witness_runs_sgd_and_agrees():
+    r = check_claim(m.convergence_theorem, seed=0)
+    assert r.verdict == "not checkable" and not r.loud
+    (w,) = r.witnesses
+    assert w.name == "nonconvex_sgd" and w.kind == "simulation"
+    assert w.verdict == "agrees" and w.observed == "holds", w.detail
+    assert "settles" in w.detail and "stationary point" in w.detail and w.n == 400
+    assert w.figures and w.figures[0]["xscale"] == "log"
+    assert w.seconds < 1.0
+
+
+def test_convergence_witness_is_not_a_statistical_witness():
+    """It decides by stated thresholds (no z-test), so it does not use the catalog's false-alarm budget."""
+    assert [w.statistical for w in m.convergence_theorem.witnesses] == [False]
+
+
+def test_nonconvex_loss_hypotheses():
+    """The loss is non-negative, non-convex, with an L' that is 17/4-Lipschitz and several local minima."""
+    w = np.linspace(-8, 8, 200001)
+    L, g = m.nonconvex_loss(w), m.nonconvex_grad(w)
+    assert L.min() >= 0
+    curv = np.diff(g) / np.diff(w)
+    assert curv.min() < -3 and curv.max() <= 17 / 4 + 1e-6
+    minima = np.sum((g[:-1] < 0) & (g[1:] >= 0))
+    assert minima >= 5
+
+
+@pytest.mark.parametrize("schedule,failing", [("constant", (0, 1)), ("summable", (1,))])
+def test_convergence_witness_fails_when_a_condition_is_violated(schedule, failing):
+    """eta_t = 0.05 (not -> 0): the loss keeps fluctuating and the gradient stays at the noise floor;
+    eta_t = 0.05 / (1 + t)^2 (sum < oo): the runs freeze where they are, the loss settles (which it does for
+    any summable schedule) but not at a stationary point."""
+    ts = np.arange(2 ** m.CONVERGENCE_DOUBLINGS)
+    eta = 0.05 if schedule == "constant" else 0.05 / (1.0 + ts) ** 2
+    obs = m.convergence_observation(_witness_context(m.convergence_theorem, "nonconvex_sgd"), eta, label=schedule)
+    assert [i for i, o in enumerate(obs) if not o.holds] == list(failing), [o.detail for o in obs]
+
+
+@claim(id="variant.sgd.convergence_constant_rate", title="SGD with a constant step size converges", source=SRC,
+       expected="not checkable", not_checkable="a variant whose witness runs SGD with eta_t = 0.05")
+def convergence_constant_rate(d):
+    pass
+
+
+convergence_constant_rate.add_witness(lambda w: m.convergence_observation(w, 0.05, label="eta_t = 0.05"),
+                                      kind="simulation", name="constant_rate")
+
+
+def test_convergence_witness_disagrees_loudly_on_a_broken_schedule():
+    r = check_claim(convergence_constant_rate, seed=0)
+    assert r.verdict == "not checkable"
+    assert [w.verdict for w in r.witnesses] == ["disagrees"] and r.witnesses[0].observed == "fails"
+    assert r.loud and "constant_rate" in r.loud
