@@ -22,7 +22,7 @@ import sympy as sp
 
 from .conditions import decide_condition, denominators
 from .equivalence import Decision, decide_equal, numbers_differ
-from .latex import to_latex, to_text
+from .latex import to_latex, to_sides, to_text
 from .normalise import NormaliseError, normalise
 from .premises import PremiseError, Substitution, substitutions
 from .results import ConditionResult, Counterexample, StepResult
@@ -144,7 +144,8 @@ def check_step(step, d, ctx) -> StepResult:
     t0 = time.perf_counter()
     premises = _dedupe(list(step.using) + list(d.definitions))
     base = dict(index=step.index, rule=step.rule, why=step.why, relation=to_text(step.relation),
-                latex=to_latex(step.relation), label=step.label, premises=[f.label for f in step.using])
+                latex=to_latex(step.relation), sides=to_sides(step.relation), label=step.label,
+                premises=[f.label for f in step.using])
     if step.rule == "assumption":
         return StepResult(**base, verdict=Verdict.UNPROVED.value, stage="assumption",
                           detail="an assumption of the source, not checked", seconds=time.perf_counter() - t0)
@@ -247,14 +248,14 @@ def check_conclusion(d, last_fact, ctx, index: int) -> StepResult:
     if not remaining:
         labels = ", ".join(dict.fromkeys(f.label for _, f in matched))
         return StepResult(index=index, rule="conclusion", why=why, relation=to_text(stmt), latex=to_latex(stmt),
-                          verdict=Verdict.PROVED.value, stage="structural", detail=f"the statement is {labels}",
+                          sides=to_sides(stmt), verdict=Verdict.PROVED.value, stage="structural", detail=f"the statement is {labels}",
                           label="conclusion", premises=[f.label for _, f in matched])
     rest = tuple(r for r, _ in remaining)
     using = [last_fact] if last_fact is not None else []
     step = Step(index=index, relation=rest if len(rest) > 1 else rest[0], rule="conclusion", why=why,
                 label="conclusion", using=using)
     result = check_step(step, d, ctx)
-    result.relation, result.latex = to_text(stmt), to_latex(stmt)
+    result.relation, result.latex, result.sides = to_text(stmt), to_latex(stmt), to_sides(stmt)
     if matched:
         result.detail = ("; ".join(f"{to_text(r)} is {f.label}" for r, f in matched) + "; " + result.detail)
     return result
