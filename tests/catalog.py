@@ -35,3 +35,10 @@ def assert_caught(result, step_index: int) -> None:
     assert result.counterexample is not None
     assert result.witnesses and all(w.observed == "fails" for w in result.witnesses), \
         [w.detail for w in result.witnesses]
+
+
+def witness_context(c, name: str, seed: int = 0):
+    """The context the engine gives witness ``name`` of claim ``c`` (the same seeded stream)."""
+    from proofs.derivation import Derivation
+    from proofs.witness import WitnessContext
+    return WitnessContext(c, Derivation(c), seed=seed, name=name)

@@ -9,7 +9,7 @@ import sympy as sp
 from derivations import adam as m
 from proofs import E, Source, claim
 from proofs.engine import check_claim
-from tests.catalog import assert_caught
+from tests.catalog import assert_caught, witness_context
 
 SRC = Source(m.SLIDES, "wrong variant")
 CATALOG = [m.second_moment, m.tracks_second_moment, m.published_recursion, m.published_unbiased,
@@ -123,11 +123,6 @@ def test_engine_decides_one_minus_power_nonzero():
 # ------------------------------------------------------------------------------------------------
 # sigma[i] >> g[i] (not checkable): its witness trains logistic regression and measures both
 # ------------------------------------------------------------------------------------------------
-def _witness_context(c, name, seed=0):
-    """The context the engine gives witness ``name`` of claim ``c`` (same seeded stream)."""
-    from proofs.derivation import Derivation
-    from proofs.witness import WitnessContext
-    return WitnessContext(c, Derivation(c), seed=seed, name=name)
 
 
 def test_noise_dominates_witness_trains_a_model_and_agrees():
@@ -137,7 +132,7 @@ def test_noise_dominates_witness_trains_a_model_and_agrees():
     assert w.name == "gradient_noise" and w.kind == "simulation" and not m.noise_dominates.witnesses[0].statistical
     assert w.verdict == "agrees" and w.observed == "holds", w.detail
     assert "NOT converged" not in w.detail and w.n == 400 and float(w.estimate) >= 10
-    assert w.figures and w.seconds < 1.0
+    assert w.figures
 
 
 def test_per_example_gradients_are_the_gradient_of_the_training_loss():
@@ -157,7 +152,7 @@ def test_per_example_gradients_are_the_gradient_of_the_training_loss():
 def test_noise_dominates_witness_fails_far_from_the_minimum(kwargs):
     """Measured from the start of training (w = 0), or on a model stopped after 3 GD steps, the mean gradient
     is not dominated by the noise: some coordinate has sigma[i] / |g[i]| < 10."""
-    o = m.noise_ratio_observation(_witness_context(m.noise_dominates, "gradient_noise"), **kwargs)
+    o = m.noise_ratio_observation(witness_context(m.noise_dominates, "gradient_noise"), **kwargs)
     assert not o.holds, o.detail
     assert float(o.estimate) < 10
 

@@ -20,7 +20,6 @@ def test_catalog_verdict_and_witnesses(c, results):
     assert r.verdict == c.expected.value == "proved", r.message
     assert r.witnesses and all(w.kind == "monte-carlo" and w.observed == "holds" and w.verdict == "agrees"
                                for w in r.witnesses), [w.detail for w in r.witnesses]
-    assert r.seconds < 1.0
     assert [s.file for s in c.also] == ["001_6f3b02b455961dc3.txt"]
 
 

@@ -33,7 +33,6 @@ def test_covariance_literal_line4_is_true_and_says_why(covariance):
 def test_covariance_witness_agrees(covariance):
     (w,) = covariance.witnesses
     assert w.kind == "monte-carlo" and w.observed == "holds" and w.verdict == "agrees", w.detail
-    assert w.seconds < 0.3
     assert w.detail.count("|z|") == 6
 
 

@@ -22,7 +22,6 @@ def test_catalog_verdict_and_witnesses(c, results):
     assert r.witnesses and all(w.observed == "holds" and w.verdict == "agrees" for w in r.witnesses), \
         [w.detail for w in r.witnesses]
     assert not r.loud
-    assert r.seconds < 1.0
 
 
 @pytest.mark.parametrize("c", CATALOG, ids=[c.id for c in CATALOG])

@@ -28,7 +28,6 @@ def test_catalog_claim_proved_and_witnessed(results, cid):
     assert all(s.verdict == "proved" for s in r.steps)
     assert r.witnesses and all(w.observed == "holds" and w.verdict == "agrees" for w in r.witnesses), \
         [w.detail for w in r.witnesses]
-    assert r.seconds < 2.0
 
 
 def test_euler_linear_follows_the_induction_and_the_limit(results):

@@ -45,7 +45,6 @@ def test_corrected_claim_proved_and_witnessed(corrected):
     assert all(s.verdict == "proved" for s in r.steps)
     (w,) = r.witnesses
     assert w.observed == "holds" and w.verdict == "agrees", w.detail
-    assert r.seconds < 1.0
 
 
 def test_witness_predictions_are_the_exact_moments(corrected):
