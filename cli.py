@@ -1,4 +1,4 @@
-"""derivcheck command line: ``list``, ``check``, ``show``.
+"""derivcheck command line: ``list``, ``check``, ``show``, ``report``.
 
 Exit codes
 ----------
@@ -97,6 +97,26 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=("text", "json"), default="text")
     sp.add_argument("--debug", action="store_true", help="print full tracebacks")
     running(sp)
+
+    sp = sub.add_parser("report", help="write a LaTeX verification report (and with --pdf, compile it)",
+                        allow_abbrev=False,
+                        description="Check claims (or re-render saved results with --from) and write a standalone "
+                                    "LaTeX document: summary, errata first, then one section per topic; figures "
+                                    "need matplotlib (pip install 'derivcheck[report]'). The .tex, its figures "
+                                    "folder and the PDF are written atomically.")
+    sp.add_argument("targets", nargs="*", metavar="PATH|ID",
+                    help="as for check; with --from, ids (or dotted prefixes) to keep from the saved results")
+    sp.add_argument("-k", dest="keyword", metavar="EXPR", help="select claims as for check")
+    sp.add_argument("-o", dest="output", metavar="FILE", default="report.tex",
+                    help="the .tex to write (default report.tex); figures go to FILE-stem-figures/")
+    sp.add_argument("--pdf", action="store_true", help="also compile FILE.pdf with latexmk or pdflatex")
+    sp.add_argument("--from", dest="from_json", metavar="RESULTS.json",
+                    help="render results saved by 'check --format json -o RESULTS.json' without re-checking")
+    sp.add_argument("--title", default="derivcheck verification report", help="the document's title")
+    sp.add_argument("-j", dest="jobs", type=_positive_int, default=None, metavar="N",
+                    help="claims checked at once (default: number of CPUs)")
+    sp.add_argument("--debug", action="store_true", help="print full tracebacks")
+    running(sp)
     return p
 
 
@@ -144,20 +164,23 @@ def cmd_list(args) -> int:
     return EXIT_OK if plan.selected else EXIT_EMPTY
 
 
-def cmd_check(args) -> int:
+def _bad_output(path: str) -> bool:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or os.path.isdir(path):
+        _err(f"derivcheck: error: -o {path}: no such folder, or it is a folder")
+        return True
+    return False
+
+
+def _run_checks(args):
+    """Gather, check and summarise the selected claims: (results, summary, load errors)."""
     import time
 
     from proofs import runner
     from proofs.cache import versions
-    from proofs.outcome import exit_code, summarize
-    from proofs.render import render_check, use_color
+    from proofs.outcome import summarize
 
     t0 = time.monotonic()
-    if args.output:
-        folder = os.path.dirname(os.path.abspath(args.output))
-        if not os.path.isdir(folder) or os.path.isdir(args.output):
-            _err(f"derivcheck: error: -o {args.output}: no such folder, or it is a folder")
-            return EXIT_USAGE
     cache = _cache(args)
     plan = runner.gather(args.targets, keyword=args.keyword, cache=cache)
     results = runner.check(plan, cache=cache, jobs=args.jobs, timeout=args.timeout, seed=args.seed,
@@ -165,6 +188,16 @@ def cmd_check(args) -> int:
     _report_load_errors(plan.errors, args.debug)
     summary = summarize(results, errors=[e.to_dict() for e in plan.errors], seed=args.seed,
                         versions=versions(__version__), seconds=time.monotonic() - t0)
+    return results, summary, plan.errors
+
+
+def cmd_check(args) -> int:
+    from proofs.outcome import exit_code
+    from proofs.render import render_check, use_color
+
+    if args.output and _bad_output(args.output):
+        return EXIT_USAGE
+    results, summary, load_errors = _run_checks(args)
     if args.output:
         try:
             _write_output(args.output, render_check(args.format, results, summary, color=False))
@@ -177,10 +210,40 @@ def cmd_check(args) -> int:
         color = args.format == "text" and use_color(sys.stdout)
         sys.stdout.write(render_check(args.format, results, summary, color=color))
     sys.stdout.flush()
-    code = exit_code(results, plan.errors)
+    code = exit_code(results, load_errors)
     if code == EXIT_EMPTY:
         _err("derivcheck: no claims selected")
     return code
+
+
+def cmd_report(args) -> int:
+    from proofs.outcome import exit_code
+    from proofs.report import build
+
+    if _bad_output(args.output):
+        return EXIT_USAGE
+    if args.from_json:
+        try:
+            results, summary = build.load_results(args.from_json, ids=args.targets, keyword=args.keyword)
+        except build.ResultsError as e:
+            _err(f"derivcheck: error: {e}")
+            return EXIT_USAGE
+        load_errors = []
+    else:
+        results, summary, load_errors = _run_checks(args)
+    if not results:
+        _err("derivcheck: no claims selected")
+        return EXIT_USAGE if load_errors else EXIT_EMPTY
+    try:
+        written = build.write_report(results, summary, args.output, pdf=args.pdf, title=args.title,
+                                     warn=_err)
+    except build.ReportError as e:
+        _err(f"derivcheck: error: {e}")
+        return EXIT_USAGE
+    sys.stdout.write("".join(f"wrote {path}\n" for path in written))
+    from proofs.render.text import summary_line
+    sys.stdout.write(summary_line(summary) + "\n")
+    return exit_code(results, load_errors)
 
 
 def cmd_show(args) -> int:
@@ -206,7 +269,7 @@ def cmd_show(args) -> int:
     return exit_code(results, plan.errors)
 
 
-COMMANDS = {"list": cmd_list, "check": cmd_check, "show": cmd_show}
+COMMANDS = {"list": cmd_list, "check": cmd_check, "show": cmd_show, "report": cmd_report}
 
 
 def main(argv=None) -> int:

@@ -251,7 +251,38 @@ def difference_witness(w):
     cen = convergence_order(lambda h: (loss(loss.w + h * loss.u) - loss(loss.w - h * loss.u)) / (2 * h) - Ju, hs)
     obs[0].detail += (f" | measured convergence order of the derivative estimate: forward {fwd:.2f}, central {cen:.2f} "
                       f"(<u,Hu> = {Q:.4g}, c_3 = {C:.4g})")
+    _error_figure(w, loss, Ju, hs)
     return obs
+
+
+def _error_figure(w, loss, Ju, tested):
+    """Figure: the errors of the forward and central quotients on the witness's loss over eps = 1 .. 2^-30 (the
+    truncation range the witness tests and the rounding floor below it), with reference slopes 1 and 2 fitted
+    through the measured errors on the tested steps (slope fixed, intercept by least squares in log-log)."""
+    hs = 2.0 ** -np.arange(0, 31)
+    L0 = loss(loss.w)
+    Lp = np.array([loss(loss.w + h * loss.u) for h in hs])
+    Lm = np.array([loss(loss.w - h * loss.u) for h in hs])
+    errors = {"forward": np.abs((Lp - L0) / hs - Ju), "central": np.abs((Lp - Lm) / (2 * hs) - Ju)}
+    fig = w.figure("Error of the difference quotients on a logistic loss",
+                   xlabel=r"step $\varepsilon = \Vert\Delta w\Vert$",
+                   ylabel=r"$|\Delta L/\varepsilon - \langle J, u\rangle|$", xscale="log", yscale="log",
+                   caption=r"Measured in float64 on this witness's logistic-regression loss: the error of the forward "
+                           r"quotient $(L(w+\varepsilon u) - L(w))/\varepsilon$ and of the central quotient "
+                           r"$(L(w+\varepsilon u) - L(w-\varepsilon u))/(2\varepsilon)$ against $\langle J, u\rangle$ "
+                           r"from the analytic gradient, i.e. $|\Delta L - \langle J, \Delta w\rangle|/\varepsilon$. "
+                           r"The witness tests $\varepsilon = 2^{-3}, \ldots, 2^{-8}$; the dashed reference lines of "
+                           r"slope 1 and 2 are fitted through the measured errors there. For small steps the "
+                           r"rounding error of $L$ (about $10^{-16}/\varepsilon$) takes over.")
+    for name, err in errors.items():
+        keep = err > 0                                   # an exact 0 (possible by rounding) has no place on a log axis
+        fig.line(hs[keep], err[keep], label=f"{name} difference (measured)", style="points")
+    ref = hs[hs >= 2.0 ** -16]
+    for name, p in (("forward", 1), ("central", 2)):
+        at = np.isin(hs, tested) & (errors[name] > 0)
+        if at.any():
+            c = np.exp(np.mean(np.log(errors[name][at]) - p * np.log(hs[at])))
+            fig.line(ref, c * ref ** p, label=f"slope {p} (reference)", style="dashed")
 
 
 forward_difference.add_witness(difference_witness, kind="finite-difference", name="logistic_loss")

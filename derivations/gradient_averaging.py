@@ -591,4 +591,27 @@ def _window_by_running(w):
             obs.append(w.observe(abs(length - 100) < 100 * bound + 1e-9,
                                  f"at the claimed rho_100 = {rho} the window is {length:.9f} samples "
                                  "(100 wanted)", method="(*) iterated in floating point", n=n))
+            _weights_figure(w, rho, length, claimed)
     return obs
+
+
+def _weights_figure(w, rho: Fraction, length: float, claimed):
+    """Figure: the weight (*) gives the input k steps back, read off by running (*) from m(0) = 0 on a unit impulse
+    x(0) = 1 (by linearity and time invariance m(k+1) is that weight), with the measured equivalent flat window
+    (height w_0, length = total weight / w_0) and the claimed window 1/(1-rho) as a vertical mark."""
+    rf = float(rho)
+    K = min(round(5 / (1 - rf)), 2000)               # five windows, within the figure's point budget
+    weights = running_average(rf, [1.0] + [0.0] * (K - 1), m0=0.0)[1:]
+    fig = w.figure(rf"Weights of the running average at $\rho = {rf:g}$", xlabel="samples back $k$",
+                   ylabel="weight $w_k$ of $x(n-k)$",
+                   caption=rf"The weights of the running average $m(n+1) = \rho\, m(n) + (1-\rho)\, x(n)$ at "
+                           rf"$\rho = {rf:g}$, measured by running it from $m(0) = 0$ on a unit impulse. Dashed: the "
+                           rf"flat window with the same total weight and the same newest weight $w_0$, of measured "
+                           rf"length {length:.6g}; the vertical line is the claimed window length $1/(1-\rho)$.")
+    fig.line(range(K), weights, label="weights applied by (*) (measured)", style="solid")
+    fig.line([0, length, length], [weights[0], weights[0], 0.0], label="flat window, same total weight (measured)",
+             style="dashed")
+    try:
+        fig.vline(float(claimed), label=rf"$1/(1-\rho) = {float(claimed):.6g}$ (claimed)")
+    except (TypeError, ValueError):                  # not a number: nothing to mark
+        pass

@@ -8,18 +8,23 @@ TOPIC = "running averages"
 SGD_PROBLEMS = "000_e701d70adf034ba3.txt"
 
 
-def simulate_running_average_variance(w, N=4, var_x=2.0, T=40, R=None):
+def simulate_running_average_variance(w, N=4, var_x=2.0, T=40, R=None, trace=None):
     """Run R independent running averages over skewed iid inputs; estimate Var(mu_T).
 
     Inputs are shifted exponentials (skewed, kurtosis 9), so the standard error must
     use the fourth moment. T = 40 makes (1 - 1/N)^(2T) < 1e-9 for N = 4: the limit to well below the SE.
+    ``trace``: a list to which the sample variance of mu_t over the R runs is appended for t = 0..T.
     """
     from proofs.stats import sample_size_variance, variance_se
     R = R or sample_size_variance(0.05, kurtosis=9.0, alpha=w.alpha)
     x = w.rng.exponential(np.sqrt(var_x), size=(T, R)) + 1.0
     mu = np.zeros(R)
+    if trace is not None:
+        trace.append(0.0)
     for t in range(T):
         mu = (1 - 1 / N) * mu + x[t] / N
+        if trace is not None:
+            trace.append(float(mu.var(ddof=1)))
     est, se = variance_se(mu)
     return est, se, R
 
@@ -44,10 +49,25 @@ def variance_limit(d):
 
 @variance_limit.witness("monte-carlo")
 def _variance_limit_simulation(w):
-    est, se, R = simulate_running_average_variance(w, N=4, var_x=2.0)
-    return w.estimate({w.S["sigma^2_mu_inf"]: est}, {w.S["sigma^2_mu_inf"]: se},
-                      at={w.S.N: 4, w.S["sigma_x^2"]: 2}, n=R,
-                      method="running averages of iid shifted-exponential inputs, t = 40")
+    trace = []
+    est, se, R = simulate_running_average_variance(w, N=4, var_x=2.0, trace=trace)
+    obs = w.estimate({w.S["sigma^2_mu_inf"]: est}, {w.S["sigma^2_mu_inf"]: se},
+                     at={w.S.N: 4, w.S["sigma_x^2"]: 2}, n=R,
+                     method="running averages of iid shifted-exponential inputs, t = 40")
+    try:                            # the statement's limit at N = 4, sigma_x^2 = 2 (a variant's may not be a number)
+        limit = float(w.value(w.statement.rhs, {w.S.N: 4, w.S["sigma_x^2"]: 2}))
+    except (TypeError, ValueError):
+        limit = None
+    fig = w.figure("Variance of the running average converging to its limit", xlabel="step $t$",
+                   ylabel=r"$\mathrm{Var}(\mu_t)$",
+                   caption=rf"The running average $\mu_t = (1 - 1/N)\,\mu_{{t-1}} + x_t/N$, $\mu_0 = 0$, with "
+                           rf"$N = 4$, run {R} times on iid shifted-exponential inputs with $\sigma_x^2 = 2$: the "
+                           rf"sample variance of $\mu_t$ over the runs at each step (the witness tests $t = 40$). The "
+                           rf"horizontal line is the limit the statement claims at these values, a reference.")
+    fig.line(range(len(trace)), trace, label=f"measured over {R} runs", style="points")
+    if limit is not None:
+        fig.hline(limit, label=f"claimed limit (reference): {limit:.4g}")
+    return obs
 
 
 @claim(id="running_average.variance_limit_N1",

@@ -172,19 +172,67 @@ def gd_iterates(d):
     _statement_of(d, w1, w2, facts, 4)
 
 
-def _iterates_witness(rates, T, what):
+def _iterates_witness(rates, T, what, title="", legend=""):
     def witness(w):
         ws = gradient_descent((10, 10), rates, T)
         vals = {}
         for t in range(1, T + 1):
             vals[w.S[f"w_1^({t})"]] = ws[t][0]
             vals[w.S[f"w_2^({t})"]] = ws[t][1]
-        return w.exact(vals, method=f"{what} run exactly (fractions.Fraction, sgn(0) = 0)", n=T)
+        obs = w.exact(vals, method=f"{what} run exactly (fractions.Fraction, sgn(0) = 0)", n=T)
+        _iterates_figure(w, title or what, ws, legend or what)
+        return obs
     return witness
 
 
-gd_iterates.add_witness(_iterates_witness((F(1, 10), F(1, 10)), 4, "gradient descent, eta = 0.1"), kind="exact",
-                        name="gradient_descent")
+def E_value(v) -> Fraction:
+    return abs(v[0]) + 75 * abs(v[1])
+
+
+def _level_set_half(c: float, sign: int, a: float, b: float):
+    """The half (sign = +1: w_2 >= 0, -1: w_2 <= 0) of the level set |w_1| + 75 |w_2| = c (a diamond) within
+    a <= w_1 <= b, as a polyline (x, y): a function of w_1 with corners at w_1 = 0 and at the vertices +-c."""
+    lo, hi = max(a, -c), min(b, c)
+    if lo >= hi:
+        return None
+    xs = sorted({lo, hi, *(v for v in (-c, 0.0, c) if lo < v < hi)})
+    return xs, [sign * (c - abs(x)) / 75 for x in xs]
+
+
+def _iterates_figure(w, title: str, ws, label: str):
+    """Figure: the iterates the witness ran (points joined in order, the start marked) over the level sets of E
+    through them (the half of each diamond that holds the iterate), drawn across the frame of the iterates. The
+    minimum (0, 0) may lie outside the frame: the valley is 75 times longer in w_1 than wide in w_2, so no frame
+    shows both the diamonds' shape and the steps."""
+    xs, ys = [float(v[0]) for v in ws], [float(v[1]) for v in ws]
+    span = max(max(xs) - min(xs), 0.2)
+    a, b = min(xs) - 0.15 * span, max(xs) + 0.15 * span
+    halves = []
+    for sign, c in sorted({(1 if v[1] >= 0 else -1, float(E_value(v))) for v in ws}):
+        if not halves or halves[-1][0] != sign or c > halves[-1][1] * 1.02:   # closer than 2%: one line
+            halves.append((sign, c))
+    fig = w.figure(title, xlabel="$w_1$", ylabel="$w_2$",
+                   caption=r"The iterates $w^{(0)}, \ldots, w^{(%d)}$ of the witness's exact run from "
+                           r"$w^{(0)} = (10, 10)$ (points, joined in order) over the level sets "
+                           r"$|w_1| + 75|w_2| = E(w^{(t)})$ through them ($E$ = %s). The frame shows only the "
+                           r"iterates' range of $w_1$, where the level sets are nearly horizontal: $E$ changes 75 "
+                           r"times faster in $w_2$%s."
+                           % (len(ws) - 1, ", ".join(f"{c:g}" for c in sorted({c for _, c in halves})),
+                              "" if a <= 0 <= b else r"; the minimum $(0, 0)$ lies outside it"))
+    fig.line(xs, ys, label=label, style="points")
+    fig.line(xs, ys, label=label, style="solid")
+    fig.line(xs[:1], ys[:1], label="start $w^{(0)}$", style="points")
+    for sign, c in halves:
+        piece = _level_set_half(c, sign, a, b)
+        if piece:
+            fig.line(*piece, label="level sets of $E$ through the iterates", style="dotted")
+    fig.hline(0, label="valley floor $w_2 = 0$")
+
+
+gd_iterates.add_witness(_iterates_witness((F(1, 10), F(1, 10)), 4, "gradient descent, eta = 0.1",
+                                          r"Gradient descent on $E = |w_1| + 75|w_2|$, $\eta = 0.1$",
+                                          r"gradient descent, $\eta = 0.1$"),
+                        kind="exact", name="gradient_descent")
 
 
 @claim(id="unitwise_rates.better_eta",
@@ -252,7 +300,10 @@ def unitwise_iterates(d):
     _statement_of(d, w1, w2, facts, 4)
 
 
-unitwise_iterates.add_witness(_iterates_witness((F(1), F(1, 75)), 4, "unitwise gradient descent (1, 1/75)"),
+unitwise_iterates.add_witness(_iterates_witness((F(1), F(1, 75)), 4, "unitwise gradient descent (1, 1/75)",
+                                                r"Unitwise rates on $E = |w_1| + 75|w_2|$, "
+                                                r"$(\eta_1, \eta_2) = (1, 1/75)$",
+                                                r"unitwise rates $(\eta_1, \eta_2) = (1, 1/75)$"),
                               kind="exact", name="unitwise_descent")
 
 
@@ -330,7 +381,10 @@ def momentum_iterates(d):
 def _momentum_run(w):
     ws, _ = momentum((10, 10), F(2, 10), F(1, 2), 3)
     vals = {w.S[f"w_{i + 1}^({t})"]: ws[t][i] for t in range(1, 4) for i in range(2)}
-    return w.exact(vals, method="momentum run exactly (fractions.Fraction, sgn(0) = 0)", n=3)
+    obs = w.exact(vals, method="momentum run exactly (fractions.Fraction, sgn(0) = 0)", n=3)
+    _iterates_figure(w, r"Momentum on $E = |w_1| + 75|w_2|$, $\eta = 0.2$, $\alpha = 0.5$", ws,
+                     r"momentum, $\eta = 0.2$, $\alpha = 0.5$")
+    return obs
 
 
 def _step_sizes(d):

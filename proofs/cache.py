@@ -19,8 +19,9 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from functools import lru_cache
+
+from .atomic import write_atomically
 
 FORMAT = 1
 DIRNAME = ".derivcheck_cache"
@@ -82,31 +83,9 @@ def cacheable(result: dict) -> bool:
     return all(w.get("verdict") != "error" for w in result.get("witnesses") or [])
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def atomic_write(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        try:
-            mode = os.stat(path).st_mode & 0o777
-        except OSError:
-            mode = 0o666 & ~_umask()
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write ``text`` to ``path`` atomically (see :mod:`proofs.atomic`)."""
+    write_atomically(path, text)
 
 
 class Cache:

@@ -21,7 +21,7 @@ import time
 import sympy as sp
 
 from .conditions import decide_condition, denominators
-from .equivalence import Decision, decide_equal, numbers_differ
+from .equivalence import Decision, decide_equal
 from .latex import to_latex, to_sides, to_text
 from .normalise import NormaliseError, normalise
 from .premises import PremiseError, Substitution, substitutions

@@ -116,3 +116,27 @@ def test_flipped_quadratic_form_propagates_to_a_wrong_order():
     r = check_claim(quadratic_form_flips, seed=0)
     assert r.result_verdict == "refuted"
     assert "measured" in r.witnesses[0].detail
+
+
+# ------------------------------------------------------------------------------------------------
+# the witness's figure (drawn by proofs.report.figures)
+# ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cid", ["gradcheck.forward_difference", "gradcheck.central_difference"])
+def test_error_figure_shows_measured_orders_and_reference_slopes(cid, results):
+    from proofs.figure import Figure
+    (w,) = results[cid].witnesses
+    (d,) = w.figures
+    fig = Figure.from_dict(d)
+    assert (fig.xscale, fig.yscale) == ("log", "log") and not fig.marks
+    series = {s.label: s for s in fig.series}
+    assert list(series) == ["forward difference (measured)", "central difference (measured)",
+                            "slope 1 (reference)", "slope 2 (reference)"]
+    assert [s.style for s in fig.series] == ["points", "points", "dashed", "dashed"]
+    for name, p in (("forward", 1), ("central", 2)):
+        meas, ref = series[f"{name} difference (measured)"], series[f"slope {p} (reference)"]
+        xs = np.log(meas.x)
+        ys = np.log(meas.y)
+        tested = (np.array(meas.x) <= 2.0 ** -3) & (np.array(meas.x) >= 2.0 ** -8)
+        assert abs(np.polyfit(xs[tested], ys[tested], 1)[0] - p) < 0.15        # the measured order
+        assert abs(np.polyfit(np.log(ref.x), np.log(ref.y), 1)[0] - p) < 1e-3   # the reference's slope
+        assert min(meas.x) < 1e-8                                              # the rounding floor is shown

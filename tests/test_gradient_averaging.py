@@ -143,3 +143,19 @@ VARIANTS = [(grouping_count, "<g_1>, grouping"), (old_share_exponent, "line 3"),
 def test_variant_refuted_at_the_broken_step_and_flagged(v, label):
     r = check_claim(v, seed=0)
     assert_caught(r, _step(r, label).index)
+
+
+def test_window_figure_weights_from_an_impulse_and_the_claimed_window(results):
+    from proofs.figure import Figure
+    (w,) = results["gradient_averaging.window_length"].witnesses
+    (d,) = w.figures
+    fig = Figure.from_dict(d)
+    weights, flat = fig.series
+    assert weights.style == "solid" and "measured" in weights.label
+    assert weights.x == list(range(500))
+    for k in (0, 1, 50, 100, 499):                     # the weights (*) applies: (1 - rho) rho^k at rho = 0.99
+        assert weights.y[k] == pytest.approx(0.01 * 0.99 ** k, rel=1e-5)
+    assert flat.style == "dashed" and flat.x[1:] == pytest.approx([100, 100], rel=1e-6)
+    assert flat.y == pytest.approx([0.01, 0.01, 0.0])
+    (m,) = fig.marks
+    assert m.axis == "x" and m.at == 100 and "claimed" in m.label

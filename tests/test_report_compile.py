@@ -1,6 +1,5 @@
 """The TeX compile step (proofs/report/compile.py): PDFs appear whole or not at all, no shell escape,
 no endless waits, and a clear message when no engine is installed."""
-import re
 import stat
 import struct
 import time

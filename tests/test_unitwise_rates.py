@@ -119,3 +119,27 @@ VARIANTS = [(gd_sign_slip, "(5), gradient step"), (w1_after_74, "w_1^(74)")]
 def test_variant_refuted_at_the_broken_step_and_flagged(v, label):
     r = check_claim(v, seed=0)
     assert_caught(r, _step(r, label).index)
+
+
+@pytest.mark.parametrize("cid,iterates", [
+    ("unitwise_rates.gd_iterates", [(10, 10), (9.9, 2.5), (9.8, -5), (9.7, 2.5), (9.6, -5)]),
+    ("unitwise_rates.momentum_iterates", [(10, 10), (9.8, -5), (9.5, 2.5), (9.15, -8.75)]),
+    ("unitwise_rates.unitwise_iterates", [(10, 10), (9, 9), (8, 8), (7, 7), (6, 6)]),
+])
+def test_iterates_figure_over_the_level_sets(cid, iterates, results):
+    from proofs.figure import Figure
+    (w,) = results[cid].witnesses
+    (d,) = w.figures
+    fig = Figure.from_dict(d)
+    path, joined, start, *levels = fig.series
+    assert (path.style, joined.style, start.style) == ("points", "solid", "points")
+    assert path.label == joined.label and list(zip(path.x, path.y)) == iterates == list(zip(joined.x, joined.y))
+    assert list(zip(start.x, start.y)) == iterates[:1]
+    assert levels and all(s.style == "dotted" and s.label == levels[0].label for s in levels)
+    E = [abs(x) + 75 * abs(y) for x, y in iterates]
+    for s in levels:                                   # pieces of the level set |w_1| + 75 |w_2| = E(w^(t)) of an
+        c = abs(s.x[0]) + 75 * abs(s.y[0])             # iterate, on its side of the valley, across the iterates
+        assert all(abs(x) + 75 * abs(y) == pytest.approx(c, rel=1e-5) for x, y in zip(s.x, s.y))
+        assert any(c == pytest.approx(e, rel=1e-5) for e in E)
+        assert min(s.x) < min(x for x, _ in iterates) and max(s.x) > max(x for x, _ in iterates)
+    assert [(m.axis, m.at) for m in fig.marks] == [("y", 0.0)]

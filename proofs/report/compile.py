@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shlex
 import shutil
 import signal
@@ -28,6 +27,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+
+from ..atomic import write_atomically
 
 DEBIAN_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended", "texlive-fonts-recommended",
                    "lmodern", "latexmk")
@@ -115,21 +116,8 @@ def find_engine() -> Engine | None:
 
 
 def _write_atomically(path: Path, data: bytes | str) -> None:
-    """Temp file in the same directory + ``os.replace``: readers see the old file or the new one, never half."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # 0o666 & ~umask, like a plain open()
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_atomically(path, data)
     except OSError as e:
         raise CompileError(f"cannot write {path}: {e.strerror or e}") from None
 

@@ -1,0 +1,399 @@
+"""The LaTeX verification report: a pure function of result dicts (``ClaimResult.to_dict()``).
+
+Layout: title block; summary (settings, claims per source, verdict and witness counts, errata list,
+legend of marks); table of contents; **errata first** (each refuted claim: the source's words, the
+first failing step, its counterexample, the witness's evidence, then the corrected claim with its
+whole proof); then one section per topic and one subsection per claim (statement, reading, givens,
+the derivation as aligned chains with a mark per step, side conditions, witnesses and their figures).
+Refuted claims and their corrections appear in full once, in the errata; their topic subsections
+point there.
+
+Invariants
+----------
+* Deterministic: claims sorted by id, topics by name, no timings, no dates unless ``date`` is given
+  (the CLI passes one only when ``SOURCE_DATE_EPOCH`` is set), so the bytes depend only on the results
+  (not on ``-j``, the cache or ``PYTHONHASHSEED``).
+* Every piece of text goes through :func:`tex.text`, every piece of printed maths through
+  :func:`tex.math`; the preamble uses only packages of Debian's texlive-latex-base,
+  texlive-latex-recommended and lmodern.
+* Nothing here imports SymPy: a saved JSON renders without the engine.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from . import tex
+
+VERDICT_ORDER = ("proved", "refuted", "unproved", "not checkable", "error", "timeout")
+MARKS = {"proved": r"\dcproved", "refuted": r"\dcrefuted", "unproved": r"\dcunproved",
+         "not checkable": r"\dcnotcheckable", "error": r"\dcerror", "timeout": r"\dcerror"}
+
+PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
+\usepackage[T1]{fontenc}
+\usepackage{lmodern}
+\usepackage[utf8]{inputenc}
+\usepackage[margin=2.2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{booktabs}
+\usepackage{longtable}
+\usepackage{graphicx}
+\usepackage{xcolor}
+\usepackage[hidelinks,pdfcreator={derivcheck},pdfproducer={derivcheck}]{hyperref}
+\allowdisplaybreaks
+\setlength{\emergencystretch}{3em}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.5ex plus 0.2ex}
+\definecolor{dcgreen}{rgb}{0,0.5,0}
+\definecolor{dcred}{rgb}{0.75,0,0}
+\definecolor{dcamber}{rgb}{0.8,0.45,0}
+\newcommand{\dcproved}{\textcolor{dcgreen}{\ensuremath{\checkmark}}}
+\newcommand{\dcrefuted}{\textcolor{dcred}{\ensuremath{\boldsymbol{\times}}}}
+\newcommand{\dcunproved}{\textcolor{dcamber}{\textbf{?}}}
+\newcommand{\dcerror}{\textcolor{dcred}{\textbf{!}}}
+\newcommand{\dcnotcheckable}{\textcolor{gray}{\ensuremath{\circ}}}
+\newcommand{\dcfit}[1]{\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{#1}}
+\makeatletter
+\renewcommand*\l@subsection{\@dottedtocline{2}{1.5em}{3.3em}}
+\makeatother
+\newcommand{\dcdisplay}[1]{\begin{center}\dcfit{$\displaystyle #1$}\end{center}}
+"""
+
+
+# -- small pieces -------------------------------------------------------------------------------
+
+def _mark(verdict) -> str:
+    return MARKS.get(str(verdict), r"\dcerror")
+
+
+def _verdict_words(r: dict) -> str:
+    v, exp = str(r.get("verdict")), str(r.get("expected"))
+    words = f"{_mark(v)}~\\textbf{{{tex.text(v)}}}"
+    if exp and exp != v:
+        words += f" (expected {tex.text(exp)})"
+    return words
+
+
+def _source(src: dict) -> str:
+    return f"{tex.code(src.get('file', ''))}, {tex.text(src.get('locator', ''))}"
+
+
+def _topic_title(topic: str) -> str:
+    words = str(topic or "other").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _quote(words: str) -> list:
+    return [r"\begin{quote}\small", tex.text(words), r"\end{quote}"] if words else []
+
+
+def _step_name(st: dict) -> str:
+    name = f"({st.get('index')})"
+    lab = str(st.get("label") or "")
+    if lab and lab != f"step {st.get('index')}":
+        name += " " + lab
+    return name
+
+
+def _value(v) -> str:
+    """A value in running text: exact numbers as maths, anything else as breakable typewriter text."""
+    m = tex.value(v)
+    return f"${m}$" if not m.startswith(r"\text{") else tex.code(v)
+
+
+def _point(cx: dict) -> str:
+    pt = cx.get("point") or {}
+    if not pt:
+        return "with no free symbols"
+    return "at " + ", ".join(tex.code(k) + r"\,$=$\," + _value(v) for k, v in pt.items())
+
+
+def _counterexample(cx: dict) -> list:
+    if not cx:
+        return []
+    rel = cx.get("relation", "!=")
+    how = tex.text(cx.get("arithmetic", "exact rational"))
+    if rel == "violates":
+        both = f"the relation evaluates to {_value(cx.get('lhs'))} against {_value(cx.get('rhs'))}"
+    else:
+        both = f"the left side is {_value(cx.get('lhs'))} and the right side {_value(cx.get('rhs'))}"
+    return [f"\\textbf{{Counterexample}} ({how} arithmetic): {_point(cx)}, {both}.", ""]
+
+
+# -- the derivation as aligned chains ------------------------------------------------------------
+
+def _rows(steps: list) -> list:
+    """Runs of rows ``(lhs, op, rhs, step-or-None)``; a step whose left side is the previous right side
+    continues the run (``= ...`` under the previous relation sign)."""
+    runs, prev_rhs = [], None
+    for st in steps:
+        if st.get("rule") == "conclusion":
+            continue
+        sides = st.get("sides") or [["", "", st.get("latex") or r"\text{" + tex.text(st.get("relation")) + "}"]]
+        for j, (lhs, op, rhs) in enumerate(sides):
+            cont = j == 0 and runs and lhs and lhs == prev_rhs
+            row = ("" if cont else lhs, op, rhs, st if j == 0 else None)
+            if cont:
+                runs[-1].append(row)
+            else:
+                runs.append([row])
+        prev_rhs = sides[-1][2] if sides[-1][1] == "=" else None
+    return runs
+
+
+def _chain(steps: list) -> list:
+    out = []
+    for run in _rows(steps):
+        lines = []
+        for lhs, op, rhs, st in run:
+            tag = (rf"&&\quad {_mark(st.get('verdict'))}~\text{{\small {tex.text(_step_name(st))}}}"
+                   if st is not None else "")
+            lines.append(f"{tex.math(lhs) if lhs else ''} &{op} {tex.math(rhs)} {tag}".strip())
+        out.append(r"\dcdisplay{\begin{aligned}" + " \\\\\n".join(lines) + r"\end{aligned}}")
+    return out
+
+
+def _justifications(steps: list) -> list:
+    if not steps:
+        return []
+    out = [r"\begin{description}\small"]
+    for st in steps:
+        bits = [r"\emph{" + tex.text(st.get("rule") or "") + "}"]
+        if st.get("why"):
+            bits.append(tex.text(st["why"]))
+        if st.get("premises"):
+            bits.append("uses " + ", ".join(tex.text(p) for p in dict.fromkeys(st["premises"])))
+        text = "; ".join(bits) + "."
+        if st.get("verdict") != "proved" and st.get("detail"):
+            text += r" \textit{" + tex.text(st["detail"]) + "}"
+        elif st.get("rule") == "conclusion" and st.get("detail"):
+            text += " " + tex.text(st["detail"]) + "."
+        if st.get("residual"):
+            text += f" Residual: ${tex.math(st['residual'])}$."
+        out.append(rf"\item[{_mark(st.get('verdict'))} {tex.text(_step_name(st))}] {text}")
+        for c in st.get("conditions") or []:
+            detail = f" ({tex.text(c['detail'])})" if c.get("detail") else ""
+            out.append(rf"\item[] side condition {tex.code(c.get('condition', ''))}: {_mark(c.get('verdict'))} "
+                       rf"{tex.text(c.get('verdict', ''))}{detail}")
+    out.append(r"\end{description}")
+    return out
+
+
+# -- witnesses and figures -----------------------------------------------------------------------
+
+def _witness(w: dict, r: dict, figures: dict, index: int) -> list:
+    agrees = w.get("verdict")
+    head = (rf"\paragraph{{Witness {tex.code(w.get('name', ''))}}} ({tex.text(w.get('kind', ''))}"
+            + (f"; {tex.text(w['method'])}" if w.get("method") else "")
+            + (f"; $n = {int(w['n'])}$" if isinstance(w.get("n"), int) else "") + ").")
+    lines = ["", head]
+    if w.get("estimate"):
+        est = f"estimate {tex.text(w['estimate'])}"
+        if w.get("se"):
+            est += f" $\\pm$ {tex.text(w['se'])} (standard error)"
+        if w.get("predicted"):
+            est += f", predicted {tex.text(w['predicted'])}"
+        lines.append(est[:1].upper() + est[1:] + ".")
+    lines.append(r"{\small " + tex.text(w.get("detail") or "") + "}")
+    observed = w.get("observed")
+    verdict = str(r.get("verdict"))
+    if agrees == "agrees":
+        what = ("confirms the erratum: the statement fails in the process it ran" if verdict == "refuted" else
+                "observes the statement hold in the process it ran")
+        lines.append(rf"\emph{{{_mark('proved')} Agrees with the symbolic verdict ({tex.text(verdict)}): {what}.}}")
+    elif agrees == "disagrees":
+        lines.append(rf"\fcolorbox{{dcred}}{{white}}{{\parbox{{0.95\linewidth}}{{\dcerror\ \textbf{{Disagrees}} "
+                     rf"with the symbolic verdict ({tex.text(verdict)}): it observed the statement "
+                     rf"{tex.text(observed)}.}}}}")
+    else:
+        lines.append(r"\emph{\dcerror\ The witness could not run.}")
+    for k, fig in enumerate(w.get("figures") or [], start=1):
+        lines += _figure(fig, figures.get((r.get("id"), w.get("name"), k)))
+    return lines
+
+
+def _figure(fig: dict, path) -> list:
+    caption = tex.text_with_math(fig.get("title", ""))
+    if fig.get("caption"):
+        caption += ". " + tex.text_with_math(fig["caption"])
+    if not path:
+        return [rf"\par\emph{{Figure not drawn (matplotlib is not installed, or the record is malformed): "
+                rf"{caption}.}}"]
+    return [r"\begin{figure}[!htb]", r"\centering", rf"\includegraphics[width=0.72\linewidth]{{{path}}}",
+            rf"\caption{{{caption}}}", r"\end{figure}"]
+
+
+# -- one claim -----------------------------------------------------------------------------------
+
+def _meta(r: dict) -> list:
+    lines = [rf"{tex.code(r.get('id', ''))}\quad {_verdict_words(r)}\\",
+             rf"\textbf{{Source:}} {_source(r.get('source') or {})}"]
+    also = r.get("also") or []
+    if also:
+        lines[-1] += r"\\" + r"\textbf{Also in:} " + "; ".join(_source(a) for a in also)
+    return lines + [""]
+
+
+def _body(r: dict, figures: dict) -> list:
+    """Statement, reading, checked form, givens, derivation, notes, witnesses (everything but the header)."""
+    out = [r"\textbf{Statement} (the source's words):"] + _quote(r.get("statement", ""))
+    if r.get("reading"):
+        out += [r"\textbf{Read as:} " + tex.text(r["reading"]), ""]
+    v = str(r.get("verdict"))
+    if v == "not checkable":
+        out += [r"\textbf{Not checkable:} " + tex.text(str(r.get("message", "")).replace("not checkable: ", "", 1)),
+                ""]
+    elif v in ("error", "timeout"):
+        out += [r"\textbf{Not checked:} " + tex.text(r.get("message", "")), ""]
+    if r.get("statement_latex"):
+        out += [r"\textbf{Checked statement:}"]
+        out.append(r"\dcdisplay{" + tex.math(r["statement_latex"]) + "}")
+    givens = r.get("givens") or []
+    if givens:
+        out += ["", r"\textbf{Given:}"]
+        out.append(r"\begin{description}\small")
+        for g in givens:
+            out.append(rf"\item[{tex.text(g.get('label') or g.get('kind', ''))}] {tex.text(g.get('why') or '')}")
+            out.append(r"\dcdisplay{" + tex.math(g.get("latex")) + "}")
+        out.append(r"\end{description}")
+    steps = r.get("steps") or []
+    if steps:
+        out += ["", r"\textbf{Derivation:}"]
+        out += _chain(steps) + _justifications(steps)
+    for note in r.get("notes") or []:
+        out += [r"\textbf{Note:} " + tex.text(note), ""]
+    if r.get("loud"):
+        out.append(rf"\fcolorbox{{dcred}}{{white}}{{\parbox{{0.95\linewidth}}{{\dcerror\ \textbf{{Symbolic and "
+                   rf"numeric witnesses contradict:}} {tex.text(r['loud'])}}}}}")
+    for k, w in enumerate(r.get("witnesses") or [], start=1):
+        out += _witness(w, r, figures, k)
+    if not r.get("witnesses") and v not in ("error", "timeout"):
+        out.append(r"\emph{No numeric witness.}")
+    return out
+
+
+def _failing_step(r: dict) -> list:
+    k = r.get("first_failing_step")
+    st = next((s for s in r.get("steps") or [] if s.get("index") == k), None)
+    if st is None:
+        return []
+    out = [rf"\textbf{{First failing step:}} {_mark('refuted')} {tex.text(_step_name(st))}, "
+           rf"\emph{{{tex.text(st.get('rule', ''))}}}:", ""]
+    sides = st.get("sides") or []
+    if sides:
+        out.append(r"\dcdisplay{" + r",\quad ".join(f"{tex.math(l)} {op} {tex.math(rr)}".strip()
+                                                    for l, op, rr in sides) + "}")
+    if st.get("residual"):
+        out += [rf"Residual (left minus right): ${tex.math(st['residual'])}$.", ""]
+    out += _counterexample(st.get("counterexample") or r.get("counterexample") or {})
+    rv = r.get("result_verdict")
+    if rv == "proved":
+        out.append(r"The stated \emph{result} itself follows directly from the givens (proved): the error is in "
+                   r"this step, not in the conclusion.")
+        out.append("")
+    elif rv:
+        out += [rf"The stated result checked directly from the givens: {_mark(rv)} {tex.text(rv)}.", ""]
+    return out
+
+
+# -- the document --------------------------------------------------------------------------------
+
+def _summary(results: list, summary: dict, errata: list, corrected_by: dict) -> list:
+    out = [r"\section*{Summary}", r"\addcontentsline{toc}{section}{Summary}"]
+    by_source = defaultdict(Counter)
+    for r in results:
+        by_source[(r.get("source") or {}).get("file", "")][str(r.get("verdict"))] += 1
+        for a in r.get("also") or []:
+            by_source[a.get("file", "")]["also cited"] += 1
+    cols = [v for v in VERDICT_ORDER if any(c[v] for c in by_source.values())]
+    out += [r"\begin{center}\small", r"\begin{tabular}{l r " + "r " * len(cols) + "r}", r"\toprule",
+            "source & claims & " + " & ".join(tex.text(c) for c in cols) + r" & also cited \\", r"\midrule"]
+    total = Counter()
+    for src in sorted(by_source):
+        c = by_source[src]
+        total.update(c)
+        out.append(f"{tex.code(src)} & {sum(c[v] for v in VERDICT_ORDER)} & "
+                   + " & ".join(str(c[v]) for v in cols) + f" & {c['also cited']} \\\\")
+    out += [r"\midrule", f"all & {sum(total[v] for v in VERDICT_ORDER)} & "
+            + " & ".join(str(total[v]) for v in cols) + f" & {total['also cited']} \\\\",
+            r"\bottomrule", r"\end{tabular}", r"\end{center}"]
+    wit = Counter(str(w.get("verdict")) for r in results for w in r.get("witnesses") or [])
+    n_as = sum(1 for r in results if r.get("verdict") == r.get("expected"))
+    out.append(f"{len(results)} claims; {n_as} verdicts as expected. Numeric witnesses: {wit['agrees']} agree, "
+               f"{wit['disagrees']} disagree, {wit['error']} could not run.")
+    settings = [("seed", str(summary.get("seed", 0)))]
+    for k, v in sorted((summary.get("versions") or {}).items()):
+        settings.append((k, str(v)))
+    out += [r"\begin{center}\small", r"\begin{tabular}{ll}", r"\toprule", r"setting & value \\", r"\midrule"]
+    out += [f"{tex.text(k)} & {tex.text(v)} \\\\" for k, v in settings]
+    out += [r"\bottomrule", r"\end{tabular}", r"\end{center}"]
+    out.append("")
+    out.append(r"\textbf{Marks:} \dcproved\ proved (exact symbolic reduction); \dcrefuted\ refuted (counterexample "
+               r"in exact or 50-digit arithmetic); \dcunproved\ unproved (numeric agreement only); "
+               r"\dcnotcheckable\ not checkable; \dcerror\ error or timeout.")
+    if errata:
+        out += ["", r"\textbf{Errata found:}", r"\begin{itemize}\small"]
+        for r in errata:
+            fixes = ", ".join(tex.code(i) for i in sorted(corrected_by.get(r["id"], [])))
+            out.append(rf"\item {tex.code(r['id'])} ({_source(r.get('source') or {})}), "
+                       rf"Section~\ref{{{tex.label('erratum', r['id'])}}}"
+                       + (f"; corrected by {fixes}" if fixes else "") + ".")
+        out.append(r"\end{itemize}")
+    return out
+
+
+def render(results: list, summary: dict | None = None, *, figures: dict | None = None,
+           title: str = "derivcheck verification report", subtitle: str = "", date: str | None = None) -> str:
+    """The whole standalone LaTeX document (see the module docstring).
+
+    ``figures`` maps ``(claim id, witness name, 1-based figure index)`` to the path to include (relative to
+    the ``.tex``); a figure without a path is described but not drawn.
+    """
+    summary = summary or {}
+    figures = figures or {}
+    results = sorted(results, key=lambda r: str(r.get("id")))
+    by_id = {r["id"]: r for r in results}
+    corrected_by = defaultdict(list)
+    for r in results:
+        if r.get("corrects"):
+            corrected_by[r["corrects"]].append(r["id"])
+    errata = sorted((r for r in results if r.get("verdict") == "refuted"),
+                    key=lambda r: ((r.get("source") or {}).get("file", ""), r["id"]))
+    in_errata = {r["id"] for r in errata} | {c for r in errata for c in corrected_by.get(r["id"], [])}
+
+    out = [PREAMBLE.rstrip("\n"), r"\title{" + tex.text(title) + (r"\\[0.5ex]\large " + tex.text(subtitle)
+                                                                    if subtitle else "") + "}",
+           r"\author{generated by derivcheck " + tex.text((summary.get("versions") or {}).get("derivcheck", "")) + "}", r"\date{" + tex.text(date or "") + "}", r"\begin{document}", r"\maketitle"]
+    out += _summary(results, summary, errata, corrected_by)
+    out += [r"\tableofcontents", r"\clearpage"]
+
+    if errata:
+        out += [r"\section{Errata}", "Each refuted claim: the source's words, the first failing step with its "
+                "counterexample, the numeric witness's evidence, then the corrected statement with its proof."]
+        for r in errata:
+            out += [r"\subsection{" + tex.text(r.get("title") or r["id"]) + "}",
+                    r"\label{" + tex.label("erratum", r["id"]) + "}"]
+            out += _meta(r) + _failing_step(r) + _body(r, figures)
+            for cid in sorted(corrected_by.get(r["id"], [])):
+                c = by_id[cid]
+                out += [r"\subsubsection*{Corrected: " + tex.text(c.get("title") or cid) + "}",
+                        r"\label{" + tex.label("claim", cid) + "}"]
+                out += _meta(c) + _body(c, figures)
+            if not corrected_by.get(r["id"]):
+                out.append(r"\emph{No corrected claim is given for this erratum.}")
+
+    topics = defaultdict(list)
+    for r in results:
+        topics[str(r.get("topic") or "other")].append(r)
+    for topic in sorted(topics):
+        out += [r"\section{" + tex.text(_topic_title(topic)) + "}", r"\label{" + tex.label("topic", topic) + "}"]
+        for r in topics[topic]:
+            out += [r"\subsection{" + tex.text(r.get("title") or r["id"]) + "}"]
+            if r["id"] in in_errata:
+                target = r["id"] if r.get("verdict") == "refuted" else r.get("corrects")
+                what = ("Refuted" if r.get("verdict") == "refuted" else
+                        f"Corrects {tex.code(r.get('corrects'))}; statement, proof and witness")
+                out += _meta(r) + [rf"{what}: see Section~\ref{{{tex.label('erratum', target)}}} (errata)."]
+                continue
+            out += [r"\label{" + tex.label("claim", r["id"]) + "}"] + _meta(r) + _body(r, figures)
+    out += [r"\end{document}", ""]
+    return "\n".join(out)

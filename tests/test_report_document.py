@@ -1,0 +1,192 @@
+"""The LaTeX report document: golden files, structure, and determinism.
+
+Golden files
+------------
+``tests/golden/report/results.json`` holds engine results for four claims (one proved, one refuted with
+its correction, one unproved from ``tests/golden/report/unproved_claim.py``); ``<case>.tex`` is the
+document rendered from them. After an intended change to the engine's output or the document layout,
+refresh both and review the diff::
+
+    DERIVCHECK_REFRESH_GOLDEN=1 python -m pytest -q tests/test_report_document.py -k golden
+    git diff tests/golden/report/
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from proofs.outcome import summarize
+from proofs.report import document
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden" / "report"
+RESULTS = GOLDEN / "results.json"
+CASES = {
+    "proved": ["running_average.weighted_sum_lemma"],
+    "refuted": ["temperature.weighted_sum_covariance", "temperature.weighted_sum_covariance.corrected"],
+    "unproved": ["golden.peel_last_term"],
+}
+VERSIONS = {"derivcheck": "golden", "numpy": "golden", "python": "golden", "sympy": "golden"}
+REFRESH = bool(os.environ.get("DERIVCHECK_REFRESH_GOLDEN"))
+
+
+def _compute_results() -> list:
+    from proofs.engine import check_claim
+    from proofs.loader import SourceFile, load
+    from tests.catalog import catalog_claims
+    wanted = {i for ids in CASES.values() for i in ids}
+    claims = [c for c in catalog_claims() if c.id in wanted]
+    path = GOLDEN / "unproved_claim.py"
+    claims += load(SourceFile(path=str(path.resolve()), display="tests/golden/report/unproved_claim.py",
+                              folder=str(GOLDEN))).claims
+    out = []
+    for c in sorted(claims, key=lambda c: c.id):
+        r = check_claim(c, seed=0).to_dict()
+        r["seconds"] = 0.0
+        for part in r["steps"] + r["witnesses"]:
+            part["seconds"] = 0.0
+        out.append(r)
+    return out
+
+
+def golden_results() -> dict:
+    if REFRESH and not getattr(golden_results, "done", False):
+        RESULTS.write_text(json.dumps(_compute_results(), indent=1, sort_keys=True) + "\n")
+        golden_results.done = True
+    return {r["id"]: r for r in json.loads(RESULTS.read_text())}
+
+
+def render_case(case: str) -> str:
+    results = [golden_results()[i] for i in CASES[case]]
+    return document.render(results, summarize(results, seed=0, versions=VERSIONS), subtitle=f"golden: {case}")
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden(case):
+    path = GOLDEN / f"{case}.tex"
+    text = render_case(case)
+    if REFRESH:
+        path.write_text(text)
+    assert path.exists(), f"missing golden file {path}: run with DERIVCHECK_REFRESH_GOLDEN=1 (see module doc)"
+    assert text == path.read_text(), (f"{path.name} differs from the rendered document; if the change is "
+                                      f"intended, refresh (see this module's docstring) and review the diff")
+
+
+def test_golden_inputs_have_the_verdicts_they_stand_for():
+    res = golden_results()
+    assert res["running_average.weighted_sum_lemma"]["verdict"] == "proved"
+    assert res["temperature.weighted_sum_covariance"]["verdict"] == "refuted"
+    assert res["temperature.weighted_sum_covariance.corrected"]["verdict"] == "proved"
+    assert res["golden.peel_last_term"]["verdict"] == "unproved"
+
+
+# -- structure -------------------------------------------------------------------------------------------
+
+def test_errata_come_first_with_source_words_failing_step_counterexample_witness_and_correction():
+    text = render_case("refuted")
+    errata = text.index(r"\section{Errata}")
+    topics = text.index(r"\section{Stationary distributions}")
+    assert errata < topics and r"\section{" not in text[errata + 5:topics]
+    part = text[errata:topics]
+    for needle in (r"\textbf{First failing step:}", r"\textbf{Counterexample}", "Show Sigma\\_DeltaPhi",
+                   r"\paragraph{Witness", "confirms the erratum", r"\subsubsection*{Corrected:",
+                   r"\dcrefuted", r"\dcproved"):
+        assert needle in part, needle
+    # the topic section points to the erratum instead of repeating it
+    assert text[topics:].count(r"\ref{erratum:temperature.weighted-sum-covariance}") == 2
+
+
+def test_unproved_claim_is_marked_as_such():
+    text = render_case("unproved")
+    assert r"\dcunproved~\textbf{unproved}" in text
+    assert r"\section{Errata}" not in text
+
+
+def test_every_claim_gets_a_subsection_and_the_summary_counts_them():
+    text = render_case("refuted")
+    assert text.count(r"\subsection{") == 3           # erratum + two topic subsections
+    assert "2 claims; 2 verdicts as expected" in text
+    assert r"\tableofcontents" in text and text.rstrip().endswith(r"\end{document}")
+
+
+def test_figures_are_included_when_drawn_and_described_when_not():
+    r = json.loads(json.dumps(golden_results()["running_average.weighted_sum_lemma"]))
+    r["witnesses"][0]["figures"] = [{"title": "Variance against t", "caption": "converges", "series": [],
+                                     "marks": []}]
+    wname = r["witnesses"][0]["name"]
+    drawn = document.render([r], {}, figures={(r["id"], wname, 1): "report-figures/x-1.pdf"})
+    assert r"\includegraphics[width=0.72\linewidth]{report-figures/x-1.pdf}" in drawn
+    assert r"\caption{Variance against t. converges}" in drawn
+    not_drawn = document.render([r], {})
+    assert "Figure not drawn (matplotlib is not installed, or the record is malformed): Variance against t" \
+        in not_drawn
+
+
+def test_not_checkable_error_and_disagreeing_results_render():
+    base = dict(title="t", topic="misc", source={"file": "f.txt", "locator": "p. 1"}, also=[], statement="s",
+                statement_latex="", expected="proved", steps=[], witnesses=[], givens=[], notes=[])
+    results = [
+        dict(base, id="a.nc", verdict="not checkable", expected="not checkable", message="not checkable: why"),
+        dict(base, id="b.err", verdict="error", message="f.py:3: b.err: NameError: x 100% & #1"),
+        dict(base, id="c.loud", verdict="proved", loud="symbolic verdict 'proved' but witness w observed fails",
+             witnesses=[dict(kind="exact", name="w", verdict="disagrees", observed="fails", detail="x")]),
+    ]
+    text = document.render(results, {})
+    assert r"\textbf{Not checkable:} why" in text
+    assert r"NameError: x 100\% \&\allowbreak{}" not in text and r"100\% \& \#1" in text
+    assert "Symbolic and numeric witnesses contradict" in text and r"\textbf{Disagrees}" in text
+
+
+def test_no_date_unless_given():
+    assert r"\date{}" in render_case("proved")
+    dated = document.render([golden_results()["golden.peel_last_term"]], {}, date="2026-11-22")
+    assert r"\date{2026-11-22}" in dated
+
+
+# -- determinism across processes --------------------------------------------------------------------------
+
+def _cli(*args, env_extra=None, cwd=None):
+    env = dict(os.environ, **(env_extra or {}))
+    env.pop("SOURCE_DATE_EPOCH", None)
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True,
+                          env=env, cwd=cwd or ROOT, stdin=subprocess.DEVNULL)
+
+
+def test_report_bytes_do_not_depend_on_hash_seed_or_jobs(tmp_path):
+    """Two processes with different PYTHONHASHSEED and -j check and render the same claims: same bytes."""
+    targets = ["running_average.weighted_sum_lemma", "running_average.variance_limit",
+               "temperature.weighted_sum_covariance", "temperature.weighted_sum_covariance.corrected"]
+    outs = []
+    for seed, jobs in (("1", "1"), ("12345", "2")):
+        out = tmp_path / f"r{seed}.tex"
+        proc = _cli("report", *targets, "--no-cache", "-j", jobs, "-o", str(out),
+                    env_extra={"PYTHONHASHSEED": seed})
+        assert proc.returncode == 0, proc.stderr
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    assert b"\\date{}" in outs[0]
+
+
+def test_report_from_saved_json_matches_a_checked_report(tmp_path):
+    saved = tmp_path / "results.json"
+    proc = _cli("check", "temperature.weighted_sum_covariance", "--no-cache", "--format", "json", "-o", str(saved))
+    assert proc.returncode == 0, proc.stderr
+    a, b = tmp_path / "a.tex", tmp_path / "b.tex"
+    assert _cli("report", "--from", str(saved), "-o", str(a), env_extra={"PYTHONHASHSEED": "7"}).returncode == 0
+    assert _cli("report", "temperature.weighted_sum_covariance", "--no-cache", "-o", str(b)).returncode == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_source_date_epoch_sets_the_date(tmp_path):
+    saved = tmp_path / "results.json"
+    saved.write_text(json.dumps({"schema": "derivcheck/1", "claims": [golden_results()["golden.peel_last_term"]],
+                                 "summary": {}}))
+    out = tmp_path / "d.tex"
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "report", "--from", str(saved), "-o", str(out)],
+                          capture_output=True, text=True, cwd=ROOT,
+                          env=dict(os.environ, SOURCE_DATE_EPOCH="1800000000"))
+    assert proc.returncode == 0, proc.stderr
+    assert r"\date{2027-01-15}" in out.read_text()
