@@ -89,13 +89,18 @@ class UnsupportedExpectation(Exception):
 # ---------------------------------------------------------------------------------------------
 # Operators
 # ---------------------------------------------------------------------------------------------
+def _power(latex: str, exp) -> str:
+    """SymPy's printer passes ``exp`` when the operator is raised to a power (``E[x]^2``)."""
+    return latex if exp is None else r"\left(%s\right)^{%s}" % (latex, exp)
+
+
 class E(Function):
     """Unevaluated expectation ``E[X]``; evaluated by :func:`expect`."""
 
     nargs = 1
 
-    def _latex(self, printer):
-        return r"\mathbb{E}\left[%s\right]" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        return _power(r"\mathbb{E}\left[%s\right]" % printer._print(self.args[0]), exp)
 
 
 class Var(Function):
@@ -103,8 +108,8 @@ class Var(Function):
 
     nargs = 1
 
-    def _latex(self, printer):
-        return r"\operatorname{Var}\left[%s\right]" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        return _power(r"\operatorname{Var}\left[%s\right]" % printer._print(self.args[0]), exp)
 
 
 class Cov(Function):
@@ -112,9 +117,9 @@ class Cov(Function):
 
     nargs = 2
 
-    def _latex(self, printer):
-        return r"\operatorname{Cov}\left[%s, %s\right]" % (printer._print(self.args[0]),
-                                                           printer._print(self.args[1]))
+    def _latex(self, printer, exp=None):
+        return _power(r"\operatorname{Cov}\left[%s, %s\right]" % (printer._print(self.args[0]),
+                                                                  printer._print(self.args[1])), exp)
 
 
 _OPERATORS = (E, Var, Cov)

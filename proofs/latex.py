@@ -32,6 +32,7 @@ def _well_formed(latex: str) -> bool:
     return _balanced(latex) and not any(ord(c) < 32 for c in latex) and not re.search(r"\^_|_\^|\^\{\}|_\{\}|[\^_]$", latex)
 
 
+@lru_cache(maxsize=None)
 def _pretty_latex(name: str) -> str | None:
     """LaTeX for a symbol name SymPy prints badly, else None.
 
@@ -65,8 +66,12 @@ def _latex_cached(obj) -> str:
             if pretty:
                 names[sym] = pretty
         return sp.latex(obj, **SETTINGS, **({"symbol_names": names} if names else {}))
-    except Exception:  # noqa: BLE001 - printing must never fail a check
-        return str(obj)
+    except Exception:  # noqa: BLE001 - printing must never fail a check: the plain text, as LaTeX text
+        return r"\text{" + "".join(_TEXT_ESCAPES.get(ch, ch) for ch in sp.sstr(obj)) + "}"
+
+
+_TEXT_ESCAPES = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}", "%": r"\%",
+                 "#": r"\#", "&": r"\&", "$": r"\$", "~": r"\textasciitilde{}"}
 
 
 _RELOPS = {sp.Eq: "=", sp.Ne: r"\neq", sp.Lt: "<", sp.Le: r"\leq", sp.Gt: ">", sp.Ge: r"\geq"}
@@ -77,10 +82,17 @@ def to_sides(obj) -> list:
     a non-relation is ``["", "", latex]``."""
     if isinstance(obj, (tuple, list)):
         return [side for o in obj for side in to_sides(o)]
+    op = _relop(obj)
+    if op is not None:
+        return [[to_latex(obj.lhs), op, to_latex(obj.rhs)]]
+    return [["", "", to_latex(obj)]]
+
+
+def _relop(obj) -> str | None:
     for cls, op in _RELOPS.items():
         if isinstance(obj, cls):
-            return [[to_latex(obj.lhs), op, to_latex(obj.rhs)]]
-    return [["", "", to_latex(obj)]]
+            return op
+    return None
 
 
 @lru_cache(maxsize=4096)
@@ -94,6 +106,9 @@ def to_latex(obj) -> str:
     if isinstance(obj, (tuple, list)):
         return r",\quad ".join(to_latex(o) for o in obj)
     if isinstance(obj, sp.Basic):
+        op = _relop(obj)
+        if op is not None:       # exactly SymPy's "lhs op rhs", from the (cached) sides
+            return f"{to_latex(obj.lhs)} {op} {to_latex(obj.rhs)}"
         return _latex_cached(obj)
     return str(obj)
 
