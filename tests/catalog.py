@@ -42,3 +42,14 @@ def witness_context(c, name: str, seed: int = 0):
     from proofs.derivation import Derivation
     from proofs.witness import WitnessContext
     return WitnessContext(c, Derivation(c), seed=seed, name=name)
+
+
+def assert_caught_at(result, label: str) -> None:
+    """A wrong variant refuted at the step labelled ``label``, with a counterexample, and every witness
+    observed it fail (so it agrees with the refutation)."""
+    r = result
+    assert r.verdict == "refuted", r.message
+    assert r.steps[r.first_failing_step - 1].label == label, r.message
+    assert r.counterexample is not None
+    assert r.witnesses and all(w.observed == "fails" for w in r.witnesses), [w.detail for w in r.witnesses]
+    assert all(w.verdict == "agrees" for w in r.witnesses)

@@ -7,6 +7,7 @@ import sympy as sp
 from derivations import langevin as lg
 from proofs import E, Source, Var, claim
 from proofs.engine import check_claim
+from tests.catalog import assert_caught_at
 
 Eq = lg.Eq
 SLIDES = lg.SLIDES
@@ -156,11 +157,7 @@ VARIANTS = {
 def test_variant_refuted_at_broken_step_and_flagged(cid):
     c, label = VARIANTS[cid]
     r = check_claim(c, seed=0)
-    assert r.verdict == "refuted", r.message
-    assert r.steps[r.first_failing_step - 1].label == label, r.message
-    assert r.counterexample is not None
-    assert r.witnesses and all(w.observed == "fails" for w in r.witnesses), [w.detail for w in r.witnesses]
-    assert all(w.verdict == "agrees" for w in r.witnesses)
+    assert_caught_at(r, label)
 
 
 @pytest.mark.xfail(strict=True, reason="engine: premises are substituted before E is evaluated, so the moments E "
