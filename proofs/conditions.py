@@ -17,7 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .results import ConditionResult
-from .sampling import Unevaluable, describe_point, evaluate
+from .sampling import Infeasible, Unevaluable, describe_point, evaluate
 from .timelimit import StageTimeout, time_limit
 from .verdicts import Verdict
 
@@ -79,7 +79,7 @@ def _closed_ends_hold(expr, want: str, ctx, depth: int = 0) -> bool:
     return True
 
 
-def decide_condition(expr, op: str, ctx) -> ConditionResult:
+def decide_condition(expr, op: str, ctx, written=None) -> ConditionResult:
     """Decide ``expr op 0`` for op in ``!=``, ``>``, ``>=``."""
     want = _OPS[op]
     text = f"{sp.sstr(expr)} {op} 0"
@@ -93,26 +93,108 @@ def decide_condition(expr, op: str, ctx) -> ConditionResult:
             if subs and _sign_of(sp.together(expr.subs(subs)), want) and _closed_ends_hold(expr, want, ctx):
                 return ConditionResult(text, Verdict.PROVED.value, "by the assumptions, after reparametrising "
                                        + ", ".join(sorted(map(str, subs))))
+            if _by_ranges(expr, want, ctx):
+                return ConditionResult(text, Verdict.PROVED.value, "by the assumptions (interval enclosure of "
+                                       "each factor)")
+            used = _by_premises(expr, want, ctx)
+            if used:
+                return ConditionResult(text, Verdict.PROVED.value, "by " + ", ".join(used))
     except StageTimeout:
         return ConditionResult(text, Verdict.TIMEOUT.value, "sign decision timed out")
     except (TypeError, ValueError, NotImplementedError, sp.PolynomialError):
         pass
-    # 2. refutation at admissible points
+    # 2. refutation at admissible points (completed to satisfy the premises in scope, then re-validated)
+    scope = getattr(ctx, "scope", None)
+    rejected = ""
     try:
         for pt in ctx.sampler.points(expr, ctx.n_points, salt="cond" + op):
-            v = evaluate(expr, pt, ctx.sampler)
+            try:
+                if scope is not None:
+                    scope.complete(pt, expr)
+                v = evaluate(expr, pt, ctx.sampler)
+            except (Infeasible, ZeroDivisionError):
+                continue
             if v is None or not v.is_number:
                 continue
             bad = (v == 0) if op == "!=" else (v <= 0 if op == ">" else v < 0)
             if v.is_real and bool(bad):
-                point = describe_point(pt)
+                reason = scope.violation(pt, expr) if scope is not None else None
+                if reason:
+                    rejected = reason
+                    continue
+                point = scope.author_point(pt, written if written is not None else expr) if scope is not None \
+                    else describe_point(pt)
                 pts = ", ".join(f"{k}={val}" for k, val in point.items())
                 res = ConditionResult(text, Verdict.REFUTED.value, f"fails at {pts} (value {v})")
                 res.point, res.value = point, str(v)          # for the counterexample record
                 return res
     except Unevaluable:
         pass
-    return ConditionResult(text, Verdict.UNPROVED.value, "could not be decided from the assumptions")
+    why = "could not be decided from the assumptions"
+    if rejected:
+        why += f" (it fails only at points that break the premises: {rejected})"
+    return ConditionResult(text, Verdict.UNPROVED.value, why)
+
+
+def _factors(expr) -> list:
+    """(factor, exponent) pairs of ``expr`` after ``together`` and ``factor`` (numerator and denominator)."""
+    num, den = sp.fraction(sp.together(expr))
+    out = []
+    for part in (sp.factor(num), sp.factor(den)):
+        for f in (part.args if isinstance(part, sp.Mul) else (part,)):
+            out.append(f.as_base_exp())
+    return out
+
+
+def _by_ranges(expr, want: str, ctx) -> bool:
+    """Every factor's interval enclosure (bounds and assumptions) decides the sign (:mod:`proofs.intervals`)."""
+    from .intervals import decides
+    bounds, closed = getattr(ctx, "bounds", {}) or {}, getattr(ctx, "closed", {}) or {}
+    if decides(expr, want, bounds, closed):
+        return True
+    if want != "nonzero":
+        return False
+    try:
+        return all(b.is_number and b != 0 or decides(b, "nonzero", bounds, closed) for b, _ in _factors(expr))
+    except (TypeError, ValueError, sp.PolynomialError):
+        return False
+
+
+def _by_premises(expr, want: str, ctx) -> list:
+    """Labels of the premises in scope that decide ``expr``: each factor is a number, has a decided sign,
+    or is (up to a constant factor) an expression a premise states is positive / non-zero."""
+    scope = getattr(ctx, "scope", None)
+    if scope is None or want != "nonzero":
+        return []
+    known = [(c.label, c.expr) for c in scope.constraints if c.op in (">", "!=")]
+    if not known:
+        return []
+    used = []
+    try:
+        for base, _ in _factors(expr):
+            if base.is_number and base != 0 or _sign_of(base, "nonzero"):
+                continue
+            hit = next((lab for lab, k in known if _proportional(base, k)), None)
+            if hit is None:
+                return []
+            used.append(hit)
+    except (TypeError, ValueError, sp.PolynomialError):
+        return []
+    return list(dict.fromkeys(used))
+
+
+def _proportional(a, b) -> bool:
+    """``a = c * b**k`` for a non-zero number c and a positive integer k (so a != 0 when b != 0)."""
+    if sp.expand(a - b) == 0 or sp.expand(a + b) == 0:
+        return True
+    try:
+        r = sp.cancel(sp.together(a / b))
+    except (TypeError, ValueError, sp.PolynomialError):
+        return False
+    if r.is_number and r != 0:
+        return True
+    base, e = a.as_base_exp()
+    return bool(e.is_Integer and e > 0 and _proportional(base, b))
 
 
 def denominators(expr) -> list:

@@ -53,6 +53,7 @@ class Fact:
     why: str = ""
     solve_for: tuple = ()
     step_index: int | None = None
+    block: object = None              # the induction block it belongs to (in scope only inside it), or None
 
 
 @dataclass
@@ -67,6 +68,7 @@ class Step:
     using: list
     line: int = 0
     options: dict = field(default_factory=dict)   # rule-specific (wrt=, tol=, ...)
+    hypotheses: list = field(default_factory=list)  # givens and assumptions in scope when it was written
 
 
 class Namespace(dict):
@@ -144,10 +146,102 @@ class Chain:
                            chain_link=True)
         self.current = expr
         self.fact = Fact(label=label or f"step {step.index}", relation=sp.Eq(self.start, expr, evaluate=False),
-                         kind="step", why=why, step_index=step.index)
+                         kind="step", why=why, step_index=step.index, block=d._blocks[-1] if d._blocks else None)
         d.facts.append(self.fact)
         d._last_fact = self.fact
         return self
+
+
+def _mentions(rel, sym) -> bool:
+    rels = rel if isinstance(rel, tuple) else (rel,)
+    return any(isinstance(r, sp.Basic) and r.has(sym) for r in rels)
+
+
+def _at(rel, sym, value):
+    rels = rel if isinstance(rel, tuple) else (rel,)
+    out = tuple(r.xreplace({sym: value}) if isinstance(r, sp.Basic) else r for r in rels)
+    return out if isinstance(rel, tuple) else out[0]
+
+
+class Induction:
+    """``with d.induction(P, on=t, base=1) as ind:`` proves ``P`` for every integer ``t >= base``.
+
+    Inside the block, ``ind.hypothesis`` is the fact ``P(t - 1)`` (``P`` with ``t -> t - 1``) and
+    ``t >= base + 1`` holds; both are in scope only inside the block (a fact derived inside it cannot
+    be used outside: it rests on the hypothesis). The block's steps must establish ``P(t)``.
+    On leaving the block two checked obligations are added:
+
+    * **base case** ``P(base)``, from the givens, assumptions and earlier steps in scope (write the
+      steps that show it before the block, or let the engine check it directly);
+    * **inductive step** ``P(t)``, from the block's last fact (with the hypothesis in scope);
+
+    and the fact ``P`` (for every ``t >= base``) becomes the last fact, usable by later steps and the
+    statement. The claim is proved only if both obligations are.
+    """
+
+    def __init__(self, d: "Derivation", formula, on, base, label: str = ""):
+        self.d = d
+        self.formula = _check_relation(formula, "induction formula")
+        if isinstance(self.formula, tuple):
+            raise DerivationError("induction formula: give one relation P(t)")
+        if not isinstance(on, sp.Symbol) or not on.is_integer:
+            raise DerivationError(f"induction on {on!r}: declare it with d.symbol(name, integer=True)")
+        self.on = on
+        self.base = sp.sympify(base)
+        if not self.base.is_integer:
+            raise DerivationError(f"induction on {on}: the base case must be an integer, got {base!r}")
+        self.label = label or f"induction on {on}"
+        self.hypothesis: Fact | None = None
+        self.fact: Fact | None = None
+        self._start = 0
+
+    def __enter__(self) -> "Induction":
+        d = self.d
+        self._outer = d.hypotheses() + [f for f in d.facts if f.kind == "step" and f.block is None]
+        d._blocks.append(self)
+        prev = self.formula.xreplace({self.on: self.on - 1})
+        self.range = Fact(label=f"{self.on} >= {self.base + 1} (inductive step)", relation=sp.Ge(self.on, self.base + 1),
+                          kind="hypothesis", why="the range of the inductive step", block=self)
+        self.hypothesis = Fact(label=f"induction hypothesis: {prev}", relation=prev, kind="hypothesis",
+                               why=f"P({self.on} - 1), in scope only in the inductive step", block=self)
+        d.facts += [self.range, self.hypothesis]
+        d._last_fact = self.hypothesis
+        self._start = len(d.steps)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        d = self.d
+        if exc_type is not None:
+            if self in d._blocks:
+                d._blocks.remove(self)
+            return False
+        last = d._last_fact
+        inner = d.hypotheses()                     # the hypothesis and range are still in scope here
+        d._blocks.remove(self)
+        if len(d.steps) == self._start:
+            raise DerivationError(f"{self.label}: the inductive step has no steps (write the steps that derive "
+                                  f"P({self.on}) from ind.hypothesis inside the block)")
+        line = _caller_line()
+        base_rel = self.formula.xreplace({self.on: self.base})
+        at_base = [Fact(label=f"{f.label} at {self.on} = {self.base}", relation=_at(f.relation, self.on, self.base),
+                        kind=f.kind, why=f.why) for f in self._outer
+                   if f.kind in ("given", "assumption") and _mentions(f.relation, self.on)]
+        base = Step(index=len(d.steps) + 1, relation=base_rel, rule="base case",
+                    why=f"P({self.base}): from the givens (those naming {self.on} taken at {self.on} = {self.base}) "
+                        "and the steps before the induction", label="base case",
+                    using=at_base + list(self._outer), line=line,
+                    hypotheses=at_base + [f for f in self._outer if f.kind != "step"])
+        d.steps.append(base)
+        step = Step(index=len(d.steps) + 1, relation=self.formula, rule="inductive step",
+                    why=f"P({self.on}) from the block's last step, under the hypothesis P({self.on} - 1)",
+                    label="inductive step", using=[last, self.hypothesis], line=line, hypotheses=inner)
+        d.steps.append(step)
+        self.fact = Fact(label=self.label, relation=self.formula, kind="step",
+                         why=f"by induction on {self.on} from {self.on} = {self.base}", step_index=step.index)
+        self.fact.induction = (self.on, self.base)
+        d.facts.append(self.fact)
+        d._last_fact = self.fact
+        return False
 
 
 class Derivation:
@@ -168,6 +262,7 @@ class Derivation:
         self.custom_sampler = None
         self._random = None
         self._last_fact: Fact | None = None
+        self._blocks: list = []           # open induction blocks, innermost last
 
     # -- symbols -------------------------------------------------------------------------
     def _register(self, sym, name: str | None = None):
@@ -244,7 +339,8 @@ class Derivation:
     # -- premises ------------------------------------------------------------------------
     def _fact(self, relation, kind, why, label, solve_for=()):
         sf = tuple(solve_for) if isinstance(solve_for, (list, tuple)) else ((solve_for,) if solve_for is not None else ())
-        f = Fact(label=label or f"{kind} {len(self.facts) + 1}", relation=relation, kind=kind, why=why, solve_for=sf)
+        f = Fact(label=label or f"{kind} {len(self.facts) + 1}", relation=relation, kind=kind, why=why, solve_for=sf,
+                 block=self._blocks[-1] if self._blocks else None)
         self.facts.append(f)
         self._last_fact = f
         return f
@@ -276,8 +372,12 @@ class Derivation:
             if not isinstance(u, Fact):
                 raise DerivationError(f"step {index}: 'using' must list facts returned by d.given/d.step/..., "
                                       f"got {type(u).__name__}")
+        for u in using:
+            if u.block is not None and u.block not in self._blocks:
+                raise DerivationError(f"step {index}: {u.label} is only in scope inside its induction block "
+                                      f"(it holds under the induction hypothesis)")
         step = Step(index=index, relation=relation, rule=rule, why=why, label=label, using=list(using),
-                    line=_caller_line(), options=dict(options))
+                    line=_caller_line(), options=dict(options), hypotheses=self.hypotheses())
         self.steps.append(step)
         return step
 
@@ -298,10 +398,20 @@ class Derivation:
         s = self._add_step(relation, rule, why, label, prem, options)
         sf = () if solve_for is None else (tuple(solve_for) if isinstance(solve_for, (list, tuple)) else (solve_for,))
         f = Fact(label=label or f"step {s.index}", relation=relation, kind="step", why=why, step_index=s.index,
-                 solve_for=sf)
+                 solve_for=sf, block=self._blocks[-1] if self._blocks else None)
         self.facts.append(f)
         self._last_fact = f
         return f
+
+    def induction(self, formula, on, base=0, label: str = "") -> Induction:
+        """Induction on the integer ``on`` from ``base`` (a context manager; see :class:`Induction`)::
+
+            P = Eq(V[t], s2 * (1 - b) * (1 - b**(2*t)) / (1 + b))
+            with d.induction(P, on=t, base=1) as ind:
+                d.chain(V[t], using=[rec]).eq(..., using=[ind.hypothesis]).eq(...)
+            d.statement(P)
+        """
+        return Induction(self, formula, on, base, label)
 
     def chain(self, start, using=None) -> Chain:
         """Start a calc chain ``start = ...``; add links with ``.eq(expr, rule=..., why=...)``."""
@@ -341,5 +451,10 @@ class Derivation:
         raise KeyError(f"no fact labelled {label!r}; labels: {', '.join(f.label for f in self.facts)}")
 
     # -- used by the engine --------------------------------------------------------------
+    def hypotheses(self) -> list:
+        """The givens and assumptions in scope now (an induction hypothesis only inside its block)."""
+        return [f for f in self.facts if f.kind in ("given", "assumption", "hypothesis")
+                and (f.block is None or f.block in self._blocks)]
+
     def statement_relation(self):
         return self.statements[0] if len(self.statements) == 1 else self.statements

@@ -101,20 +101,40 @@ def check_claim(claim, *, seed: int = 0, stage_timeout: float = 5.0, debug: bool
         result.first_failing_step = first.index
         result.counterexample = first.counterexample
         if first.rule != "conclusion":
-            result.result_verdict = _direct(d, ctx, concl_index + 1, claim, debug).verdict
+            result.result_verdict = _direct(d, ctx, concl_index + 1, claim, debug, before=first.index).verdict
+    if verdict in (Verdict.PROVED, Verdict.UNPROVED):
+        result.assuming = _assuming(d)
     result.message = _message(result, steps)
     _run_witnesses(claim, d, result, seed, debug)
     result.seconds = time.perf_counter() - t0
     return result
 
 
-def _direct(d, ctx, index, claim, debug) -> StepResult:
-    """The statement checked straight from the givens and definitions (no steps)."""
+def _assuming(d) -> list:
+    """The unchecked assumptions a verdict rests on (``d.assume`` facts), as ``relation (why)`` lines:
+    those a step uses, and inequalities (they refine symbols in every step after them)."""
+    from .rules import _has_inequality
+    used = []
+    for st in d.steps:
+        for f in list(st.using) + list(st.hypotheses):
+            if f.kind != "assumption" or any(f is g for g in used):
+                continue
+            if any(f is u for u in st.using) or _has_inequality(f):
+                used.append(f)
+    return [to_text(f.relation) + (f" ({f.why})" if f.why else "") for f in used]
+
+
+def _direct(d, ctx, index, claim, debug, before=None) -> StepResult:
+    """The statement checked from the givens, assumptions and definitions, and the facts of the steps
+    before ``before`` (the first failing step): "the result holds; step k is wrong" is reported only when
+    the statement follows without the wrong step."""
     from .derivation import Step
     from .premises import PremiseError, substitutions
-    givens = [f for f in d.facts if f.kind in ("given", "assumption")]
+    givens = [f for f in d.facts if f.kind in ("given", "assumption") and f.block is None]
+    earlier = [f for f in d.facts if f.kind == "step" and f.block is None and f.step_index is not None
+               and before is not None and f.step_index < before]
     step = Step(index=index, relation=d.statement_relation(), rule="directly from the givens", why="", label="direct",
-                using=givens)
+                using=givens + earlier, hypotheses=givens)
     stmt = d.statement_relation()
     rels = stmt if isinstance(stmt, tuple) else (stmt,)
     try:
@@ -149,7 +169,10 @@ def _safe_step(fn, claim, index, step, debug) -> StepResult:
 
 def _message(result: ClaimResult, steps) -> str:
     v = result.verdict
+    assuming = ("; assuming (unchecked): " + "; ".join(result.assuming)) if result.assuming else ""
     if v == Verdict.PROVED.value:
+        if result.assuming:
+            return f"proved, assuming: {'; '.join(result.assuming)}"
         return f"proved: {len(steps) - 1} steps and the conclusion reduce exactly"
     bad = next((s for s in steps if s.verdict == v), None)
     where = "the conclusion" if bad is not None and bad.rule == "conclusion" else (
@@ -158,18 +181,23 @@ def _message(result: ClaimResult, steps) -> str:
     if v == Verdict.REFUTED.value:
         msg = f"refuted at {where}: {bad.counterexample.describe() if bad.counterexample else bad.detail}"
         if result.result_verdict == Verdict.PROVED.value:
-            msg += "; the stated result itself holds (follows directly from the givens) but this step is wrong"
+            msg += f"; the result holds (proved from the givens without it): only {where} is wrong"
         elif result.result_verdict == Verdict.REFUTED.value:
             msg += "; the stated result is false as well"
+        elif bad is not None and bad.rule != "conclusion":
+            msg += f"; whether the stated result holds was not decided (only {where} is shown wrong)"
         return msg
     if v == Verdict.ERROR.value:
         return bad.detail if bad is not None else "error"
-    return f"{v} at {where}: {bad.detail if bad is not None else ''}"
+    return f"{v} at {where}: {bad.detail if bad is not None else ''}{assuming}"
 
 
 def _run_witnesses(claim, d, result: ClaimResult, seed: int, debug: bool) -> None:
+    from .verdicts import statement_truth
     from .witness import Observation, WitnessContext
     cv = Verdict(result.verdict)
+    concl = bool(result.steps) and result.first_failing_step == len(result.steps)
+    truth = statement_truth(cv, result.result_verdict, refuted_at_conclusion=concl)
     for spec in claim.witnesses:
         t0 = time.perf_counter()
         try:
@@ -182,7 +210,7 @@ def _run_witnesses(claim, d, result: ClaimResult, seed: int, debug: bool) -> Non
             holds = all(o.holds for o in obs_list)
             o0 = obs_list[0]
             detail = " | ".join(o.detail for o in obs_list)
-            wv = witness_verdict(cv, holds)
+            wv = witness_verdict(cv, holds, truth)
             result.witnesses.append(WitnessResult(
                 kind=spec.kind, name=spec.name, verdict=wv.value, observed="holds" if holds else "fails",
                 detail=detail, method=o0.method, n=o0.n, estimate=o0.estimate, se=o0.se, predicted=o0.predicted,

@@ -19,12 +19,13 @@ when every symbolic stage ran out of time).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
 from .results import Counterexample
-from .sampling import Unevaluable, describe_point, evaluate
+from .admissible import shrink_candidates
+from .sampling import Infeasible, Unevaluable, describe_point, evaluate
 from .timelimit import StageTimeout, time_limit
 from .verdicts import Verdict
 
@@ -39,6 +40,7 @@ class Decision:
     detail: str
     residual: str | None = None
     counterexample: Counterexample | None = None
+    conditions: list = field(default_factory=list)     # must be != 0 for PROVED (from sum rewriting)
 
 
 def numbers_differ(a, b) -> tuple[bool, str]:
@@ -54,31 +56,131 @@ def numbers_differ(a, b) -> tuple[bool, str]:
     return bool(mag > sp.Float(10) ** (-(DIGITS - 15)) * scale), f"{DIGITS}-digit"
 
 
-def find_counterexample(lhs, rhs, ctx, salt: str = "") -> tuple[Counterexample | None, int, str]:
+def find_counterexample(lhs, rhs, ctx, salt: str = "", written=None) -> tuple[Counterexample | None, int, str]:
     """Search admissible exact points where lhs != rhs.
 
-    Returns (counterexample or None, number of points where both sides were
-    defined and agreed, note).
+    Every point is completed so it satisfies the equations in the step's scope, and a point where the
+    sides differ is re-validated against everything in scope (:meth:`proofs.admissible.Scope.violation`)
+    before it is reported; then it is shrunk to simpler values that still fail and still validate.
+    Returns (counterexample or None, number of points where both sides were defined and agreed, note;
+    the note says why differing points were rejected when all were).
     """
     expr = sp.Add(lhs, -rhs, evaluate=False)
-    agreed = 0
+    agreed, rejected = 0, ""
+    # pass 1: free points (cheap; most true steps end here). A difference is only a candidate until it
+    # validates; pass 2 (only then) completes each point so it satisfies the premises in scope.
+    for constrained in (False, True):
+        if constrained and (ctx.scope is None or not rejected):
+            break
+        defined, agreed = 0, 0
+        try:
+            for pt in ctx.sampler.points(expr, (3 if constrained else 1) * ctx.n_points, salt):
+                if defined >= ctx.n_points:
+                    break
+                got = _differ_at(lhs, rhs, expr, pt, ctx, constrained)
+                if got is None:
+                    continue
+                defined += 1
+                if got is True:
+                    agreed += 1
+                    continue
+                reason = ctx.scope.violation(pt, expr) if ctx.scope is not None else None
+                if reason:
+                    rejected = reason
+                    continue
+                pt, (a, b, arith) = _shrink(lhs, rhs, expr, pt, got, ctx)
+                pt = _replay(lhs, rhs, expr, pt, ctx) or pt
+                point = ctx.scope.author_point(pt, written) if ctx.scope is not None else describe_point(pt)
+                return Counterexample(point=point, lhs=_num_str(a), rhs=_num_str(b), arithmetic=arith), agreed, ""
+        except Unevaluable as e:
+            return None, agreed, f"numeric stage skipped ({e})"
+    note = f"the sides differ only at points that break the premises ({rejected})" if rejected else ""
+    return None, agreed, note
+
+
+def _differ_at(lhs, rhs, expr, pt, ctx, constrained: bool = True):
+    """True when both sides agree at ``pt``; (a, b, arithmetic) when they differ; None when undefined there."""
     try:
-        for pt in ctx.sampler.points(expr, ctx.n_points, salt):
+        if constrained and ctx.scope is not None:
+            ctx.scope.complete(pt, expr)
+        a = evaluate(lhs, pt, ctx.sampler)
+        b = evaluate(rhs, pt, ctx.sampler)
+    except (ZeroDivisionError, Infeasible):
+        return None
+    if a is None or b is None:
+        return None
+    differ, arith = numbers_differ(a, b)
+    return (a, b, arith) if differ else True
+
+
+class _Replay:
+    """A sampler that hands out the values of a given point (and draws nothing new): replaying a
+    counterexample through it records only the atoms the relation actually needs."""
+
+    def __init__(self, sampler, values):
+        self._sampler, self._values = sampler, values
+
+    def value(self, atom, rnd=None, point=None, simple=False):
+        if atom not in self._values:
+            raise Infeasible(f"{atom} was not part of the counterexample")
+        return self._values[atom]
+
+    def __getattr__(self, name):
+        return getattr(self._sampler, name)
+
+
+def _replay(lhs, rhs, expr, pt, ctx):
+    """The counterexample with only the atoms its evaluation needs (after shrinking, values of atoms
+    that dropped out, e.g. alpha[2] once N = 1, would be noise); None when the replay does not reproduce it."""
+    import copy as _copy
+    values = {k: v for k, v in pt.items() if not isinstance(k, str)}
+    replay_ctx = _copy.copy(ctx)
+    replay_ctx.sampler = _Replay(ctx.sampler, values)
+    fresh = {"__rnd__": pt.get("__rnd__"), "__simple__": True}
+    try:
+        got = _differ_at(lhs, rhs, expr, fresh, replay_ctx, constrained=False)
+    except Unevaluable:
+        return None
+    if got is None or got is True:
+        return None
+    if ctx.scope is not None and ctx.scope.violation(fresh, expr):
+        return None
+    fresh["__dependent__"] = pt.get("__dependent__", set())
+    return fresh
+
+
+SHRINK_TRIES = 48
+
+
+def _shrink(lhs, rhs, expr, pt, got, ctx):
+    """Replace values by simpler ones (0, 1, -1, 2, 1/2, ...) while the sides still differ and the point still
+    validates; dependent atoms (solved from premises) are recomputed each time. Deterministic."""
+    import random as _random
+    free = [k for k in pt if not isinstance(k, str) and k not in pt.get("__dependent__", set())]
+    free.sort(key=sp.default_sort_key)
+    tries = 0
+    for atom in free:
+        for cand in shrink_candidates(pt[atom]):
+            if tries >= SHRINK_TRIES:
+                return pt, got
+            tries += 1
+            trial = {k: v for k, v in pt.items() if not isinstance(k, str) and k not in pt.get("__dependent__", set())}
+            trial[atom] = cand
+            if ctx.sampler is not None and not ctx.sampler.admissible(atom, cand, trial):
+                continue
+            trial["__rnd__"] = _random.Random(tries)
+            trial["__simple__"] = True
             try:
-                a = evaluate(lhs, pt, ctx.sampler)
-                b = evaluate(rhs, pt, ctx.sampler)
-            except ZeroDivisionError:
+                res = _differ_at(lhs, rhs, expr, trial, ctx)
+            except Unevaluable:
                 continue
-            if a is None or b is None:
+            if res is None or res is True:
                 continue
-            differ, arith = numbers_differ(a, b)
-            if differ:
-                return Counterexample(point=describe_point(pt), lhs=_num_str(a), rhs=_num_str(b),
-                                      arithmetic=arith), agreed, ""
-            agreed += 1
-    except Unevaluable as e:
-        return None, agreed, f"numeric stage skipped ({e})"
-    return None, agreed, ""
+            if ctx.scope is not None and ctx.scope.violation(trial, expr):
+                continue
+            pt, got = trial, res
+            break
+    return pt, got
 
 
 def _num_str(v) -> str:
@@ -126,16 +228,89 @@ def reduce_to_zero(diff, ctx) -> tuple[str | None, str | None, list]:
     return None, (str(residual) if residual is not None else str(diff)), timed_out
 
 
-def decide_equal(lhs, rhs, ctx, salt: str = "") -> Decision:
+_UNDEFINED = (sp.oo, -sp.oo, sp.zoo, sp.nan)
+
+
+def undefined_part(expr):
+    """An infinite or undefined value inside ``expr`` (oo, zoo, nan, AccumBounds), or None."""
+    if not expr.has(*_UNDEFINED, sp.AccumBounds):
+        return None
+
+    def walk(e):
+        if e in _UNDEFINED or isinstance(e, sp.AccumBounds):
+            return e
+        if isinstance(e, sp.Limit):            # the point a limit is taken at may be oo
+            return walk(e.args[0])
+        if isinstance(e, (sp.Sum, sp.Product, sp.Integral)):   # so may the range of a sum
+            return walk(e.function)
+        for a in e.args:
+            got = walk(a)
+            if got is not None:
+                return got
+        return None
+    return walk(expr)
+
+
+MAX_CASES = 12
+
+
+def _by_cases(diff, ctx) -> str:
+    """Proof by exhaustion over bounded integer symbols with numeric bounds (at most MAX_CASES cases in
+    all): every case must reduce to 0 exactly. Returns a description, or "" when not applicable."""
+    from .sampling import _integer_range
+    bounds, closed = getattr(ctx, "bounds", {}) or {}, getattr(ctx, "closed", {}) or {}
+    ranges = []
+    for s in sorted(diff.free_symbols, key=sp.default_sort_key):
+        if not (isinstance(s, sp.Symbol) and s.is_integer and s in bounds):
+            continue
+        lo, hi = bounds[s]
+        if not (lo.is_number and hi.is_number and lo.is_finite and hi.is_finite):
+            continue
+        first, last = _integer_range(lo, hi, *closed.get(s, (False, False)))
+        if s.is_positive:
+            first = max(first, sp.Integer(1))
+        if s.is_nonnegative:
+            first = max(first, sp.Integer(0))
+        ranges.append((s, [sp.Integer(v) for v in range(int(first), int(last) + 1)]))
+    if not ranges:
+        return ""
+    import itertools
+    combos = list(itertools.product(*(vals for _, vals in ranges)))
+    if not combos or len(combos) > MAX_CASES:
+        return ""
+    for combo in combos:
+        case = diff.xreplace(dict(zip((s for s, _ in ranges), combo)))
+        try:
+            with time_limit(ctx.stage_timeout):
+                case = case.doit() if case.has(sp.Sum, sp.Product, sp.KroneckerDelta, sp.Piecewise) else case
+                ok = case == 0 or sp.expand(case) == 0 or sp.simplify(case) == 0
+        except (StageTimeout, TypeError, ValueError, NotImplementedError):
+            return ""
+        if not ok:
+            return ""
+    names = ", ".join(f"{s} in {{{', '.join(map(str, vals))}}}" for s, vals in ranges)
+    return names
+
+
+def decide_equal(lhs, rhs, ctx, salt: str = "", written=None) -> Decision:
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+    bad = undefined_part(lhs) or undefined_part(rhs)
+    if bad is not None and lhs == rhs and lhs in (sp.oo, -sp.oo) and written is not None \
+            and lhs in (getattr(written, "lhs", None), getattr(written, "rhs", None)):
+        # a divergence written as such (sum_t eta_t = oo), the other side evaluated exactly to that infinity
+        return Decision(Verdict.PROVED, "structural", f"the other side evaluates exactly to {lhs}, as written")
+    if bad is not None:      # infinite or undefined values prove nothing (oo*sign(a) = oo*sign(a) is no identity)
+        return Decision(Verdict.UNPROVED, "undefined", f"a side evaluates to an infinite or undefined value ({bad}); "
+                        f"nothing is proved from it: lhs = {sp.sstr(lhs)[:120]}, rhs = {sp.sstr(rhs)[:120]}")
     if lhs == rhs:
         return Decision(Verdict.PROVED, "structural", "both sides are the same expression")
     diff = sp.Add(lhs, -rhs)
+    sum_conditions = []
     if diff.has(sp.Sum):
-        from .sums import canonical_sums
+        from .sums import normalise_sums
         try:
             with time_limit(ctx.stage_timeout):
-                diff = canonical_sums(diff)
+                diff, sum_conditions = normalise_sums(diff, ctx)
         except StageTimeout:
             pass
     # a quick exact stage first: on large expressions one bounded expand is cheaper than the points,
@@ -144,22 +319,26 @@ def decide_equal(lhs, rhs, ctx, salt: str = "") -> Decision:
         try:
             with time_limit(min(QUICK_EXPAND_SECONDS, ctx.stage_timeout)):
                 if diff == 0 or sp.expand(diff) == 0:
-                    return Decision(Verdict.PROVED, "expand", "lhs - rhs reduces to 0 by expand")
+                    return Decision(Verdict.PROVED, "expand", "lhs - rhs reduces to 0 by expand", conditions=sum_conditions)
         except StageTimeout:
             pass
         try:
             with time_limit(min(QUICK_EXPAND_SECONDS, ctx.stage_timeout)):
                 if not diff.has(sp.Sum) and sp.cancel(sp.together(diff)) == 0:
-                    return Decision(Verdict.PROVED, "cancel", "lhs - rhs reduces to 0 by cancel")
+                    return Decision(Verdict.PROVED, "cancel", "lhs - rhs reduces to 0 by cancel", conditions=sum_conditions)
         except StageTimeout:
             pass
-    cex, agreed, note = find_counterexample(lhs, rhs, ctx, salt)
+    cex, agreed, note = find_counterexample(lhs, rhs, ctx, salt, written)
     if cex is not None:
         return Decision(Verdict.REFUTED, "numeric", f"fails {cex.describe()} ({cex.arithmetic})",
                         residual=None, counterexample=cex)
     stage, residual, timed_out = reduce_to_zero(diff, ctx)
     if stage:
-        return Decision(Verdict.PROVED, stage, f"lhs - rhs reduces to 0 by {stage}")
+        return Decision(Verdict.PROVED, stage, f"lhs - rhs reduces to 0 by {stage}", conditions=sum_conditions)
+    cases = _by_cases(diff, ctx)
+    if cases:
+        return Decision(Verdict.PROVED, "cases", f"lhs - rhs reduces to 0 in every case: {cases}",
+                        conditions=sum_conditions)
     agree = f"agrees at {agreed} exact rational points" if agreed else (note or "no admissible point evaluated")
     if timed_out and len(timed_out) == len(_SYMBOLIC_STAGES) + 1:
         return Decision(Verdict.TIMEOUT, "timeout", f"every symbolic stage timed out; {agree}", residual)

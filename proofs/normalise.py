@@ -78,7 +78,7 @@ def normalise(expr, subst, ctx):
             expr = expect(expr, ctx.random_model)
     if ctx is None or not expr.has(*_OPERATORS):
         return evaluate_operators(expr, ctx)
-    cache = ctx.__dict__.setdefault("_operator_cache", {})   # a chain normalises each middle line twice
+    cache = ctx.caches.setdefault("operators", {})   # a chain normalises each middle line twice
     if expr not in cache:
         cache[expr] = evaluate_operators(expr, ctx)
     return cache[expr]

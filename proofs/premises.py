@@ -5,7 +5,17 @@
   application not occurring in ``expr``) substitutes ``atom``;
 * otherwise the equation is solved for its ``solve_for`` symbols, or for the
   derivation's declared unknowns occurring in it; a linear solve records the
-  non-zero determinant (coefficient) as a side condition.
+  non-zero determinant (coefficient) as a side condition;
+* an equation that names no unknown is solved for an atom in which it is
+  linear (``a + b = 1`` gives ``b = 1 - a``), the coefficient again a side
+  condition; failing that, an equation ``expression = value`` whose left side is a
+  sum or product is a *rewrite* (``sum_k y_k`` becomes 1 wherever it occurs);
+* a one-sided inequality on a symbol against a number (``x > 0``) *refines* the
+  symbol: it is replaced by a symbol of the same name with the matching
+  assumption (positive, nonnegative, negative, nonpositive, nonzero) and bound.
+
+A premise none of these can use is still a constraint on counterexample points
+(:mod:`proofs.admissible`); the step's message names it.
 
 Invariant: substitution never assumes a denominator is non-zero without
 recording it as a condition for the caller to check.
@@ -30,16 +40,100 @@ class Substitution:
     mapping: dict = field(default_factory=dict)
     conditions: list = field(default_factory=list)     # expressions that must be != 0
     notes: list = field(default_factory=list)
+    rewrites: dict = field(default_factory=dict)       # canonical sum/product -> value
+    bounds: dict = field(default_factory=dict)         # refined symbol -> (lo, hi), from inequality premises
+    closed: dict = field(default_factory=dict)         # refined symbol -> (lo included, hi included)
 
     def apply(self, expr, rounds: int = 12):
-        if not self.mapping:
+        if not self.mapping and not self.rewrites:
             return expr
         for _ in range(rounds):
-            new = expr.xreplace(self.mapping)
+            new = expr.xreplace(self.mapping) if self.mapping else expr
+            if self.rewrites and new.has(sp.Sum, sp.Product):
+                new = _rewrite(new, self.rewrites)
             if new == expr:
                 return new
             expr = new
         return expr
+
+
+def _rewrite(expr, rewrites: dict):
+    from .sums import canonical_sums
+    c = canonical_sums(expr)
+    new = c.xreplace(rewrites)
+    return new if new != c else expr
+
+
+def _linear_atoms(expr) -> list:
+    """Atoms (symbols, entries, function values) in which ``expr`` is linear with a coefficient free of
+    them; integers are left out (solving for one would lose its integrality)."""
+    out = []
+    for a in sorted(expr.free_symbols | expr.atoms(AppliedUndef), key=sp.default_sort_key, reverse=True):
+        if not _is_atom(a) or getattr(a, "is_integer", False):
+            continue
+        if isinstance(a, Indexed) and any(a.has(b) for b in _bound_symbols(expr)):
+            continue
+        coeff = sp.diff(expr, a)
+        if coeff != 0 and not coeff.has(a) and not sp.expand(expr - coeff * a).has(a):
+            out.append(a)
+    return out
+
+
+def _bound_symbols(expr) -> set:
+    return {lim[0] for node in sp.preorder_traversal(expr) if isinstance(node, (sp.Sum, sp.Product))
+            for lim in node.limits}
+
+
+def refine(rel, bounds: dict):
+    """``(symbol, refined symbol, (lo, hi), (lo in, hi in))`` for ``x > c``, ``x >= c``, ``x < c``, ``x <= c``,
+    ``x != 0`` (either side), ``c`` a number; None otherwise."""
+    if isinstance(rel, sp.Unequality):
+        x, c = (rel.lhs, rel.rhs) if isinstance(rel.lhs, sp.Symbol) else (rel.rhs, rel.lhs)
+        if isinstance(x, sp.Symbol) and c == 0 and not isinstance(x, sp.Dummy):
+            return x, _with(x, nonzero=True), None, None
+        return None
+    if not isinstance(rel, (sp.StrictGreaterThan, sp.GreaterThan, sp.StrictLessThan, sp.LessThan)):
+        return None
+    big, small = (rel.lhs, rel.rhs) if isinstance(rel, (sp.StrictGreaterThan, sp.GreaterThan)) else (rel.rhs, rel.lhs)
+    strict = isinstance(rel, (sp.StrictGreaterThan, sp.StrictLessThan))
+    if isinstance(big, sp.Symbol) and small.is_number and small.is_finite and small.is_real:
+        x, lo, hi, lo_in, hi_in = big, small, sp.oo, not strict, False
+    elif isinstance(small, sp.Symbol) and big.is_number and big.is_finite and big.is_real:
+        x, lo, hi, lo_in, hi_in = small, -sp.oo, big, False, not strict
+    else:
+        return None
+    if isinstance(x, sp.Dummy) or x.is_real is False:
+        return None
+    old_lo, old_hi = bounds.get(x, (-sp.oo, sp.oo))
+    lo, hi = (lo if old_lo.free_symbols or lo >= old_lo else old_lo), (hi if old_hi.free_symbols or hi <= old_hi else old_hi)
+    assume = {}
+    if lo.is_number and (lo > 0 or (lo == 0 and not lo_in)):
+        assume["positive"] = True
+    elif lo.is_number and lo >= 0:
+        assume["nonnegative"] = True
+    if hi.is_number and (hi < 0 or (hi == 0 and not hi_in)):
+        assume["negative"] = True
+    elif hi.is_number and hi <= 0:
+        assume["nonpositive"] = True
+    return x, _with(x, real=True, **assume), (lo, hi), (bool(lo_in), bool(hi_in))
+
+
+def _with(x, **assume):
+    """A symbol of the same name with ``assume`` added to its assumptions (or ``x`` when nothing is new)."""
+    base = {k: v for k, v in x.assumptions0.items() if v is not None}
+    merged = dict(base)
+    for k, v in assume.items():
+        merged[k] = v
+    if merged == base:
+        return x
+    try:
+        return sp.Symbol(x.name, **{k: v for k, v in merged.items() if k in _KEEP})
+    except Exception:  # noqa: BLE001 - contradictory assumptions: keep the symbol as it is
+        return x
+
+
+_KEEP = ("real", "integer", "positive", "negative", "nonnegative", "nonpositive", "nonzero", "commutative",
+         "rational", "finite", "extended_real")
 
 
 def _is_atom(x) -> bool:
@@ -117,7 +211,15 @@ def substitutions(facts, unknowns, ctx=None) -> Substitution:
     for fact in facts:
         for rel in _relations(fact.relation):
             if not isinstance(rel, sp.Equality):
-                out.notes.append(f"{fact.label}: {rel} is not an equation; not used as a substitution")
+                got = refine(rel, {**(getattr(ctx, 'bounds', None) or {}), **out.bounds}) if isinstance(rel, sp.core.relational.Relational) else None
+                if got is not None and got[0] not in out.mapping:
+                    x, new, bnd, closed = got
+                    if new is not x:
+                        out.mapping[x] = new
+                    if bnd is not None:
+                        out.bounds[new] = bnd
+                        if any(closed):
+                            out.closed[new] = closed
                 continue
             lhs, rhs = rel.lhs, rel.rhs
             if fact.kind == "definition":
@@ -137,7 +239,21 @@ def substitutions(facts, unknowns, ctx=None) -> Substitution:
                     pending_eqs.append(lhs - rhs)        # another equation of the same system
                     continue
                 if not targets:
-                    out.notes.append(f"{fact.label}: not in solved form and names no unknown; not used")
+                    diff = out.apply(lhs - rhs)
+                    cands = [a for a in _linear_atoms(diff) if a not in out.mapping]
+                    if cands:
+                        got = _solve_linear_one(diff, cands[0])
+                        if got is not None:
+                            out.mapping[cands[0]] = got[0]
+                            if not got[1].is_number:
+                                out.conditions.append(got[1])
+                            continue
+                    if isinstance(lhs, (sp.Sum, sp.Product)) and not rhs.has(sp.Sum, sp.Product):
+                        from .sums import canonical_sums
+                        out.rewrites[canonical_sums(lhs)] = rhs
+                        continue
+                    out.notes.append(f"{fact.label} could not be used as a substitution (not in solved form, "
+                                     "names no unknown); points are checked against it")
                     continue
             pending_eqs.append(lhs - rhs)
             pending_targets.extend(t for t in targets if t not in pending_targets)

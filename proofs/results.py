@@ -92,6 +92,7 @@ class ClaimResult:
     reading: str = ""
     loud: str = ""                      # non-empty when symbolic and numeric witnesses contradict
     givens: list = field(default_factory=list)   # premises stated by the source: {label, kind, relation, latex, why}
+    assuming: list = field(default_factory=list)  # unchecked assumptions the verdict rests on ("relation (why)")
     notes: list = field(default_factory=list)
     file: str = ""
     seconds: float = 0.0

@@ -54,12 +54,13 @@ def decide_relation(rel, subst, ctx, salt="") -> tuple[Decision, list]:
     rhs = normalise(rel.rhs, subst, ctx)
     dens = denominators(lhs) + denominators(rhs)
     if isinstance(rel, sp.Equality):
-        return decide_equal(lhs, rhs, ctx, salt), dens
+        dec = decide_equal(lhs, rhs, ctx, salt, written=rel)
+        return dec, dens + dec.conditions
     ops = {sp.StrictGreaterThan: (lhs - rhs, ">"), sp.GreaterThan: (lhs - rhs, ">="),
            sp.StrictLessThan: (rhs - lhs, ">"), sp.LessThan: (rhs - lhs, ">=")}
     if type(rel) in ops:
         expr, op = ops[type(rel)]
-        c = decide_condition(sp.together(expr), op, ctx)
+        c = decide_condition(sp.together(expr), op, ctx, written=rel)
         v = Verdict(c.verdict)
         cex = None
         if v is Verdict.REFUTED:
@@ -149,14 +150,18 @@ def check_step(step, d, ctx) -> StepResult:
     if step.rule == "assumption":
         return StepResult(**base, verdict=Verdict.UNPROVED.value, stage="assumption",
                           detail="an assumption of the source, not checked", seconds=time.perf_counter() - t0)
+    hypotheses = _dedupe(premises + list(getattr(step, "hypotheses", None) or []))
+    refining = [f for f in hypotheses if all(f is not p for p in premises) and _has_inequality(f)]
     try:
-        subst = _substitutions_cached(premises, d, ctx)
+        subst = _substitutions_cached(premises + refining, d, ctx)
+        ctx = ctx.for_step(subst, hypotheses)
     except (PremiseError, StageTimeout) as e:
         return StepResult(**base, verdict=Verdict.UNPROVED.value, stage="premises", detail=f"premises: {e}",
                           seconds=time.perf_counter() - t0)
     handler = RULES.get(step.rule, RULES["default"])
     try:
         decisions, cond_exprs = handler(step, subst, d, ctx)
+        cond_exprs = list(cond_exprs) + written_conditions(step.relation, subst, ctx)
     except StageTimeout as e:
         return StepResult(**base, verdict=Verdict.TIMEOUT.value, stage="timeout", detail=str(e),
                           seconds=time.perf_counter() - t0)
@@ -189,9 +194,63 @@ def check_step(step, d, ctx) -> StepResult:
                       seconds=time.perf_counter() - t0)
 
 
+def _has_inequality(fact) -> bool:
+    return any(isinstance(r, (sp.StrictGreaterThan, sp.GreaterThan, sp.StrictLessThan, sp.LessThan, sp.Unequality))
+               for r in _relations(fact.relation))
+
+
+_BINDERS = (sp.Limit, sp.Sum, sp.Product, sp.Integral, sp.Derivative, sp.Subs)
+
+
+def written_denominators(expr, bound=frozenset()) -> list:
+    """``(denominator, bound variables)`` pairs of ``expr`` as written (before any substitution or
+    normalisation), except denominators that involve a variable bound by an enclosing limit, sum,
+    product, integral, derivative or Subs (a limit needs its denominator non-zero only near its point)."""
+    out = []
+    if isinstance(expr, _BINDERS):
+        names = set()
+        if isinstance(expr, sp.Limit):
+            names = {expr.args[1]}
+        elif isinstance(expr, (sp.Sum, sp.Product, sp.Integral)):
+            names = {lim[0] for lim in expr.limits}
+        elif isinstance(expr, sp.Derivative):
+            names = {v for v, _ in expr.variable_count}
+        elif isinstance(expr, sp.Subs):
+            names = set(expr.variables)
+        bound = bound | names
+    if isinstance(expr, sp.Pow) and expr.exp.is_negative and not expr.base.is_number \
+            and not (expr.base.free_symbols & bound):
+        out.append((expr.base, frozenset(bound)))
+    for a in getattr(expr, "args", ()):
+        if isinstance(a, sp.Basic):
+            out += written_denominators(a, bound)
+    return out
+
+
+def written_conditions(relation, subst, ctx) -> list:
+    """Side conditions collected from the step *as written*: each denominator, with the premises then
+    substituted into it (so ``a/(1 - beta)`` needs ``1 - beta != 0`` even when a premise cancels it)."""
+    out = []
+    rels = [r for r in _relations(relation) if isinstance(r, sp.core.relational.Relational)]
+    # a step stating several relations: its own solved equations (q' = ...) hold wherever the step does
+    own = {r.lhs: r.rhs for r in rels if isinstance(r, sp.Equality) and isinstance(r.lhs, sp.Symbol)
+           and not r.rhs.has(r.lhs)} if len(rels) > 1 else {}
+    for rel in rels:
+        for den, bound in written_denominators(rel.lhs) + written_denominators(rel.rhs):
+            if own:
+                den = den.xreplace({k: v for k, v in own.items() if not rel.lhs == k})
+            try:
+                e = normalise(den, subst, ctx)
+            except Exception:  # noqa: BLE001 - a denominator that cannot be normalised is decided as written
+                e = den
+            if not e.is_number and e not in out and not (e.free_symbols & bound):
+                out.append(e)
+    return out
+
+
 def _substitutions_cached(premises, d, ctx) -> Substitution:
     """The links of a chain share their premises: solve them once per claim (the result is read-only)."""
-    cache = ctx.__dict__.setdefault("_subst_cache", {})
+    cache = ctx.caches.setdefault("substitutions", {})
     key = (tuple(id(f) for f in premises), tuple(d.unknown_symbols))
     if key not in cache:
         cache[key] = substitutions(premises, d.unknown_symbols, ctx)
@@ -217,9 +276,9 @@ def _add_solved_unknowns(cex, subst, d) -> None:
 
 def _conditions(exprs, ctx) -> list[ConditionResult]:
     out, seen = [], set()
-    cache = ctx.__dict__.setdefault("_cond_cache", {})
+    cache = ctx.caches.setdefault("conditions", {})
     for e in exprs:
-        key = sp.srepr(e)
+        key = (id(getattr(ctx, "scope", None)), sp.srepr(e))
         if key in seen or e.is_number:
             continue
         seen.add(key)
@@ -239,7 +298,7 @@ def check_conclusion(d, last_fact, ctx, index: int) -> StepResult:
     from .derivation import Step
     stmt = d.statement_relation()
     rels = stmt if isinstance(stmt, tuple) else (stmt,)
-    steps = [f for f in d.facts if f.kind == "step"]
+    steps = [f for f in d.facts if f.kind == "step" and f.block is None]   # never a fact resting on a hypothesis
     matched, remaining = [], []
     for r in rels:
         f = next((f for f in reversed(steps) if any(_same_relation(r, x) for x in _relations(f.relation))), None)
@@ -248,12 +307,16 @@ def check_conclusion(d, last_fact, ctx, index: int) -> StepResult:
     if not remaining:
         labels = ", ".join(dict.fromkeys(f.label for _, f in matched))
         return StepResult(index=index, rule="conclusion", why=why, relation=to_text(stmt), latex=to_latex(stmt),
-                          sides=to_sides(stmt), verdict=Verdict.PROVED.value, stage="structural", detail=f"the statement is {labels}",
+                          sides=to_sides(stmt), verdict=Verdict.PROVED.value, stage="structural",
+                          detail=f"the statement is {labels}",
                           label="conclusion", premises=[f.label for _, f in matched])
     rest = tuple(r for r, _ in remaining)
-    using = [last_fact] if last_fact is not None else []
+    # the statement follows from the last fact *together with the givens* (dropping them would treat a
+    # quantity the givens define, x_t = c r^t, as a free constant)
+    hyps = [f for f in d.facts if f.kind in ("given", "assumption") and f.block is None]
+    using = ([last_fact] if last_fact is not None else []) + hyps
     step = Step(index=index, relation=rest if len(rest) > 1 else rest[0], rule="conclusion", why=why,
-                label="conclusion", using=using)
+                label="conclusion", using=using, hypotheses=hyps)
     result = check_step(step, d, ctx)
     result.relation, result.latex, result.sides = to_text(stmt), to_latex(stmt), to_sides(stmt)
     if matched:

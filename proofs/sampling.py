@@ -59,8 +59,30 @@ def free_atoms(expr) -> list:
     return sorted(atoms, key=sp.default_sort_key)
 
 
+def _values(point: dict) -> dict:
+    """The atom -> value entries of a point (without the sampler's bookkeeping entries)."""
+    return {k: v for k, v in point.items() if not isinstance(k, str)}
+
+
+class Infeasible(Exception):
+    """No admissible value exists for an atom at this point (e.g. an empty integer range)."""
+
+
+# Values a person would pick first, in order: a counterexample is shown with the simplest ones that fail.
+SIMPLE_VALUES = tuple(sp.Rational(v) for v in ("0", "1", "-1", "2", "1/2", "-2", "3", "1/3", "-1/2", "4",
+                                                "2/3", "5", "3/2", "-3", "1/4", "3/4"))
+
+
+def _integer_range(lo, hi, lo_in: bool, hi_in: bool):
+    """The least and greatest integer in the interval (None for an unbounded end)."""
+    first = None if not lo.is_finite else (sp.ceiling(lo) if lo_in else sp.floor(lo) + 1)
+    last = None if not hi.is_finite else (sp.floor(hi) if hi_in else sp.ceiling(hi) - 1)
+    return first, last
+
+
 class PointSampler:
-    """Draws admissible exact points. ``bounds``: symbol -> (lo, hi) open interval."""
+    """Draws admissible exact points. ``bounds``: symbol -> (lo, hi) open interval (ends may be symbolic:
+    they are valued at the point first); ``closed``: symbol -> (lo included, hi included)."""
 
     def __init__(self, bounds: dict | None = None, custom=None, seed: int = 0, closed: dict | None = None):
         self.bounds = dict(bounds or {})
@@ -68,19 +90,88 @@ class PointSampler:
         self.custom = custom
         self.seed = seed
 
-    def value(self, atom, rnd: random.Random):
+    # -- one atom ---------------------------------------------------------------------------------
+    def _bound_at(self, atom, point, rnd):
+        """The atom's interval with its ends valued at ``point`` (their symbols get values first)."""
+        lo, hi = self.bounds[atom]
+        ends = []
+        for e in (lo, hi):
+            for a in sorted(e.free_symbols, key=sp.default_sort_key):
+                if a not in point:
+                    if a is atom:
+                        raise Infeasible(f"{atom} is bounded by itself")
+                    point[a] = self.value(a, rnd, point)
+            e = e.xreplace(_values(point)) if e.free_symbols else e
+            ends.append(e)
+        return ends[0], ends[1]
+
+    def admissible(self, atom, v, point=None) -> bool:
+        """Does ``v`` respect the atom's assumptions and bounds (ends valued at ``point``)? Exact."""
+        if v is None or not v.is_number or v.is_real is False:
+            return False
+        if (atom.is_integer and not v.is_integer) or (atom.is_positive and not v > 0) or \
+                (atom.is_nonnegative and not v >= 0) or (atom.is_negative and not v < 0) or \
+                (atom.is_nonpositive and not v <= 0) or (atom.is_nonzero and v == 0):
+            return False
         if atom in self.bounds:
             lo, hi = self.bounds[atom]
+            if point is not None:
+                lo, hi = lo.xreplace(_values(point)), hi.xreplace(_values(point))
             lo_in, hi_in = self.closed.get(atom, (False, False))
+            for end, inside, below in ((lo, lo_in, True), (hi, hi_in, False)):
+                if not end.is_number or not end.is_finite:
+                    if end.free_symbols:
+                        return False
+                    continue
+                d = v - end if below else end - v
+                if not (d > 0 or (inside and d == 0)):
+                    return False
+        return True
+
+    def value(self, atom, rnd: random.Random, point: dict | None = None, simple: bool = False):
+        """An admissible exact value for ``atom``; with ``simple`` a small one (0, 1, -1, 2, 1/2, ...)."""
+        point = {} if point is None else point
+        if atom in self.bounds:
+            lo, hi = self._bound_at(atom, point, rnd)
+            lo_in, hi_in = self.closed.get(atom, (False, False))
+            if not (lo.is_number and hi.is_number):
+                raise Infeasible(f"bounds of {atom} do not evaluate to numbers")
+            if atom.is_integer:
+                first, last = _integer_range(lo, hi, lo_in, hi_in)
+                if first is not None and atom.is_positive:
+                    first = max(first, sp.Integer(1))
+                if first is not None and atom.is_nonnegative:
+                    first = max(first, sp.Integer(0))
+                if first is None:
+                    first = last - 6 if last is not None else sp.Integer(-3)
+                if last is None:
+                    last = first + 6
+                if first > last:
+                    raise Infeasible(f"no integer {atom} in the interval ({lo}, {hi})")
+                if simple:
+                    return sp.Integer(first + (rnd.randint(0, min(2, int(last - first)))))
+                return sp.Integer(rnd.randint(int(first), int(last)))
+            if simple:
+                for v in SIMPLE_VALUES[:rnd.randint(4, len(SIMPLE_VALUES))]:
+                    if self.admissible(atom, v, point):
+                        return v
             if (lo_in or hi_in) and rnd.random() < 0.3:          # a closed end is admissible: draw it
                 return lo if (lo_in and (not hi_in or rnd.random() < 0.5)) else hi
-            q = rnd.choice((3, 4, 5, 7, 8, 9, 11))
-            p = rnd.randint(1, q - 1)
             if lo.is_finite and hi.is_finite:
-                return lo + (hi - lo) * sp.Rational(p, q)
+                if not hi > lo:
+                    raise Infeasible(f"empty interval ({lo}, {hi}) for {atom}")
+                q = rnd.choice((3, 4, 5, 7, 8, 9, 11))
+                return lo + (hi - lo) * sp.Rational(rnd.randint(1, q - 1), q)
             if lo.is_finite:
                 return lo + sp.Rational(rnd.randint(1, 9), rnd.choice(_SMALL_PRIMES_Q))
-            return hi - sp.Rational(rnd.randint(1, 9), rnd.choice(_SMALL_PRIMES_Q))
+            if hi.is_finite:
+                return hi - sp.Rational(rnd.randint(1, 9), rnd.choice(_SMALL_PRIMES_Q))
+        if simple:
+            order = list(SIMPLE_VALUES)
+            k = rnd.randint(0, 3)
+            for v in order[k:] + order[:k]:
+                if self.admissible(atom, v, point):
+                    return v
         if atom.is_integer:
             if atom.is_positive:
                 return sp.Integer(rnd.randint(1, 7))
@@ -99,20 +190,25 @@ class PointSampler:
             return -mag
         return mag if rnd.random() < 0.6 else -mag
 
+    # -- points -------------------------------------------------------------------------------------
     def points(self, expr, k: int = 6, salt: str = "") -> list[dict]:
-        """``k`` points for the free atoms of ``expr`` (more atoms may appear on evaluation)."""
+        """``k`` point seeds for the free atoms of ``expr`` (values are drawn lazily by :func:`evaluate`).
+
+        The first points draw simple values (0, 1, -1, 2, 1/2, ...); closed ends come early too.
+        """
         rnd = random.Random(stable_seed(self.seed, salt, sp.srepr(expr)[:2000]))
         out = []
         for i in range(k):
             pt = {}
-            if i < 2:         # closed ends are admissible and where inequalities usually break: try them first
+            if 1 <= i < 3:    # closed ends are admissible and where inequalities usually break: try them early
                 for sym, ends in self.closed.items():
-                    if ends[i] and expr.has(sym):
-                        pt[sym] = self.bounds[sym][i]
+                    if ends[i - 1] and expr.has(sym):
+                        pt[sym] = self.bounds[sym][i - 1]
             if self.custom is not None:
                 pt.update({sp.sympify(a): sp.nsimplify(v, rational=True) if isinstance(v, float) else sp.sympify(v)
                            for a, v in self.custom(rnd).items()})
             pt["__rnd__"] = random.Random(rnd.getrandbits(64))
+            pt["__simple__"] = i < 2
             out.append(pt)
         return out
 
@@ -125,6 +221,7 @@ def evaluate(expr, point: dict, sampler: PointSampler):
     for undefined functions.
     """
     rnd = point.get("__rnd__") or random.Random(0)
+    simple = bool(point.get("__simple__"))
     if expr.atoms(AppliedUndef):
         raise Unevaluable("contains undefined functions: " + ", ".join(sorted(map(str, expr.atoms(AppliedUndef)))))
     e = expr
@@ -133,14 +230,17 @@ def evaluate(expr, point: dict, sampler: PointSampler):
         symbols = [a for a in free_atoms(e) if not isinstance(a, Indexed)]
         for a in symbols:
             if a not in point:
-                point[a] = sampler.value(a, rnd)
+                point[a] = sampler.value(a, rnd, point, simple)
         e = e.xreplace({a: point[a] for a in symbols})
         for a in free_atoms(e):
             if isinstance(a, Indexed) and a not in point:
-                point[a] = sampler.value(a, rnd)
+                point[a] = sampler.value(a, rnd, point, simple)
         e = e.xreplace({a: point[a] for a in free_atoms(e) if a in point})
         if e.has(sp.Sum, sp.Product, sp.KroneckerDelta, sp.Piecewise, sp.Derivative, sp.Limit, sp.Max, sp.Min):
-            e = e.doit()
+            try:
+                e = e.doit()
+            except (TypeError, ValueError, NotImplementedError) as exc:    # e.g. a sum with a limit N - 1/2
+                raise Unevaluable(f"cannot evaluate {sp.sstr(e)[:80]}: {exc}") from None
         if not free_atoms(e):
             break
     if free_atoms(e):
@@ -151,5 +251,7 @@ def evaluate(expr, point: dict, sampler: PointSampler):
 
 
 def describe_point(point: dict) -> dict:
-    return {str(k): str(v) for k, v in sorted(((k, v) for k, v in point.items() if k != "__rnd__"),
+    """Name -> exact value, sorted by name; bookkeeping entries and dummies are left out."""
+    return {str(k): str(v) for k, v in sorted(((k, v) for k, v in point.items()
+                                                  if not isinstance(k, str) and not isinstance(k, sp.Dummy)),
                                                  key=lambda kv: str(kv[0]))}

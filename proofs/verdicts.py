@@ -64,10 +64,38 @@ def combine_steps(verdicts: list[Verdict]) -> Verdict:
     return Verdict.PROVED
 
 
-def witness_verdict(claim_verdict: Verdict, holds: bool | None) -> WitnessVerdict:
-    """Compare a witness observation with the symbolic verdict (see class doc)."""
+def statement_truth(claim_verdict: Verdict, result_verdict: str | None = None,
+                    refuted_at_conclusion: bool = False) -> str:
+    """What the symbolic check established about the *statement*: ``holds``, ``fails`` or ``unknown``.
+
+    A claim refuted at a middle step says nothing about its statement by itself: the statement holds
+    when it was proved directly from the givens (``result_verdict`` proved), fails when the conclusion
+    or the direct check was refuted, and is unknown otherwise.
+    """
+    if claim_verdict is Verdict.PROVED:
+        return "holds"
+    if claim_verdict is Verdict.REFUTED:
+        if refuted_at_conclusion or result_verdict == Verdict.REFUTED.value:
+            return "fails"
+        if result_verdict == Verdict.PROVED.value:
+            return "holds"
+    return "unknown"
+
+
+def witness_verdict(claim_verdict: Verdict, holds: bool | None, truth: str | None = None) -> WitnessVerdict:
+    """Compare a witness observation with what the symbolic check established (see class doc).
+
+    ``truth`` (from :func:`statement_truth`) refines a refuted claim: a witness that sees the statement
+    hold agrees with "the result holds; step k is wrong" and with "step k is wrong; the result was not
+    decided", and disagrees only where the statement itself was refuted (or ``truth`` is not given).
+    """
     if holds is None:
         return WitnessVerdict.ERROR
     if claim_verdict is Verdict.REFUTED:
-        return WitnessVerdict.AGREES if not holds else WitnessVerdict.DISAGREES
+        # a witness that sees the claim fail confirms the erratum (in the statement or, for an erratum in a
+        # middle step, in the step it ran); one that sees the statement hold contradicts only a refuted
+        # statement, never "the result holds; step k is wrong" or an undecided result
+        if not holds:
+            return WitnessVerdict.AGREES
+        return WitnessVerdict.DISAGREES if (truth or "fails") == "fails" else WitnessVerdict.AGREES
     return WitnessVerdict.AGREES if holds else WitnessVerdict.DISAGREES

@@ -106,9 +106,8 @@ def test_wrong_variant_refuted_and_flagged(v, step):
     assert_caught(check_claim(v, seed=0), step)
 
 
-@pytest.mark.xfail(strict=True, reason="engine gap: 1 - rho^t != 0 is not decided for 0 < rho < 1 and a symbolic "
-                                      "integer exponent (the catalog names the power by a bounded symbol)")
 def test_engine_decides_one_minus_power_nonzero():
+    """1 - rho^t != 0 for 0 < rho < 1 and a symbolic integer t >= 1 (interval enclosure; issue 8, defect 6)."""
     @claim(id="test.one_minus_power", title="t", source=SRC)
     def c(d):
         rho = d.symbol("rho", bounds=(0, 1))

@@ -43,7 +43,7 @@ def test_weight_decay_first_line_drops_the_square(results):
     r = results["early_stopping.weight_decay_minimum"]
     assert r.verdict == "refuted" and r.first_failing_step == _step(r, "line 1").index
     assert r.result_verdict == "proved", r.message                # "result right, step wrong"
-    assert "this step is wrong" in r.message
+    assert "the result holds" in r.message and "only step 1 line 1 is wrong" in r.message
     assert _step(r, "line 3").verdict == "proved" and _step(r, "line 4").verdict == "proved"
     assert any("sum over j" in n or "sums over j" in n for n in r.notes)
     assert "line 1" in r.witnesses[0].detail and r.witnesses[0].observed == "fails"

@@ -27,7 +27,7 @@ RESULTS = GOLDEN / "results.json"
 CASES = {
     "proved": ["running_average.weighted_sum_lemma"],
     "refuted": ["temperature.weighted_sum_covariance", "temperature.weighted_sum_covariance.corrected"],
-    "unproved": ["golden.peel_last_term"],
+    "unproved": ["golden.divide_by_step_size"],
 }
 VERSIONS = {"derivcheck": "golden", "numpy": "golden", "python": "golden", "sympy": "golden"}
 REFRESH = bool(os.environ.get("DERIVCHECK_REFRESH_GOLDEN"))
@@ -80,7 +80,7 @@ def test_golden_inputs_have_the_verdicts_they_stand_for():
     assert res["running_average.weighted_sum_lemma"]["verdict"] == "proved"
     assert res["temperature.weighted_sum_covariance"]["verdict"] == "refuted"
     assert res["temperature.weighted_sum_covariance.corrected"]["verdict"] == "proved"
-    assert res["golden.peel_last_term"]["verdict"] == "unproved"
+    assert res["golden.divide_by_step_size"]["verdict"] == "unproved"
 
 
 # -- structure -------------------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ def test_not_checkable_error_and_disagreeing_results_render():
 
 def test_no_date_unless_given():
     assert r"\date{}" in render_case("proved")
-    dated = document.render([golden_results()["golden.peel_last_term"]], {}, date="2026-11-22")
+    dated = document.render([golden_results()["golden.divide_by_step_size"]], {}, date="2026-11-22")
     assert r"\date{2026-11-22}" in dated
 
 
@@ -183,7 +183,7 @@ def test_report_from_saved_json_matches_a_checked_report(tmp_path):
 
 def test_source_date_epoch_sets_the_date(tmp_path):
     saved = tmp_path / "results.json"
-    saved.write_text(json.dumps({"schema": "derivcheck/1", "claims": [golden_results()["golden.peel_last_term"]],
+    saved.write_text(json.dumps({"schema": "derivcheck/1", "claims": [golden_results()["golden.divide_by_step_size"]],
                                  "summary": {}}))
     out = tmp_path / "d.tex"
     proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "report", "--from", str(saved), "-o", str(out)],

@@ -60,7 +60,8 @@ def render_check(results: list, summary: dict) -> str:
             el = ET.SubElement(case, tag, {"message": _clean(reason), "type": str(r.get("verdict"))})
             body = [r.get("message") or "", r.get("loud") or ""]
             el.text = _clean("\n".join(b for b in body if b))
-        out = [f"verdict: {r.get('verdict')} (expected {r.get('expected')})"]
+        out = [f"verdict: {r.get('verdict')}{', assuming' if r.get('assuming') else ''} (expected {r.get('expected')})"]
+        out += [f"assuming (unchecked): {a}" for a in r.get("assuming") or []]
         if r.get("cached"):
             out.append("cached: true")
         ET.SubElement(case, "system-out").text = _clean("\n".join(out))

@@ -34,6 +34,10 @@ def render_check(results: list, summary: dict | None = None) -> str:
     wit = Counter(w["verdict"] for r in results for w in r.get("witnesses", []))
     lines += ["", f"Witnesses: {wit['agrees']} agree, {wit['disagrees']} disagree, {wit['error']} error; "
               f"{sum(1 for r in results if r['verdict'] == r['expected'])} of {len(results)} verdicts as expected."]
+    resting = sorted((r for r in results if r.get("assuming")), key=lambda r: r["id"])
+    if resting:
+        lines += ["", f"{len(resting)} verdict(s) rest on unchecked assumptions (`proved, assuming: ...`):", ""]
+        lines += [f"- `{r['id']}` {r['verdict']}, assuming: " + _cell("; ".join(r["assuming"])) for r in resting]
     corrected_by = defaultdict(list)
     for r in results:
         if r.get("corrects"):

@@ -29,9 +29,12 @@ def claim_line(result: dict, width: int = 0, *, color: bool = False) -> list:
     """The line for one claim, plus indented detail lines when it does not pass."""
     verdict = str(result.get("verdict"))
     exp = result.get("expected")
-    head = f"{verdict} [expected {exp}]" if exp != verdict else verdict
+    shown = f"{verdict}, assuming" if result.get("assuming") else verdict
+    head = f"{shown} [expected {exp}]" if exp != verdict else shown
     lines = [f"{str(result.get('id')).ljust(width)}  {_paint(head.ljust(28), _colour_of(result), color)}  "
              f"witness: {witness_summary(result).ljust(9)}  {_time(result)}".rstrip()]
+    if result.get("assuming"):     # a verdict resting on unchecked assumptions says so on every line
+        lines.append("    assuming (unchecked): " + "; ".join(map(str, result["assuming"])))
     reason = failure_reason(result)
     if reason:
         lines.append(f"    {reason}")
@@ -115,6 +118,8 @@ def render_show(result: dict, *, color: bool = False) -> str:
     if r.get("expected") != r.get("verdict"):
         head += f" [expected {r.get('expected')}]"
     out.append("  verdict:   " + _paint(head, _colour_of(r), color) + ("  (cached)" if r.get("cached") else ""))
+    for a in r.get("assuming") or []:
+        out.append(f"  assuming:  {a}  (unchecked)")
     if r.get("result_verdict"):
         out.append(f"  stated result checked from the givens: {r['result_verdict']}")
     if r.get("message"):

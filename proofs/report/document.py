@@ -261,6 +261,10 @@ def _body(r: dict, figures: dict) -> list:
         out += _chain(steps) + _justifications(steps)
     for note in r.get("notes") or []:
         out += [r"\textbf{Note:} " + tex.text(note), ""]
+    if r.get("assuming"):
+        out += [r"\textbf{Proved, assuming (unchecked):}", r"\begin{itemize}"]
+        out += [r"\item " + tex.text(a) for a in r["assuming"]]
+        out += [r"\end{itemize}", ""]
     if r.get("loud"):
         out.append(rf"\fcolorbox{{dcred}}{{white}}{{\parbox{{0.95\linewidth}}{{\dcerror\ \textbf{{Symbolic and "
                    rf"numeric witnesses contradict:}} {tex.text(r['loud'])}}}}}")
@@ -290,8 +294,12 @@ def _failing_step(r: dict) -> list:
         out.append(r"The stated \emph{result} itself follows directly from the givens (proved): the error is in "
                    r"this step, not in the conclusion.")
         out.append("")
+    elif rv == "refuted":
+        out += [rf"The stated result checked directly from the givens: {_mark(rv)} {tex.text(rv)}: the result is "
+                r"false as well.", ""]
     elif rv:
-        out += [rf"The stated result checked directly from the givens: {_mark(rv)} {tex.text(rv)}.", ""]
+        out += [r"Whether the stated result holds was not decided from the givens: only this step is shown wrong.",
+                ""]
     return out
 
 
