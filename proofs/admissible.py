@@ -265,7 +265,11 @@ class Scope:
             new = [k for k in probe if k not in point and not isinstance(k, str)]
             if new:
                 return f"{c.label} involves {', '.join(map(str, new))}, not determined at the point"
-            if v is None or not c.holds_at(v):
+            try:
+                ok = v is not None and c.holds_at(v)
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
                 return f"the point breaks {c.label}: {c.text}"
         return None
 
@@ -317,19 +321,24 @@ def _opaque(expr, placeholders: dict):
     placeholder symbol, the same for the same subexpression: in a constraint it is an unknown number,
     which the point completion can solve for (``L(eta) = E[loss]`` then values ``L(eta)``)."""
     from sympy.core.function import AppliedUndef
-    if not expr.atoms(AppliedUndef):
+    if not expr.atoms(AppliedUndef) and not any(_is_moment(a) for a in sp.preorder_traversal(expr)):
         return expr
 
     def walk(e):
         if isinstance(e, AppliedUndef) or (isinstance(e, (sp.Derivative, sp.Subs, sp.Limit, sp.Integral))
-                                           and e.atoms(AppliedUndef)):
+                                           and e.atoms(AppliedUndef)) or _is_moment(e):
             if e not in placeholders:
                 placeholders[e] = sp.Dummy(f"[{sp.sstr(e)[:40]}]", real=True)
             return placeholders[e]
-        if not e.args or not e.atoms(AppliedUndef):
+        if not e.args:
             return e
         return e.func(*[walk(a) for a in e.args])
     return walk(expr)
+
+
+def _is_moment(e) -> bool:
+    """An expectation, variance or covariance the expectation algebra left unevaluated."""
+    return type(e).__name__ in ("E", "Var", "Cov") and type(e).__module__.endswith("expectation")
 
 
 def _probe(expr):

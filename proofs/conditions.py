@@ -194,7 +194,7 @@ def _proportional(a, b) -> bool:
     if r.is_number and r != 0:
         return True
     base, e = a.as_base_exp()
-    return bool(e.is_Integer and e > 0 and _proportional(base, b))
+    return bool(base != a and e.is_Integer and e > 0 and _proportional(base, b))
 
 
 def denominators(expr) -> list:

@@ -107,9 +107,16 @@ def _differ_at(lhs, rhs, expr, pt, ctx, constrained: bool = True):
         b = evaluate(rhs, pt, ctx.sampler)
     except (ZeroDivisionError, Infeasible):
         return None
-    if a is None or b is None:
+    except (TypeError, ValueError) as e:         # SymPy could not compare or evaluate: no point here
+        if "Unevaluable" in type(e).__name__:
+            raise
         return None
-    differ, arith = numbers_differ(a, b)
+    if a is None or b is None or not (a.is_number and b.is_number):
+        return None
+    try:
+        differ, arith = numbers_differ(a, b)
+    except (TypeError, ValueError):
+        return None
     return (a, b, arith) if differ else True
 
 

@@ -76,6 +76,8 @@ def normalise(expr, subst, ctx):
         from .expectation import expect
         with time_limit(ctx.stage_timeout):
             expr = expect(expr, ctx.random_model)
+        if subst is not None:          # the model's moments name the author's symbols: refine them too
+            expr = subst.apply(expr)
     if ctx is None or not expr.has(*_OPERATORS):
         return evaluate_operators(expr, ctx)
     cache = ctx.caches.setdefault("operators", {})   # a chain normalises each middle line twice

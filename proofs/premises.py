@@ -64,6 +64,25 @@ def _rewrite(expr, rewrites: dict):
     return new if new != c else expr
 
 
+def _moments_evaluated(rel, ctx):
+    """A premise with its expectations, variances and covariances evaluated by the derivation's random model
+    (``Var(w_{t+1}) = Var(w_t)`` becomes the equation in V it states), so it is solved for what it
+    determines rather than for an unevaluated moment. Unchanged when there is nothing to evaluate."""
+    model = getattr(ctx, "random_model", None)
+    if model is None or not isinstance(rel, sp.core.relational.Relational):
+        return rel
+    from .normalise import _has_expectation
+    if not (_has_expectation(rel.lhs) and _has_expectation(rel.rhs)):
+        return rel                        # moment = value is a substitution for the moment, as written
+    from .expectation import expect
+    try:
+        with time_limit(getattr(ctx, "stage_timeout", None)):
+            lhs, rhs = expect(rel.lhs, model), expect(rel.rhs, model)
+    except Exception:  # noqa: BLE001 - an unsupported moment: keep the premise as written
+        return rel
+    return rel.func(lhs, rhs, evaluate=False)
+
+
 def _linear_atoms(expr) -> list:
     """Atoms (symbols, entries, function values) in which ``expr`` is linear with a coefficient free of
     them; integers are left out (solving for one would lose its integrality)."""
@@ -210,6 +229,12 @@ def substitutions(facts, unknowns, ctx=None) -> Substitution:
     unknowns = list(unknowns or [])
     for fact in facts:
         for rel in _relations(fact.relation):
+            if fact.kind != "definition" and unknowns and not any(rel.has(u) for u in unknowns):
+                # moment = moment naming no unknown: its evaluated form may be the equation for one (Var(w_{t+1})
+                # = Var(w_t) is V = (1 - eta h)^2 V + eta^2 sigma^2 when the model says Var(w_t) = V)
+                ev = _moments_evaluated(rel, ctx)
+                if any(ev.has(u) for u in unknowns):
+                    rel = ev
             if not isinstance(rel, sp.Equality):
                 got = refine(rel, {**(getattr(ctx, 'bounds', None) or {}), **out.bounds}) if isinstance(rel, sp.core.relational.Relational) else None
                 if got is not None and got[0] not in out.mapping:
@@ -258,7 +283,9 @@ def substitutions(facts, unknowns, ctx=None) -> Substitution:
             pending_eqs.append(lhs - rhs)
             pending_targets.extend(t for t in targets if t not in pending_targets)
     if pending_eqs:
-        eqs = [out.apply(e) for e in pending_eqs]
+        eqs = [e for e in (out.apply(e) for e in pending_eqs) if e != 0 and sp.expand(e) != 0]
+        pending_targets = [t for t in pending_targets if any(e.has(t) for e in eqs)]
+    if pending_eqs and eqs:
         sol, conds = _solve(eqs, pending_targets, ctx)
         out.conditions.extend(conds)
         for k, v in sol.items():

@@ -107,7 +107,7 @@ class PointSampler:
 
     def admissible(self, atom, v, point=None) -> bool:
         """Does ``v`` respect the atom's assumptions and bounds (ends valued at ``point``)? Exact."""
-        if v is None or not v.is_number or v.is_real is False:
+        if v is None or not v.is_number or v.is_real is False or v.is_finite is False or v.has(sp.zoo, sp.nan):
             return False
         if (atom.is_integer and not v.is_integer) or (atom.is_positive and not v > 0) or \
                 (atom.is_nonnegative and not v >= 0) or (atom.is_negative and not v < 0) or \

@@ -244,6 +244,7 @@ class _Normaliser:
     def __init__(self, conditional: bool):
         self.conditional = conditional
         self.conditions: list = []
+        self.refused = False           # a rewrite was not made for want of a condition
 
     def nonzero(self, e) -> bool:
         """May the rewrite use ``e != 0``? Known non-zero: yes; otherwise recorded as a condition
@@ -253,6 +254,7 @@ class _Normaliser:
         if e.is_number:
             return False if e.is_zero or e.is_zero is None else True
         if not self.conditional:
+            self.refused = True
             return False
         if e not in self.conditions and -e not in self.conditions:
             self.conditions.append(e)
@@ -457,8 +459,8 @@ def _vanishes(expr) -> bool:
 def normalise_sums(expr, ctx=None) -> tuple:
     """``(rewritten expr, conditions)``: the value is preserved wherever every condition is non-zero.
 
-    First only the rewrites that need no condition are made; if they reduce ``expr`` to 0 that
-    result is returned with no condition. Otherwise the conditional rewrites are made too (geometric
+    First only the rewrites that need no condition are made; if they reduce ``expr`` to 0, or no
+    rewrite was refused for want of a condition, that result is returned with no condition. Otherwise the conditional rewrites are made too (geometric
     closed forms need ``r - 1 != 0``, exponent splitting needs ``b != 0``). The whole call is bounded
     by ``ctx.stage_timeout`` (or DEFAULT_SECONDS) and raises ``StageTimeout`` when the first pass
     runs out; the conditional pass running out returns the first pass's result.
@@ -468,8 +470,9 @@ def normalise_sums(expr, ctx=None) -> tuple:
         return expr, []
     seconds = getattr(ctx, "stage_timeout", None) or DEFAULT_SECONDS
     with time_limit(seconds):
-        plain = _Normaliser(conditional=False).expr(expr, 0)
-        if _vanishes(plain):
+        first = _Normaliser(conditional=False)
+        plain = first.expr(expr, 0)
+        if not first.refused or _vanishes(plain):      # nothing refused: the second pass would repeat the first
             return plain, []
         try:
             with time_limit(seconds):
