@@ -58,6 +58,10 @@ class Constraint:
             self._atoms = tuple(free_atoms(self.expr))
         return self._atoms
 
+    def linear_atoms_any(self) -> tuple:
+        """Plain atoms the expression is linear in, for any relation (sorted, for determinism)."""
+        return tuple(a for a in self.atoms if not isinstance(a, Indexed) and _linear_coefficient(self.expr, a) is not None)
+
     def linear_atoms(self) -> tuple:
         if self.linear is None:
             self.linear = tuple(a for a in self.atoms if not isinstance(a, Indexed)
@@ -143,7 +147,11 @@ class Scope:
         simple = bool(point.get("__simple__"))
         dependents = point.setdefault("__dependent__", set())
         in_expr = set(free_atoms(expr))
-        eqs = [c for c in self._connected(expr) if c.op == "="]
+        connected = self._connected(expr)
+        eqs = [c for c in connected if c.op == "="]
+        ineqs = [c for c in connected if c.op in (">", ">=")]
+        if ineqs:
+            self._repair_inequalities(point, ineqs, eqs, rnd, simple)
         if not eqs:
             return
         shared = {}
@@ -244,6 +252,39 @@ class Scope:
         if v.free_symbols or not self.sampler.admissible(atom, v, point):
             raise Infeasible(f"solving the premises gives {atom} = {v}, which is not admissible")
         point[atom] = v
+
+    def _repair_inequalities(self, point, ineqs, eqs, rnd, simple) -> None:
+        """Draw the atoms of the inequality premises (``eta_min < eta_max``) and, where one is violated and
+        linear in an atom no equation needs, move that atom just inside (boundary + 1 or a half-way point),
+        keeping it admissible. The point is validated exactly afterwards in any case."""
+        eq_atoms = set().union(*(set(c.atoms) for c in eqs)) if eqs else set()
+        for c in ineqs:
+            for a in c.atoms:
+                if not isinstance(a, Indexed) and a not in point:
+                    point[a] = self.sampler.value(a, rnd, point, simple)
+        for c in ineqs:
+            vals = {a: v for a, v in point.items() if not isinstance(a, str)}
+            try:
+                now = c.expr.xreplace(vals)
+                if not now.is_number or c.holds_at(now):
+                    continue
+            except (TypeError, ValueError):
+                continue
+            for a in c.linear_atoms_any():
+                if a in eq_atoms or isinstance(a, Indexed):
+                    continue
+                rest = {k: v for k, v in vals.items() if k != a}
+                ab = _linear_coefficient(c.expr.xreplace(rest), a)
+                if ab is None or not ab[0].is_number or ab[0] == 0 or ab[1].free_symbols:
+                    continue
+                edge = -ab[1] / ab[0]
+                for step in (1, sp.Rational(1, 2), sp.Rational(1, 10)):
+                    v = edge + step if ab[0] > 0 else edge - step
+                    if self.sampler.admissible(a, v, {**point, a: v}) and c.holds_at(c.expr.xreplace({**rest, a: v})):
+                        point[a] = v
+                        break
+                if point[a] != vals[a]:
+                    break
 
     def _restricted(self, atom) -> bool:
         return bool(atom.is_positive or atom.is_negative or atom.is_nonnegative or atom.is_nonpositive

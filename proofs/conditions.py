@@ -35,7 +35,7 @@ def _sign_of(expr, want: str) -> bool | None:
     num, den = sp.fraction(e)
     num, den = sp.factor(num), sp.factor(den)
     signs = []
-    for part in (num, den):
+    for part, is_num in ((num, True), (den, False)):
         factors = part.args if isinstance(part, sp.Mul) else (part,)
         for f in factors:
             base, exp = f.as_base_exp()
@@ -48,6 +48,10 @@ def _sign_of(expr, want: str) -> bool | None:
                 signs.append(1)
             elif want == "nonzero" and cand.is_nonzero:
                 signs.append(0)        # nonzero of unknown sign
+            elif want == "nonnegative" and is_num and (cand.is_nonnegative or (exp.is_even and base.is_real)):
+                signs.append(1)        # a numerator factor >= 0 keeps the product >= 0
+            elif want == "nonnegative" and is_num and cand.is_nonpositive:
+                signs.append(-1)
             else:
                 return None
     if want == "nonzero":
@@ -90,7 +94,7 @@ def decide_condition(expr, op: str, ctx, written=None) -> ConditionResult:
             if _sign_of(expr, want) and _closed_ends_hold(expr, want, ctx):
                 return ConditionResult(text, Verdict.PROVED.value, "by the assumptions")
             subs = ctx.reparametrisation(expr)
-            if subs and _sign_of(sp.together(expr.subs(subs)), want) and _closed_ends_hold(expr, want, ctx):
+            if subs and _sign_of(sp.together(_reparametrised(expr, subs)), want) and _closed_ends_hold(expr, want, ctx):
                 return ConditionResult(text, Verdict.PROVED.value, "by the assumptions, after reparametrising "
                                        + ", ".join(sorted(map(str, subs))))
             if _by_ranges(expr, want, ctx):
@@ -134,6 +138,17 @@ def decide_condition(expr, op: str, ctx, written=None) -> ConditionResult:
     if rejected:
         why += f" (it fails only at points that break the premises: {rejected})"
     return ConditionResult(text, Verdict.UNPROVED.value, why)
+
+
+def _reparametrised(expr, subs: dict):
+    """``expr`` with the reparametrisation applied until no bounded symbol is left (a bound may name another
+    bounded symbol: t in [1, T] becomes 1 + (T - 1)/(1 + r), then T = 1 + n)."""
+    for _ in range(4):
+        new = expr.xreplace(subs)
+        if new == expr:
+            break
+        expr = new
+    return expr
 
 
 def _factors(expr) -> list:
@@ -185,6 +200,9 @@ def _by_premises(expr, want: str, ctx) -> list:
 
 def _proportional(a, b) -> bool:
     """``a = c * b**k`` for a non-zero number c and a positive integer k (so a != 0 when b != 0)."""
+    if a.has(sp.Sum) or b.has(sp.Sum):           # the same sum with another index name is the same sum
+        from .sums import canonical_sums
+        a, b = canonical_sums(a), canonical_sums(b)
     if sp.expand(a - b) == 0 or sp.expand(a + b) == 0:
         return True
     try:

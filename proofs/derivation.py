@@ -54,6 +54,7 @@ class Fact:
     solve_for: tuple = ()
     step_index: int | None = None
     block: object = None              # the induction block it belongs to (in scope only inside it), or None
+    for_all: tuple = ()               # integer symbols the premise holds for every value of (a recursion)
 
 
 @dataclass
@@ -345,11 +346,23 @@ class Derivation:
         self._last_fact = f
         return f
 
-    def given(self, relation, why: str = "", label: str = "", solve_for=None) -> Fact:
+    def given(self, relation, why: str = "", label: str = "", solve_for=None, for_all=None) -> Fact:
         """A premise stated by the source (not checked). ``solve_for`` names the symbol(s)
-        to solve it for when it is used; by default an equation ``atom = expr`` substitutes atom."""
+        to solve it for when it is used; by default an equation ``atom = expr`` substitutes atom.
+
+        ``for_all=t`` (an integer symbol, or a tuple) says the premise holds for *every* value of ``t`` in
+        its declared range, as a recursion ``V[t] = b V[t-1] + c`` does: it then also applies to the
+        entries ``V[1]``, ``V[t + 1]``, ... a step names. Without it, ``V[t] = ...`` is about the ``t`` at hand only.
+        """
         relation = _check_relation(relation, f"given {len(self.facts) + 1}")
-        return self._fact(relation, "given", why, label, solve_for)
+        f = self._fact(relation, "given", why, label, solve_for)
+        if for_all is not None:
+            names = tuple(for_all) if isinstance(for_all, (list, tuple)) else (for_all,)
+            for v in names:
+                if not isinstance(v, sp.Symbol) or not v.is_integer:
+                    raise DerivationError(f"given {f.label}: for_all= takes integer symbols, got {v!r}")
+            f.for_all = names
+        return f
 
     def assume(self, relation, why: str = "", label: str = "") -> Fact:
         """An assumption the source makes (e.g. convergence); recorded and shown, usable as premise."""

@@ -67,6 +67,7 @@ def find_counterexample(lhs, rhs, ctx, salt: str = "", written=None) -> tuple[Co
     """
     expr = sp.Add(lhs, -rhs, evaluate=False)
     agreed, rejected = 0, ""
+    functions = _functions_valuable(expr, ctx)
     # pass 1: free points (cheap; most true steps end here). A difference is only a candidate until it
     # validates; pass 2 (only then) completes each point so it satisfies the premises in scope.
     for constrained in (False, True):
@@ -77,6 +78,7 @@ def find_counterexample(lhs, rhs, ctx, salt: str = "", written=None) -> tuple[Co
             for pt in ctx.sampler.points(expr, (3 if constrained else 1) * ctx.n_points, salt):
                 if defined >= ctx.n_points:
                     break
+                pt["__functions__"] = functions
                 got = _differ_at(lhs, rhs, expr, pt, ctx, constrained)
                 if got is None:
                     continue
@@ -96,6 +98,23 @@ def find_counterexample(lhs, rhs, ctx, salt: str = "", written=None) -> tuple[Co
             return None, agreed, f"numeric stage skipped ({e})"
     note = f"the sides differ only at points that break the premises ({rejected})" if rejected else ""
     return None, agreed, note
+
+
+def _functions_valuable(expr, ctx) -> bool:
+    """May the point give values to undefined-function applications (``L(1/2)``, ``L'(1/2)``)? Only when no
+    premise in scope names the same function: a premise would tie those values together (it is checked
+    through placeholders of its own, which could not see the point's values)."""
+    from sympy.core.function import AppliedUndef
+    names = {a.func for a in expr.atoms(AppliedUndef)}
+    if not names:
+        return False
+    if ctx.scope is None:
+        return True
+    for f in ctx.scope.facts:
+        rels = f.relation if isinstance(f.relation, tuple) else (f.relation,)
+        if any(isinstance(r, sp.Basic) and {a.func for a in r.atoms(AppliedUndef)} & names for r in rels):
+            return False
+    return True
 
 
 def _differ_at(lhs, rhs, expr, pt, ctx, constrained: bool = True):
@@ -258,6 +277,49 @@ def undefined_part(expr):
     return walk(expr)
 
 
+def _resolve_piecewise(expr, ctx):
+    """Each Piecewise replaced by its first branch whose condition the assumptions prove (earlier conditions
+    disproved); None when some case distinction cannot be decided."""
+    from .conditions import decide_condition
+    undecided = False
+
+    def holds(cond):
+        nonlocal undecided
+        if cond is sp.true:
+            return True
+        if cond is sp.false:
+            return False
+        ops = {sp.GreaterThan: ">=", sp.StrictGreaterThan: ">", sp.LessThan: ">=", sp.StrictLessThan: ">"}
+        if type(cond) in ops:
+            big_minus_small = cond.lhs - cond.rhs if isinstance(cond, (sp.GreaterThan, sp.StrictGreaterThan)) \
+                else cond.rhs - cond.lhs
+            r = decide_condition(big_minus_small, ops[type(cond)], ctx)
+            if r.verdict == "proved":
+                return True
+        undecided = True
+        return None
+
+    def walk(e):
+        if isinstance(e, sp.Piecewise):
+            for branch, cond in e.args:
+                h = holds(cond)
+                if h:
+                    return walk(branch)
+                if h is None:
+                    return e
+            return e
+        if not e.args:
+            return e
+        return e.func(*[walk(a) for a in e.args])
+
+    try:
+        with time_limit(ctx.stage_timeout):
+            out = walk(expr)
+    except StageTimeout:
+        return None
+    return None if undecided or out.has(sp.Piecewise) else out
+
+
 MAX_CASES = 12
 
 
@@ -342,6 +404,20 @@ def decide_equal(lhs, rhs, ctx, salt: str = "", written=None) -> Decision:
     stage, residual, timed_out = reduce_to_zero(diff, ctx)
     if stage:
         return Decision(Verdict.PROVED, stage, f"lhs - rhs reduces to 0 by {stage}", conditions=sum_conditions)
+    evaluated = diff
+    if diff.has(sp.Sum, sp.Product) and diff.has(sp.KroneckerDelta, sp.Piecewise):
+        try:                    # a delta inside a sum evaluates to a case distinction on the index range
+            with time_limit(ctx.stage_timeout):
+                evaluated = diff.doit()
+        except (StageTimeout, TypeError, ValueError, NotImplementedError):
+            evaluated = diff
+    if evaluated.has(sp.Piecewise):
+        resolved = _resolve_piecewise(evaluated, ctx)
+        if resolved is not None:
+            stage, residual, timed_out = reduce_to_zero(resolved, ctx)
+            if stage:
+                return Decision(Verdict.PROVED, stage, f"lhs - rhs reduces to 0 by {stage} once each case "
+                                "distinction is decided by the assumptions", conditions=sum_conditions)
     cases = _by_cases(diff, ctx)
     if cases:
         return Decision(Verdict.PROVED, "cases", f"lhs - rhs reduces to 0 in every case: {cases}",

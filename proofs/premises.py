@@ -41,14 +41,17 @@ class Substitution:
     conditions: list = field(default_factory=list)     # expressions that must be != 0
     notes: list = field(default_factory=list)
     rewrites: dict = field(default_factory=dict)       # canonical sum/product -> value
+    templates: list = field(default_factory=list)      # (lhs, rhs, variables, bounds) of for_all premises
     bounds: dict = field(default_factory=dict)         # refined symbol -> (lo, hi), from inequality premises
     closed: dict = field(default_factory=dict)         # refined symbol -> (lo included, hi included)
 
     def apply(self, expr, rounds: int = 12):
-        if not self.mapping and not self.rewrites:
+        if not self.mapping and not self.rewrites and not self.templates:
             return expr
         for _ in range(rounds):
             new = expr.xreplace(self.mapping) if self.mapping else expr
+            if self.templates:
+                new = _instantiate(new, self.templates)
             if self.rewrites and new.has(sp.Sum, sp.Product):
                 new = _rewrite(new, self.rewrites)
             if new == expr:
@@ -57,11 +60,69 @@ class Substitution:
         return expr
 
 
+def _instantiate(expr, templates):
+    """Replace each entry ``V[k]`` that matches the left side ``V[f(t)]`` of a for_all premise at an admissible
+    value of ``t`` (integer, in its range) by the right side at that value."""
+    entries = [a for a in expr.atoms(Indexed)]
+    if not entries:
+        return expr
+    rep = {}
+    for a in entries:
+        for lhs, rhs, names, bounds, symbolic in templates:
+            if a.base != lhs.base or len(a.indices) != len(lhs.indices) or a == lhs:
+                continue
+            sol = _match_indices(lhs.indices, a.indices, names, bounds, symbolic)
+            if sol is not None:
+                rep[a] = rhs.xreplace(sol)
+                break
+    return expr.xreplace(rep) if rep else expr
+
+
+def _match_indices(pattern, target, names, bounds, symbolic=False):
+    """Values of ``names`` making each pattern index equal the target's, if they are integers in range
+    (``symbolic``: a definition, which also applies at symbolic indices, Sigma[j, i] from Sigma[i, j])."""
+    sol = {}
+    for p, t in zip(pattern, target):
+        free = [v for v in names if p.has(v)]
+        if not free:
+            if sp.expand(p - t) != 0:
+                return None
+            continue
+        if len(free) > 1:
+            return None
+        got = _solve_linear_one(p - t, free[0])
+        if got is None or not got[1].is_number:
+            return None
+        v, val = free[0], got[0]
+        if not val.is_number and not symbolic:  # only concrete entries (V[1]); V[t - 1] is the author's to derive
+            return None
+        if val.is_number:
+            if not val.is_integer or (v.is_positive and not val > 0) or (v.is_nonnegative and not val >= 0):
+                return None
+            if v in bounds:
+                lo, hi = bounds[v]
+                if (lo.is_number and val < lo) or (hi.is_number and val > hi):
+                    return None
+        if v in sol and sp.expand(sol[v] - val) != 0:
+            return None
+        sol[v] = val
+    return sol
+
+
 def _rewrite(expr, rewrites: dict):
     from .sums import canonical_sums
     c = canonical_sums(expr)
     new = c.xreplace(rewrites)
     return new if new != c else expr
+
+
+def _linear_in_sums(e):
+    """Sums split over their terms with factors free of the index pulled out (so an unknown written inside
+    a sum, sum_i (w x_i - y_i) x_i, becomes a coefficient: w sum_i x_i^2 - sum_i x_i y_i)."""
+    if not e.has(sp.Sum):
+        return e
+    from .sums import canonical_sums
+    return canonical_sums(e)
 
 
 def _moments_evaluated(rel, ctx):
@@ -249,7 +310,13 @@ def substitutions(facts, unknowns, ctx=None) -> Substitution:
             lhs, rhs = rel.lhs, rel.rhs
             if fact.kind == "definition":
                 out.mapping[lhs] = rhs
+                if isinstance(lhs, Indexed) and any(i.free_symbols for i in lhs.indices):
+                    # a definition of an entry defines the family: Sigma[i, j] := ... also gives Sigma[j, i]
+                    names = tuple(sorted(set().union(*(i.free_symbols for i in lhs.indices)), key=sp.default_sort_key))
+                    out.templates.append((lhs, rhs, names, dict(getattr(ctx, "bounds", None) or {}), True))
                 continue
+            if getattr(fact, "for_all", ()) and isinstance(lhs, Indexed):
+                out.templates.append((lhs, rhs, tuple(fact.for_all), dict(getattr(ctx, "bounds", None) or {}), False))
             targets = [t for t in fact.solve_for if rel.has(t)]
             if not targets:
                 if _is_atom(lhs) and not rhs.has(lhs) and lhs not in out.mapping:
@@ -283,9 +350,10 @@ def substitutions(facts, unknowns, ctx=None) -> Substitution:
             pending_eqs.append(lhs - rhs)
             pending_targets.extend(t for t in targets if t not in pending_targets)
     if pending_eqs:
-        eqs = [e for e in (out.apply(e) for e in pending_eqs) if e != 0 and sp.expand(e) != 0]
+        eqs = [_linear_in_sums(e) for e in (out.apply(e) for e in pending_eqs)]
+        eqs = [e for e in eqs if e != 0 and sp.expand(e) != 0]
         pending_targets = [t for t in pending_targets if any(e.has(t) for e in eqs)]
-    if pending_eqs and eqs:
+    if pending_eqs and eqs and pending_targets:
         sol, conds = _solve(eqs, pending_targets, ctx)
         out.conditions.extend(conds)
         for k, v in sol.items():

@@ -189,9 +189,31 @@ def check_step(step, d, ctx) -> StepResult:
                                                                      for c in open_)
     if subst.notes and verdict is not Verdict.PROVED:
         detail += "; " + "; ".join(subst.notes)
+    if verdict is Verdict.REFUTED and first.counterexample is not None:
+        detail += _recursion_hint(first.counterexample, step)
     return StepResult(**base, verdict=verdict.value, detail=detail, stage=first.stage, residual=first.residual,
                       counterexample=first.counterexample, conditions=conditions,
                       seconds=time.perf_counter() - t0)
+
+
+def _recursion_hint(cex, step) -> str:
+    """When the point values an entry V[1] freely while a premise gives V[t] for a symbolic t only, say how to
+    state that the premise holds for every t (the engine does not guess it: V[t] = 5 may be about one t)."""
+    from sympy.tensor.indexed import Indexed
+    hints = []
+    for f in list(step.using) + list(getattr(step, "hypotheses", [])):
+        if getattr(f, "for_all", ()) or f.kind not in ("given", "assumption"):
+            continue
+        for r in _relations(f.relation):
+            lhs = getattr(r, "lhs", None)
+            if isinstance(lhs, Indexed) and any(i.free_symbols for i in lhs.indices):
+                base = str(lhs.base)
+                if any(k.startswith(base + "[") for k in cex.point) and f.label not in hints:
+                    hints.append(f.label)
+    if not hints:
+        return ""
+    return (f" (entries were given free values; if {', '.join(hints)} holds for every index, state it with "
+            "d.given(..., for_all=t))")
 
 
 def _has_inequality(fact) -> bool:

@@ -202,8 +202,8 @@ class PointSampler:
             pt = {}
             if 1 <= i < 3:    # closed ends are admissible and where inequalities usually break: try them early
                 for sym, ends in self.closed.items():
-                    if ends[i - 1] and expr.has(sym):
-                        pt[sym] = self.bounds[sym][i - 1]
+                    if ends[i - 1] and expr.has(sym) and self.bounds[sym][i - 1].is_number:
+                        pt[sym] = self.bounds[sym][i - 1]     # a symbolic end is drawn once its symbols have values
             if self.custom is not None:
                 pt.update({sp.sympify(a): sp.nsimplify(v, rational=True) if isinstance(v, float) else sp.sympify(v)
                            for a, v in self.custom(rnd).items()})
@@ -223,7 +223,9 @@ def evaluate(expr, point: dict, sampler: PointSampler):
     rnd = point.get("__rnd__") or random.Random(0)
     simple = bool(point.get("__simple__"))
     if expr.atoms(AppliedUndef):
-        raise Unevaluable("contains undefined functions: " + ", ".join(sorted(map(str, expr.atoms(AppliedUndef)))))
+        if not point.get("__functions__"):
+            raise Unevaluable("contains undefined functions: " + ", ".join(sorted(map(str, expr.atoms(AppliedUndef)))))
+        expr = _function_values(expr, point, sampler, rnd, simple)
     e = expr
     for _ in range(6):                         # symbols, then atoms revealed by doit (x[1], x[2], ...)
         # plain symbols first: x[j] must become x[7] (when j = 7) before it gets a value of its own
@@ -237,9 +239,14 @@ def evaluate(expr, point: dict, sampler: PointSampler):
                 point[a] = sampler.value(a, rnd, point, simple)
         e = e.xreplace({a: point[a] for a in free_atoms(e) if a in point})
         if e.has(sp.Sum, sp.Product, sp.KroneckerDelta, sp.Piecewise, sp.Derivative, sp.Limit, sp.Max, sp.Min):
+            for node in e.atoms(sp.Sum, sp.Product):
+                for lim in node.limits:
+                    for end in lim[1:]:
+                        if end.is_number and end.is_finite is not False and not end.is_integer:
+                            raise Unevaluable(f"the sum over {lim[0]} has the non-integer limit {end}")
             try:
                 e = e.doit()
-            except (TypeError, ValueError, NotImplementedError) as exc:    # e.g. a sum with a limit N - 1/2
+            except (TypeError, ValueError, NotImplementedError, RecursionError) as exc:    # e.g. a limit N - 1/2
                 raise Unevaluable(f"cannot evaluate {sp.sstr(e)[:80]}: {exc}") from None
         if not free_atoms(e):
             break
@@ -248,6 +255,77 @@ def evaluate(expr, point: dict, sampler: PointSampler):
     if e.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return None
     return e
+
+
+def _function_values(expr, point, sampler, rnd, simple):
+    """Values for an undefined function at the point: ``L(1/2)``, ``L'(1/2)``, ``d^2L/dw^2(1/2)`` are unknown
+    numbers, drawn like symbols and shared by every occurrence with the same arguments (keys are canonical:
+    the value at a point, the derivative order per argument). Any finite set of values and derivatives at
+    distinct points is attained by some smooth function, so a point found this way is a real counterexample.
+    Limits, integrals, and arguments that are not plain symbols under a derivative, raise :class:`Unevaluable`."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Limit, sp.Integral)) and node.atoms(AppliedUndef):
+            raise Unevaluable(f"an undefined function inside {type(node).__name__}")
+
+    def key(fn, args, orders):
+        vals = []
+        for a in args:
+            for s_ in sorted(a.free_symbols, key=sp.default_sort_key):
+                if s_ not in point:
+                    point[s_] = sampler.value(s_, rnd, point, simple)
+            v = a.xreplace({k: val for k, val in point.items() if not isinstance(k, str)})
+            v = v.xreplace({k: val for k, val in point.items() if not isinstance(k, str)})
+            if v.free_symbols or not v.is_number:
+                raise Unevaluable(f"the argument {a} of {fn} has no value")
+            vals.append(v)
+        if len(args) == 1 and orders:
+            n = orders[0][1]
+            mark = "'" * n if n <= 3 else f"^({n})"
+        else:
+            mark = "".join(f"_d{i + 1}" + (f"^{n}" if n > 1 else "") for i, n in orders)
+        name = f"{fn}{mark}({', '.join(map(str, vals))})"
+        sym = sp.Symbol(name, real=True)
+        if sym not in point:
+            point[sym] = sampler.value(sym, rnd, point, simple)
+        return sym
+
+    def walk(e):
+        if isinstance(e, AppliedUndef):       # inner applications first: sigma(2 sigma(1)) is keyed by its value
+            return key(e.func.__name__, tuple(walk(a) for a in e.args), ())
+        if isinstance(e, sp.Derivative) and isinstance(e.expr, AppliedUndef):
+            f = e.expr
+            orders = []
+            for v, n in e.variable_count:
+                if v not in f.args or not isinstance(v, sp.Symbol):
+                    raise Unevaluable(f"cannot value {e} (derivative by a non-argument)")
+                orders.append((f.args.index(v), int(n)))
+            merged = {}
+            for i, n in orders:
+                merged[i] = merged.get(i, 0) + n
+            return key(f.func.__name__, f.args, tuple(sorted(merged.items())))
+        if isinstance(e, sp.Subs) and e.expr.atoms(AppliedUndef):
+            inner = e.expr
+            rep = dict(zip(e.variables, e.point))
+            if isinstance(inner, sp.Derivative) and isinstance(inner.expr, AppliedUndef):
+                f = inner.expr
+                orders = {}
+                for v, n in inner.variable_count:
+                    if v not in f.args:
+                        raise Unevaluable(f"cannot value {e}")
+                    i = f.args.index(v)
+                    orders[i] = orders.get(i, 0) + int(n)
+                return key(f.func.__name__, tuple(a.xreplace(rep) for a in f.args), tuple(sorted(orders.items())))
+            if isinstance(inner, AppliedUndef):
+                return key(inner.func.__name__, tuple(a.xreplace(rep) for a in inner.args), ())
+            raise Unevaluable(f"cannot value {e}")
+        if not e.args or not e.atoms(AppliedUndef):
+            return e
+        return e.func(*[walk(a) for a in e.args])
+
+    out = walk(expr)
+    if out.atoms(AppliedUndef):
+        raise Unevaluable("contains undefined functions: " + ", ".join(sorted(map(str, out.atoms(AppliedUndef)))))
+    return out
 
 
 def describe_point(point: dict) -> dict:

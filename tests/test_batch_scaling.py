@@ -159,9 +159,8 @@ def test_engine_premise_does_not_rewrite_limit_variable():
     assert check_claim(c).verdict == "proved"
 
 
-@pytest.mark.xfail(strict=True, reason="engine: reparametrising a bound with a symbolic end (N1 in (B, oo)) while "
-                                      "B (a positive integer) is itself reparametrised leaves 2 N1 - B != 0 undecided")
 def test_engine_symbolic_bound_with_integer_end():
+    """A bound with a symbolic end (N1 in (B, oo)) whose end is itself reparametrised (issue 8: repeated)."""
     @claim(id="test.symbolic_bound", title="t", source=Source("x", "y"))
     def c(d):
         B = d.symbol("B", integer=True, positive=True)

@@ -160,10 +160,6 @@ def test_variant_refuted_at_broken_step_and_flagged(cid):
     assert_caught_at(r, label)
 
 
-@pytest.mark.xfail(strict=True, reason="engine: premises are substituted before E is evaluated, so the moments E "
-                                      "produces (a declared variable's mean/variance symbols) are not rewritten by "
-                                      "a premise solving for them; langevin.annealing_limit declares the stationary "
-                                      "variable with the solved moments instead")
 def test_engine_substitutes_premises_into_expectation_results():
     @claim(id="test.moments_after_E", title="t", source=Source("x", "y"))
     def c(d):

@@ -117,8 +117,10 @@ def test_variant_refuted_at_the_broken_step_and_flagged(v, label):
     assert_caught(r, _step(r, label).index)
 
 
-def test_engine_gap_undefined_activation_cannot_be_refuted():
-    """Engine gap (reported): with an undefined function the numeric stage is skipped, so the wrong swap is only
-    'unproved', not refuted. If this starts failing because it is refuted, the gap is closed."""
+def test_undefined_activation_is_refuted_with_its_values():
+    """With an undefined activation the point gives it values (sigma(1) = ..., one per argument value, inner
+    applications first), so the wrong swap is refuted, not merely unproved (issue 8 closed this gap)."""
     r = check_claim(input_weights_only_generic, seed=0, stage_timeout=0.5)
-    assert r.verdict == "unproved", r.message
+    assert r.verdict == "refuted", r.message
+    keys = [k for k in r.counterexample.point if k.startswith("sigma(")]
+    assert keys and all(sp.Rational(k[len("sigma("):-1]) is not None for k in keys)   # numeric arguments only

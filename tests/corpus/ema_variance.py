@@ -170,7 +170,7 @@ def _indexed_base(d, *, slip=False):
     P = _P(b, s2, slip)
     v0 = d.given(Eq(V[0], 0), why="v_0 = 0 has variance 0", label="V_0 = 0")
     rec = d.given(Eq(V[t], b ** 2 * V[t - 1] + (1 - b) ** 2 * s2),
-                  why="variance of the update, for every t >= 1", label="variance recursion")
+                  why="variance of the update, for every t >= 1", label="variance recursion", for_all=t)
     hyp = d.assume(Eq(V[t - 1], P(t - 1)), why="induction hypothesis at t - 1", label="hypothesis")
     (d.chain(V[1], using=[rec, v0])
      .eq(b ** 2 * V[0] + (1 - b) ** 2 * s2, rule="the recursion at t = 1", label="base case")
