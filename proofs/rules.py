@@ -129,7 +129,8 @@ def _match_coefficients(step, subst, d, ctx):
     if csol:
         for s in stated:
             decisions.append(decide_equal(sp.cancel(s.xreplace(csol)), 0, ctx, salt="stated"))
-    return decisions, list(conds) + list(conds2)
+    from_sums = [c for dec in decisions for c in getattr(dec, "conditions", [])]   # e.g. a ratio != 1
+    return decisions, list(conds) + list(conds2) + from_sums
 
 
 def _dedupe(facts):

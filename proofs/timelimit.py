@@ -6,7 +6,8 @@ available (another thread, or a platform without ``setitimer``) stages run
 unbounded and the runner's per-claim kill is the only limit.
 
 Invariant: ``time_limit`` restores the previous handler and timer on exit, so
-limits nest (an inner limit never extends an outer one beyond its deadline).
+limits nest (an inner limit never extends an outer one beyond its deadline); after
+the deadline the alarm repeats every 0.1 s until the stage has stopped.
 """
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ def time_limit(seconds: float | None):
         raise StageTimeout(f"stage exceeded {seconds:.3g} s")
 
     old_handler = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # the timer repeats: an exception raised where Python swallows it (a garbage-collector callback prints
+    # "Exception ignored") would otherwise leave the stage unbounded; the next tick interrupts it again
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
     try:
         yield
     finally:
