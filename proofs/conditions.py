@@ -179,23 +179,84 @@ def _by_premises(expr, want: str, ctx) -> list:
     """Labels of the premises in scope that decide ``expr``: each factor is a number, has a decided sign,
     or is (up to a constant factor) an expression a premise states is positive / non-zero."""
     scope = getattr(ctx, "scope", None)
-    if scope is None or want != "nonzero":
+    if scope is None:
         return []
-    known = [(c.label, c.expr) for c in scope.constraints if c.op in (">", "!=")]
-    if not known:
+    if want == "nonzero":
+        known = [(c.label, c.expr) for c in scope.constraints if c.op in (">", "!=")]
+    else:                   # a sign: factors of known sign (positive premises, or >= 0 ones in a numerator)
+        known = [(c.label, c.expr) for c in scope.constraints if c.op == ">"]
+        known_nonneg = [(c.label, c.expr) for c in scope.constraints if c.op == ">="]
+    if not known and want == "nonzero":
         return []
-    used = []
+    used, sign = [], 1
     try:
-        for base, _ in _factors(expr):
-            if base.is_number and base != 0 or _sign_of(base, "nonzero"):
-                continue
-            hit = next((lab for lab, k in known if _proportional(base, k)), None)
-            if hit is None:
-                return []
-            used.append(hit)
+        num, den = sp.fraction(sp.together(expr))
+        for part, is_num in ((sp.factor(num), True), (sp.factor(den), False)):
+            for f in (part.args if isinstance(part, sp.Mul) else (part,)):
+                base, e = f.as_base_exp()
+                if want == "nonzero":
+                    if base.is_number and base != 0 or _sign_of(base, "nonzero"):
+                        continue
+                    hit = next((lab for lab, k in known if _proportional(base, k)), None)
+                    if hit is None:
+                        positives = [(lab, k) for lab, k in known if any(c.op == ">" and c.label == lab
+                                                                         for c in scope.constraints)]
+                        hit = _positive_sum(base, positives)
+                    if hit is None:
+                        return []
+                    used.append(hit)
+                    continue
+                if f.is_number:
+                    if f == 0:
+                        return [] if want == "positive" else used
+                    sign *= 1 if f > 0 else -1
+                    continue
+                if _sign_of(f, "positive"):
+                    continue
+                if e.is_even and _sign_of(base, "nonzero"):
+                    continue
+                if not is_num and (f.is_nonnegative or _sign_of(f, "nonnegative")):
+                    continue    # a denominator >= 0 is > 0 wherever the expression is defined (its own obligation)
+                hit = next((lab for lab, k in known if _same_sign(base, k)), None)
+                if hit is None and want == "nonnegative" and is_num:
+                    hit = next((lab for lab, k in known_nonneg if _same_sign(base, k)), None)
+                if hit is None or not (e.is_Integer and e > 0 or e.is_positive):
+                    return []
+                used.append(hit)
     except (TypeError, ValueError, sp.PolynomialError):
         return []
-    return list(dict.fromkeys(used))
+    if want != "nonzero" and sign < 0:
+        return []
+    return list(dict.fromkeys(used)) or ([] if want == "nonzero" else [])
+
+
+def _positive_sum(f, positives):
+    """Labels (joined) when ``f`` or its square root is a sum of two or three premises stated positive
+    (``||g|| - c > 0`` and ``c > 0`` give ``||g|| > 0``, hence ``g_1^2 + g_2^2 != 0``); None otherwise."""
+    import itertools
+    cands = [f]
+    if f.is_nonnegative or _sign_of(f, "nonnegative"):
+        cands.append(sp.sqrt(f))
+    for g in cands:
+        for n in (2, 3):
+            for combo in itertools.combinations(positives, n):
+                if sp.expand(g - sum(k for _, k in combo)) == 0:
+                    return " and ".join(lab for lab, _ in combo)
+    return None
+
+
+def _same_sign(a, b) -> bool:
+    """``a = c * b`` for a positive number c (so a > 0 when b > 0)."""
+    if a.has(sp.Sum) or b.has(sp.Sum):
+        from .sums import canonical_sums
+        a, b = canonical_sums(a), canonical_sums(b)
+    if sp.expand(a - b) == 0:
+        return True
+    try:
+        r = sp.cancel(sp.together(a / b))
+    except (TypeError, ValueError, sp.PolynomialError):
+        return False
+    return bool(r.is_number and r > 0)
 
 
 def _proportional(a, b) -> bool:

@@ -278,12 +278,12 @@ def undefined_part(expr):
 
 
 def _resolve_piecewise(expr, ctx):
-    """Each Piecewise replaced by its first branch whose condition the assumptions prove (earlier conditions
-    disproved); None when some case distinction cannot be decided."""
+    """Each Piecewise replaced by its first branch whose condition the assumptions (and the premises in scope)
+    prove, each Min/Max of two by the side they prove smaller/larger; None when some distinction stays open."""
     from .conditions import decide_condition
     undecided = False
 
-    def holds(cond):
+    def holds(cond, mark=True):
         nonlocal undecided
         if cond is sp.true:
             return True
@@ -296,10 +296,20 @@ def _resolve_piecewise(expr, ctx):
             r = decide_condition(big_minus_small, ops[type(cond)], ctx)
             if r.verdict == "proved":
                 return True
-        undecided = True
+        if mark:
+            undecided = True
         return None
 
     def walk(e):
+        if isinstance(e, (sp.Min, sp.Max)) and len(e.args) == 2:
+            a, b = (walk(x) for x in e.args)
+            small, big = (a, b) if holds(sp.GreaterThan(b, a), False) else (
+                (b, a) if holds(sp.GreaterThan(a, b), False) else (None, None))
+            if small is None:
+                nonlocal undecided
+                undecided = True
+                return e
+            return small if isinstance(e, sp.Min) else big
         if isinstance(e, sp.Piecewise):
             for branch, cond in e.args:
                 h = holds(cond)
@@ -411,7 +421,7 @@ def decide_equal(lhs, rhs, ctx, salt: str = "", written=None) -> Decision:
                 evaluated = diff.doit()
         except (StageTimeout, TypeError, ValueError, NotImplementedError):
             evaluated = diff
-    if evaluated.has(sp.Piecewise):
+    if evaluated.has(sp.Piecewise, sp.Min, sp.Max):
         resolved = _resolve_piecewise(evaluated, ctx)
         if resolved is not None:
             stage, residual, timed_out = reduce_to_zero(resolved, ctx)

@@ -46,8 +46,7 @@ Current engine (HEAD d625aa3), case -> verdict -> defect (codes below; "-" passe
     weight_decay.sgd_l2_step.wrong_sign                      unproved                      D6
     17 others                                                refuted at planted            -
 
-Status after the engine work of issue 8 (this table describes the engine before it): every case passes except
-clipping.clipped_norm (unproved, not refuted: Min(1, c/||g||) is not resolved from ||g|| > c). D10 is met by
+Status after the engine work of issue 8 (this table describes the engine before it): every case passes. D10 is met by
 stating the recursion with d.given(..., for_all=t), which says it holds for every t; without it V[t] = ... is
 read as a statement about the t at hand only, and a refutation names the premise and suggests for_all=.
 
@@ -98,7 +97,7 @@ TRUE = {
     "corpus.adam.first_moment_mean": None,
     "corpus.adam.first_moment_mean.induction": None,
     "corpus.averaging.polyak_quadratic": None,
-    "corpus.clipping.clipped_norm": "issue 8: Min(1, c/||g||) = c/||g|| is not decided from ||g|| > c > 0 (unproved, never refuted)",
+    "corpus.clipping.clipped_norm": None,
     "corpus.dropout.inverted_moments": None,
     "corpus.ema.variance_finite_t": None,
     "corpus.ema.variance_finite_t.indexed": None,
