@@ -60,12 +60,15 @@ def _rho_and_N(d):
 # The explicit sum
 # ------------------------------------------------------------------------------------------------
 def _explicit_sum(d, sign, *, full_chain):
-    """mu_t = (1/N) sum_{s=1}^t (1 - 1/N)^{sign (t - s)} x_s, by induction on t."""
+    """mu_t = (1/N) sum_{s=1}^t (1 - 1/N)^{sign (t - s)} x_s, by induction on t from t = 1 (mu_1 from mu_0 = 0)."""
     rho, N = _rho_and_N(d)
     t = d.symbol("t", integer=True, positive=True)
     s = d.symbol("s", integer=True, positive=True)
     x = d.indexed("x")
-    mu0, mu_prev, mu_t = d.symbols("mu_0 mu_{t-1} mu_t", real=True)
+    # the sequence mu_t as mu(t), so P(t - 1) is P with t -> t - 1 (a function, not an indexed mu[t]: with an
+    # entry mu[t - 1] in the hypothesis the counterexample search rejects every point with t >= 2, and the
+    # erratum's wrong step would be left unproved instead of refuted)
+    mu = d.function("mu", real=True)
 
     def term(k):
         return (1 - 1 / N) ** (sign * (k - s)) * x[s]
@@ -73,23 +76,23 @@ def _explicit_sum(d, sign, *, full_chain):
     def F(k):
         return sp.Sum(term(k), (s, 1, k)) / N
 
-    start = d.given(sp.Eq(mu0, 0), why="mu_0 = 0", label="mu_0 = 0")
-    upd = d.given(sp.Eq(mu_t, (1 - 1 / N) * mu_prev + x[t] / N), why="the running-average update",
+    d.given(sp.Eq(mu(0), 0), why="mu_0 = 0", label="mu_0 = 0")
+    upd = d.given(sp.Eq(mu(t), (1 - 1 / N) * mu(t - 1) + x[t] / N), why="the running-average update",
                   label="update")
-    hyp = d.assume(sp.Eq(mu_prev, F(t - 1)), why="induction hypothesis (true at t - 1 = 0 by the base case)",
-                   label="hypothesis")
-    d.step(sp.Eq(mu0, F(0)), rule="base case t = 0: the empty sum is 0", using=[start], label="base case")
-    ch = (d.chain(mu_t, using=[upd])
-          .eq((1 - 1 / N) * mu_prev + x[t] / N, rule="the update")
-          .eq((1 - 1 / N) * F(t - 1) + x[t] / N, rule="induction hypothesis", using=[hyp]))
-    if full_chain:
-        (ch.eq((sp.Sum((1 - 1 / N) * term(t - 1), (s, 1, t - 1)) + x[t]) / N, rule="move (1 - 1/N) into the sum")
-         .eq((sp.Sum(term(t), (s, 1, t - 1)) + sp.Sum(term(t), (s, t, t))) / N,
-             rule="(1 - 1/N)(1 - 1/N)^(t-1-s) = (1 - 1/N)^(t-s); x_t is the s = t term (weight (1 - 1/N)^0)")
-         .eq(F(t), rule="join the ranges 1..t-1 and t..t", label="explicit sum"))
-    else:
-        ch.eq(F(t), rule="the slide's explicit sum", label="explicit sum")
-    d.statement(sp.Eq(mu_t, F(t)))
+    P = sp.Eq(mu(t), F(t))
+    with d.induction(P, on=t, base=1) as ind:
+        ch = (d.chain(mu(t), using=[upd])
+              .eq((1 - 1 / N) * mu(t - 1) + x[t] / N, rule="the update")
+              .eq((1 - 1 / N) * F(t - 1) + x[t] / N, rule="induction hypothesis", using=[ind.hypothesis]))
+        if full_chain:
+            (ch.eq((sp.Sum((1 - 1 / N) * term(t - 1), (s, 1, t - 1)) + x[t]) / N,
+                   rule="move (1 - 1/N) into the sum")
+             .eq((sp.Sum(term(t), (s, 1, t - 1)) + sp.Sum(term(t), (s, t, t))) / N,
+                 rule="(1 - 1/N)(1 - 1/N)^(t-1-s) = (1 - 1/N)^(t-s); x_t is the s = t term (weight (1 - 1/N)^0)")
+             .eq(F(t), rule="join the ranges 1..t-1 and t..t", label="explicit sum"))
+        else:
+            ch.eq(F(t), rule="the slide's explicit sum", label="explicit sum")
+    d.statement(P)
 
 
 @claim(id="running_average.explicit_sum",
@@ -121,7 +124,8 @@ def _explicit_sum_iterates(w):
     for T in range(1, len(xs) + 1):
         rel = expand_sums(w.statement.func(*(side.xreplace({t: T, w.S.N: N}) for side in w.statement.args),
                                            evaluate=False))
-        o = w.exact({w.S.mu_t: mus[T], **{x[k + 1]: xs[k] for k in range(T)}}, relation=rel)
+        mu_T = w.statement.lhs.xreplace({t: T})              # mu(T) (or a user's plain symbol mu_t)
+        o = w.exact({mu_T: mus[T], **{x[k + 1]: xs[k] for k in range(T)}}, relation=rel)
         if not o.holds:
             return w.observe(False, f"fails first at t = {T}: {o.detail}", method=method, n=T)
     return w.observe(True, f"statement holds at t = 1..{len(xs)}", method=method, n=len(xs))
@@ -177,22 +181,20 @@ def _series_partial_sums(w):
 def weights_series_corrected(d):
     rho, N = _rho_and_N(d)
     M = d.symbol("M", integer=True, positive=True)
-    G, G1, G0 = d.symbols("G_M G_{M-1} G_0", real=True)
+    G = d.indexed("G", real=True)
     r = 1 - 1 / N
-    base = d.given(sp.Eq(G0, 1), why="G_0 = (1 - 1/N)^0 = 1", label="def G_0")
-    rec = d.given(sp.Eq(G, G1 + r ** M), why="G_M = G_{M-1} + (1 - 1/N)^M (definition of a partial sum)",
-                  label="def G_M")
-    hyp = d.assume(sp.Eq(G1, N * (1 - r ** M)), why="induction hypothesis (true at M - 1 = 0 by the base case)",
-                   label="hypothesis")
-    d.step(sp.Eq(G0, N * (1 - r)), rule="base case M = 0: N (1 - (1 - 1/N)) = 1", using=[base], label="base case")
-    ch = (d.chain(G, using=[rec])
-          .eq(G1 + r ** M, rule="definition of G_M")
-          .eq(N * (1 - r ** M) + r ** M, rule="induction hypothesis", using=[hyp])
-          .eq(N * (1 - r ** (M + 1)), rule="N (1 - 1/N) = N - 1", label="geometric sum"))
-    closed = d.step(sp.Eq(G, N * (1 - r ** (M + 1))), rule="induction", using=[ch.fact], label="partial sums")
-    d.step(sp.Eq(sp.Limit(G, M, sp.oo), N), rule="(1 - 1/N)^(M+1) -> 0 since 0 < 1 - 1/N < 1", using=[closed],
+    d.given(sp.Eq(G[0], 1), why="G_0 = (1 - 1/N)^0 = 1", label="def G_0")
+    rec = d.given(sp.Eq(G[M], G[M - 1] + r ** M), why="G_M = G_{M-1} + (1 - 1/N)^M (definition of a partial sum)",
+                  label="def G_M", for_all=M)
+    P = sp.Eq(G[M], N * (1 - r ** (M + 1)))
+    with d.induction(P, on=M, base=1, label="partial sums") as ind:
+        (d.chain(G[M], using=[rec])
+         .eq(G[M - 1] + r ** M, rule="definition of G_M")
+         .eq(N * (1 - r ** M) + r ** M, rule="induction hypothesis", using=[ind.hypothesis])
+         .eq(N * (1 - r ** (M + 1)), rule="N (1 - 1/N) = N - 1", label="geometric sum"))
+    d.step(sp.Eq(sp.Limit(G[M], M, sp.oo), N), rule="(1 - 1/N)^(M+1) -> 0 since 0 < 1 - 1/N < 1", using=[ind.fact],
            label="limit")
-    d.statement(sp.Eq(sp.Limit(G, M, sp.oo), N))
+    d.statement(sp.Eq(sp.Limit(G[M], M, sp.oo), N))
 
 
 @weights_series_corrected.witness("exact")
@@ -224,27 +226,26 @@ def window_approximation(d):
     t = d.symbol("t", integer=True, positive=True)
     s = d.symbol("s", integer=True)
     c = d.symbol("c", real=True)
-    mh, mh1, mh0, mt = d.symbols("mu^_t mu^_{t-1} mu^_0 mu~_t", real=True)
+    mh = d.indexed("mu^", real=True)
+    mt = d.symbol("mu~_t", real=True)
     r = 1 - 1 / N
     d.note("For non-constant inputs the two averages differ: the running average weights x_{t-n} by "
            "(1/N)(1 - 1/N)^n (mean lag N - 1, limit variance sigma^2/(2N - 1)), the window uniformly (mean lag "
            "(N - 1)/2, variance sigma^2/N); the precise statement is taken for a constant input.")
-    start = d.given(sp.Eq(mh0, 0), why="mu^_0 = 0", label="mu^_0 = 0")
-    upd = d.given(sp.Eq(mh, r * mh1 + c / N), why="the update with x_t = c", label="update")
+    d.given(sp.Eq(mh[0], 0), why="mu^_0 = 0", label="mu^_0 = 0")
+    upd = d.given(sp.Eq(mh[t], r * mh[t - 1] + c / N), why="the update with x_t = c", label="update", for_all=t)
     win = d.given(sp.Eq(mt, sp.Sum(c, (s, t - N + 1, t)) / N), why="the window average with x_s = c",
                   label="window average")
-    hyp = d.assume(sp.Eq(mh1, (1 - r ** (t - 1)) * c), why="induction hypothesis (true at t - 1 = 0)",
-                   label="hypothesis")
-    d.step(sp.Eq(mh0, (1 - r ** 0) * c), rule="base case t = 0", using=[start], label="base case")
-    ch = (d.chain(mh, using=[upd])
-          .eq(r * mh1 + c / N, rule="the update")
-          .eq(r * (1 - r ** (t - 1)) * c + c / N, rule="induction hypothesis", using=[hyp])
-          .eq((1 - r ** t) * c, rule="(1 - 1/N) + 1/N = 1", label="mu^_t for constant input"))
-    closed = d.step(sp.Eq(mh, (1 - r ** t) * c), rule="induction", using=[ch.fact], label="closed form")
+    with d.induction(sp.Eq(mh[t], (1 - r ** t) * c), on=t, base=1, label="closed form") as ind:
+        (d.chain(mh[t], using=[upd])
+         .eq(r * mh[t - 1] + c / N, rule="the update")
+         .eq(r * (1 - r ** (t - 1)) * c + c / N, rule="induction hypothesis", using=[ind.hypothesis])
+         .eq((1 - r ** t) * c, rule="(1 - 1/N) + 1/N = 1", label="mu^_t for constant input"))
+    closed = ind.fact
     w_c = d.step(sp.Eq(mt, c), rule="N copies of c, divided by N", using=[win], label="window of a constant")
-    d.step((sp.Eq(mh - mt, -r ** t * c), sp.Eq(sp.Limit(mh - mt, t, sp.oo), 0)),
+    d.step((sp.Eq(mh[t] - mt, -r ** t * c), sp.Eq(sp.Limit(mh[t] - mt, t, sp.oo), 0)),
            rule="subtract; (1 - 1/N)^t -> 0 since 0 < 1 - 1/N < 1", using=[closed, w_c], label="gap")
-    d.statement((sp.Eq(mh - mt, -r ** t * c), sp.Eq(sp.Limit(mh - mt, t, sp.oo), 0)))
+    d.statement((sp.Eq(mh[t] - mt, -r ** t * c), sp.Eq(sp.Limit(mh[t] - mt, t, sp.oo), 0)))
 
 
 @window_approximation.witness("exact")
@@ -261,7 +262,8 @@ def _window_vs_running(w):
         return sum(xs[t - N:t]) / N
 
     first, second = w.statement
-    obs = [w.exact({S["mu^_t"]: mus[t], S["mu~_t"]: window(t), S.N: N, S.c: c, S.t: t}, relation=first,
+    mh = S["mu^"][S.t] if "mu^" in S else S["mu^_t"]      # the sequence entry mu^[t] (or a plain symbol mu^_t)
+    obs = [w.exact({mh: mus[t], S["mu~_t"]: window(t), S.N: N, S.c: c, S.t: t}, relation=first,
                    method="iterate the running average; window average of the same stream")
            for t in (N, N + 1, 2 * N, 5 * N)]
     gap200, gap400 = mus[200] - window(200), mus[400] - window(400)
