@@ -8,8 +8,10 @@ second problem set).
 * The min(N, t) update is unbiased for every t, equals the plain average for t <= N and the ordinary
   running average (weight 1/N) for t > N; for a constant input it returns the constant from t = 1.
 
-Inputs x_t are iid with mean mu (expectation algebra of proofs.expectation). Inductions over t use
-symbols for mu^_{t-1}, mu^_t; partial sums S_t = x_1 + ... + x_t enter by their recursive definition.
+Inputs x_t are iid with mean mu (expectation algebra of proofs.expectation). The results for every t are
+proved by first-class induction (d.induction: the base case is checked too). Sequences are indexed entries
+(y[t], mu^[u + 1]); for the expectations M[t] = E mu^_t, with mu^_{t-1} a random variable of mean
+M_{t-1} = M[t-1]; partial sums S_t = x_1 + ... + x_t enter by their recursive definition from S_0 = 0.
 """
 from fractions import Fraction
 from itertools import product
@@ -17,6 +19,7 @@ from itertools import product
 import sympy as sp
 
 from proofs import E, Source, claim
+from proofs.sampling import free_atoms
 from proofs.witness import expectations_as_symbols
 
 TOPIC = "running averages"
@@ -109,20 +112,26 @@ def expected_running_average(d):
     t = d.symbol("t", integer=True, positive=True)
     mu = d.symbol("mu", real=True)
     s2, v = d.symbols("sigma^2 v_{t-1}", positive=True)
+    M = d.indexed("M", real=True)                   # M[t] = E mu^_t
     Mprev = d.symbol("M_{t-1}", real=True)
     xt = d.random.scalar("x_t", mean=mu, var=s2, real=True)
     mprev = d.random.scalar("mu^_{t-1}", mean=Mprev, var=v, real=True)
     m_t = d.symbol("mu^_t", real=True)
     r = 1 - 1 / N
+    d.given(sp.Eq(M[0], 0), why="mu^_0 = 0, so E mu^_0 = 0", label="M_0 = 0")
+    prev = d.given(sp.Eq(Mprev, M[t - 1]), why="M_{t-1} = E mu^_{t-1}", label="def M_{t-1}")
     upd = d.given(sp.Eq(m_t, r * mprev + xt / N), why="the update", label="update")
-    hyp = d.assume(sp.Eq(Mprev, (1 - r ** (t - 1)) * mu),
-                   why="induction hypothesis: M_{t-1} = E mu^_{t-1} = (1 - (1 - 1/N)^(t-1)) mu (true at t - 1 = 0: "
-                       "mu^_0 = 0)", label="hypothesis")
-    (d.chain(E(m_t), using=[upd])
-     .eq(E(r * mprev + xt / N), rule="the update")
-     .eq(r * Mprev + mu / N, rule="linearity of E; E mu^_{t-1} = M_{t-1}, E x_t = mu")
-     .eq(r * (1 - r ** (t - 1)) * mu + mu / N, rule="induction hypothesis", using=[hyp])
-     .eq((1 - r ** t) * mu, rule="(1 - 1/N) + 1/N = 1", label="E mu^_t"))
+    mean = d.given(sp.Eq(M[t], E(m_t)), why="M_t = E mu^_t", label="def M_t")
+    with d.induction(sp.Eq(M[t], (1 - r ** t) * mu), on=t, base=1, label="E mu^_t by induction") as ind:
+        (d.chain(M[t], using=[mean])
+         .eq(E(m_t), rule="M_t = E mu^_t")
+         .eq(E(r * mprev + xt / N), rule="the update", using=[upd])
+         .eq(r * Mprev + mu / N, rule="linearity of E; E mu^_{t-1} = M_{t-1}, E x_t = mu")
+         .eq(r * (1 - r ** (t - 1)) * mu + mu / N, rule="induction hypothesis", using=[prev, ind.hypothesis])
+         .eq((1 - r ** t) * mu, rule="(1 - 1/N) + 1/N = 1", label="E mu^_t"))
+    (d.chain(E(m_t))
+     .eq(M[t], rule="M_t = E mu^_t", using=[mean])
+     .eq((1 - r ** t) * mu, rule="by induction", using=[ind.fact]))
     d.statement(sp.Eq(E(m_t), (1 - r ** t) * mu))
 
 
@@ -179,27 +188,26 @@ def _early_bias_ratio(w):
        reading="mu^_t = S_t / t with S_t = x_1 + ... + x_t, for every t >= 1 (induction; t = u + 1 in the step "
                "so that the hypothesis at t - 1 = u >= 1 divides by u != 0)")
 def one_over_t_average(d):
-    u = d.symbol("u", integer=True, positive=True)
-    m0, m1, mu_, mu1 = d.symbols("mu^_0 mu^_1 mu^_u mu^_{u+1}", real=True)
-    x1, xu1, S1, Su, Su1 = d.symbols("x_1 x_{u+1} S_1 S_u S_{u+1}", real=True)
-    start = d.given(sp.Eq(m0, 0), why="mu^_0 = 0", label="mu^_0 = 0")
-    upd1 = d.given(sp.Eq(m1, (1 - sp.Rational(1, 1)) * m0 + x1 / 1), why="the update at t = 1", label="update t=1")
-    upd = d.given(sp.Eq(mu1, (1 - 1 / (u + 1)) * mu_ + xu1 / (u + 1)), why="the update at t = u + 1 >= 2",
-                  label="update")
-    s1 = d.given(sp.Eq(S1, x1), why="S_1 = x_1", label="def S_1")
-    srec = d.given(sp.Eq(Su1, Su + xu1), why="S_{u+1} = S_u + x_{u+1} (definition of the partial sum)",
-                   label="def S_{u+1}")
+    u = d.symbol("u", integer=True, nonnegative=True)
+    mh, x, S = d.indexed("mu^", real=True), d.indexed("x", real=True), d.indexed("S", real=True)
+    d.given(sp.Eq(mh[0], 0), why="mu^_0 = 0", label="mu^_0 = 0")
+    upd = d.given(sp.Eq(mh[u + 1], (1 - 1 / (u + 1)) * mh[u] + x[u + 1] / (u + 1)), why="the update at t = u + 1",
+                  label="update", for_all=u)
+    d.given(sp.Eq(S[0], 0), why="S_0 = 0 (the empty sum; S_1 = x_1)", label="def S_0")
+    srec = d.given(sp.Eq(S[u + 1], S[u] + x[u + 1]), why="S_{u+1} = S_u + x_{u+1} (definition of the partial sum)",
+                   label="def S_{u+1}", for_all=u)
     d.note("The slide's 'but this fails to track a moving average for t >> N' is qualitative: the newest input "
            "gets weight 1/t -> 0, every input the same weight; bias_correction.min_equals_average has the fix.")
-    hyp = d.assume(sp.Eq(mu_, Su / u), why="induction hypothesis at t = u (true at u = 1 by the base case)",
-                   label="hypothesis")
-    d.step(sp.Eq(m1, S1 / 1), rule="base case t = 1: mu^_1 = x_1", using=[upd1, start, s1], label="base case")
-    (d.chain(mu1, using=[upd])
-     .eq((1 - 1 / (u + 1)) * mu_ + xu1 / (u + 1), rule="the update")
-     .eq((1 - 1 / (u + 1)) * Su / u + xu1 / (u + 1), rule="induction hypothesis", using=[hyp])
-     .eq((Su + xu1) / (u + 1), rule="(1 - 1/(u+1)) / u = 1/(u+1)")
-     .eq(Su1 / (u + 1), rule="definition of S_{u+1}", using=[srec], label="invariant"))
-    d.statement(sp.Eq(mu1, Su1 / (u + 1)))
+    P = sp.Eq(mh[u + 1], S[u + 1] / (u + 1))
+    # induction on u from u = 0 (t = 1: mu^_1 = x_1 = S_1); in the step u >= 1, so the hypothesis
+    # mu^_u = S_u / u divides by u != 0
+    with d.induction(P, on=u, base=0, label="the invariant by induction") as ind:
+        (d.chain(mh[u + 1], using=[upd])
+         .eq((1 - 1 / (u + 1)) * mh[u] + x[u + 1] / (u + 1), rule="the update")
+         .eq((1 - 1 / (u + 1)) * S[u] / u + x[u + 1] / (u + 1), rule="induction hypothesis", using=[ind.hypothesis])
+         .eq((S[u] + x[u + 1]) / (u + 1), rule="(1 - 1/(u+1)) / u = 1/(u+1)")
+         .eq(S[u + 1] / (u + 1), rule="definition of S_{u+1}", using=[srec], label="invariant"))
+    d.statement(P)
 
 
 @one_over_t_average.witness("exact")
@@ -209,8 +217,10 @@ def _one_over_t_iterates(w):
     xs = [Fraction(int(k), 3) for k in w.rng.integers(-30, 31, size=30)]
     mus = run_average(xs, lambda t: Fraction(1, t))
     S = w.S
+    mu_t = w.statement.lhs                                      # mu^_{u+1} (the entry mu^[u + 1], or a symbol)
+    (S_t,) = [a for a in free_atoms(w.statement.rhs) if a != S.u]    # S_{u+1}
     for t in range(2, len(xs) + 1):
-        o = w.exact({S["mu^_{u+1}"]: mus[t], S["S_{u+1}"]: sum(xs[:t]), S.u: t - 1})
+        o = w.exact({mu_t: mus[t], S_t: sum(xs[:t]), S.u: t - 1})
         if not o.holds:
             return w.observe(False, f"fails at t = {t}: {o.detail}", method="the 1/t update iterated exactly", n=t)
     return w.observe(True, f"mu^_t equals the statement's value at t = 2..{len(xs)}",
@@ -230,21 +240,20 @@ def min_constant_input(d):
     N = d.symbol("N", integer=True, positive=True)
     t = d.symbol("t", integer=True, positive=True)
     c = d.symbol("c", real=True)
-    y0, y1, yp, yt = d.symbols("y_0 y_1 y_{t-1} y_t", real=True)
+    y = d.indexed("y", real=True)
     d.note("The handouts' solution says y_{t+1} is a convex combination of y_t and x_t; the update uses x_{t+1}. "
            "With x_t = c for every t the two are the same, so the argument stands.")
     d.note("y_0 is arbitrary: at t = 1 its weight is 1 - 1/min(1, N) = 0.")
     m = sp.Min(t, N)
-    u1 = d.given(sp.Eq(y1, (1 - 1 / sp.Min(1, N, evaluate=False)) * y0 + c / sp.Min(1, N, evaluate=False)),
-                 why="the update at t = 1 with x_1 = c", label="update t=1")
-    upd = d.given(sp.Eq(yt, (1 - 1 / m) * yp + c / m), why="the update at t with x_t = c", label="update")
-    hyp = d.assume(sp.Eq(yp, c), why="invariant at t - 1 (true at t - 1 = 1 by the base case)", label="hypothesis")
-    d.step(sp.Eq(y1, c), rule="base case: min(1, N) = 1, so y_1 = x_1 = c", using=[u1], label="base case")
-    (d.chain(yt, using=[upd])
-     .eq((1 - 1 / m) * yp + c / m, rule="the update")
-     .eq((1 - 1 / m) * c + c / m, rule="invariant at t - 1", using=[hyp])
-     .eq(c, rule="a convex combination of c and c", label="invariant"))
-    d.statement(sp.Eq(yt, c))
+    upd = d.given(sp.Eq(y[t], (1 - 1 / m) * y[t - 1] + c / m), why="the update at t with x_t = c", label="update",
+                  for_all=t)
+    # base case t = 1: min(1, N) = 1, so y_1 = x_1 = c whatever y_0 is
+    with d.induction(sp.Eq(y[t], c), on=t, base=1, label="the invariant by induction") as ind:
+        (d.chain(y[t], using=[upd])
+         .eq((1 - 1 / m) * y[t - 1] + c / m, rule="the update")
+         .eq((1 - 1 / m) * c + c / m, rule="invariant at t - 1", using=[ind.hypothesis])
+         .eq(c, rule="a convex combination of c and c", label="invariant"))
+    d.statement(sp.Eq(y[t], c))
 
 
 @min_constant_input.witness("exact")
@@ -254,7 +263,7 @@ def _min_constant_iterates(w):
     ys = run_average([c] * 20, lambda t: Fraction(1, min(t, N)), mu0=Fraction(-5))
     S = w.S
     for t in range(1, 21):
-        o = w.exact({S.y_t: ys[t], S.c: c})
+        o = w.exact({w.statement.lhs: ys[t], S.c: c})        # y_t (the entry y[t], or a symbol)
         if not o.holds:
             return w.observe(False, f"fails at t = {t}: {o.detail}", method="the update iterated exactly", n=t)
     return w.observe(True, "y_t = 7/2 = c at t = 1..20 (N = 3, y_0 = -5)", method="the update iterated exactly",
@@ -270,27 +279,28 @@ def min_unbiased(d):
     N = d.symbol("N", integer=True, positive=True)
     t = d.symbol("t", integer=True, positive=True)
     mu = d.symbol("mu", real=True)
-    s2, v0, v = d.symbols("sigma^2 v_0 v_{t-1}", positive=True)
-    M0, Mprev = d.symbols("M_0 M_{t-1}", real=True)
-    x1 = d.random.scalar("x_1", mean=mu, var=s2, real=True)
+    s2, v = d.symbols("sigma^2 v_{t-1}", positive=True)
+    M = d.indexed("M", real=True)                   # M[t] = E mu^_t
+    Mprev = d.symbol("M_{t-1}", real=True)
     xt = d.random.scalar("x_t", mean=mu, var=s2, real=True)
-    m0 = d.random.scalar("mu^_0", mean=M0, var=v0, real=True)
     mprev = d.random.scalar("mu^_{t-1}", mean=Mprev, var=v, real=True)
-    m1, mt = d.symbols("mu^_1 mu^_t", real=True)
+    mt = d.symbol("mu^_t", real=True)
     m = sp.Min(N, t)
-    u1 = d.given(sp.Eq(m1, (1 - 1 / sp.Min(N, 1, evaluate=False)) * m0 + x1 / sp.Min(N, 1, evaluate=False)),
-                 why="the update at t = 1 (mu^_0 = 0; its weight is 0 anyway)", label="update t=1")
+    d.given(sp.Eq(M[0], 0), why="mu^_0 = 0 (its weight at t = 1 is 0 anyway)", label="M_0 = 0")
+    prev = d.given(sp.Eq(Mprev, M[t - 1]), why="M_{t-1} = E mu^_{t-1}", label="def M_{t-1}")
     upd = d.given(sp.Eq(mt, (1 - 1 / m) * mprev + xt / m), why="the update at t", label="update")
-    hyp = d.assume(sp.Eq(Mprev, mu), why="induction hypothesis E mu^_{t-1} = mu (true at t - 1 = 1)",
-                   label="hypothesis")
-    (d.chain(E(m1), using=[u1])
-     .eq(E(x1), rule="min(N, 1) = 1: mu^_1 = x_1", label="base case")
-     .eq(mu, rule="E x_1 = mu"))
-    (d.chain(E(mt), using=[upd])
-     .eq(E((1 - 1 / m) * mprev + xt / m), rule="the update")
-     .eq((1 - 1 / m) * Mprev + mu / m, rule="linearity of E")
-     .eq((1 - 1 / m) * mu + mu / m, rule="induction hypothesis", using=[hyp])
-     .eq(mu, rule="the weights sum to 1", label="unbiased"))
+    mean = d.given(sp.Eq(M[t], E(mt)), why="M_t = E mu^_t", label="def M_t")
+    # base case t = 1: min(N, 1) = 1, so mu^_1 = x_1 and E mu^_1 = mu
+    with d.induction(sp.Eq(M[t], mu), on=t, base=1, label="E mu^_t = mu by induction") as ind:
+        (d.chain(M[t], using=[mean])
+         .eq(E(mt), rule="M_t = E mu^_t")
+         .eq(E((1 - 1 / m) * mprev + xt / m), rule="the update", using=[upd])
+         .eq((1 - 1 / m) * Mprev + mu / m, rule="linearity of E")
+         .eq((1 - 1 / m) * mu + mu / m, rule="induction hypothesis", using=[prev, ind.hypothesis])
+         .eq(mu, rule="the weights sum to 1", label="unbiased"))
+    (d.chain(E(mt))
+     .eq(M[t], rule="M_t = E mu^_t", using=[mean])
+     .eq(mu, rule="by induction", using=[ind.fact]))
     d.statement(sp.Eq(E(mt), mu))
 
 
