@@ -84,19 +84,25 @@ def _same_iterates(w):
        statement="y_t = N mu_t")
 def as_running_average(d):
     N = d.symbol("N", integer=True, positive=True)
-    y0, mu0, y_prev, mu_prev, y_t, mu_t, x_t = d.symbols("y_0 mu_0 y_{t-1} mu_{t-1} y_t mu_t x_t", real=True)
-    start_y = d.given(sp.Eq(y0, 0), why="y_0 = 0")
-    start_mu = d.given(sp.Eq(mu0, 0), why="mu_0 = 0")
-    upd_y = d.given(sp.Eq(y_t, (1 - 1 / N) * y_prev + x_t), why="the momentum update")
-    upd_mu = d.given(sp.Eq(mu_t, (1 - 1 / N) * mu_prev + x_t / N), why="the running average")
-    hyp = d.assume(sp.Eq(y_prev, N * mu_prev), why="induction hypothesis (true at t - 1 = 0 by the base case)")
-    d.step(sp.Eq(y0, N * mu0), rule="base case t = 0", using=[start_y, start_mu])
-    (d.chain(y_t, using=[upd_y])
-     .eq((1 - 1 / N) * y_prev + x_t, rule="the momentum update")
-     .eq((1 - 1 / N) * N * mu_prev + x_t, rule="induction hypothesis", using=[hyp])
-     .eq(N * ((1 - 1 / N) * mu_prev + x_t / N), rule="factor out N")
-     .eq(N * mu_t, rule="the running-average update", using=[upd_mu]))
-    d.statement(sp.Eq(y_t, N * mu_t))
+    t = d.symbol("t", integer=True, positive=True)
+    y, mu, x = d.indexed("y", real=True), d.indexed("mu", real=True), d.indexed("x", real=True)
+    d.given(sp.Eq(y[0], 0), why="y_0 = 0")
+    d.given(sp.Eq(mu[0], 0), why="mu_0 = 0")
+    upd_y = d.given(sp.Eq(y[t], (1 - 1 / N) * y[t - 1] + x[t]), why="the momentum update", for_all=t)
+    upd_mu = d.given(sp.Eq(mu[t], (1 - 1 / N) * mu[t - 1] + x[t] / N), why="the running average", for_all=t)
+    # y_0 = N mu_0 = 0 is the initialisation; for t >= 1 by induction (base case t = 1 from y_0 = mu_0 = 0)
+    with d.induction(sp.Eq(y[t], N * mu[t]), on=t, base=1, label="y_t = N mu_t by induction") as ind:
+        (d.chain(y[t], using=[upd_y])
+         .eq((1 - 1 / N) * y[t - 1] + x[t], rule="the momentum update")
+         .eq((1 - 1 / N) * N * mu[t - 1] + x[t], rule="induction hypothesis", using=[ind.hypothesis])
+         .eq(N * ((1 - 1 / N) * mu[t - 1] + x[t] / N), rule="factor out N")
+         .eq(N * mu[t], rule="the running-average update", using=[upd_mu]))
+    d.statement(sp.Eq(y[t], N * mu[t]))
+
+
+def _at_t(S, name):
+    """Sequence ``name`` at t as a derivation writes it: the entry name[t], or a plain symbol name_t."""
+    return S[name][S.t] if name in S else S[f"{name}_t"]
 
 
 @as_running_average.witness("exact")
@@ -106,7 +112,8 @@ def _side_by_side(w):
     xs = [Fraction(int(k), 3) for k in w.rng.integers(-9, 10, size=30)]
     ys, mus = iterate_momentum(N, xs), iterate_running_average(N, xs)
     inputs = [Fraction(0)] + xs                      # x_t at each t (no input before t = 1)
-    obs = [w.exact({w.S.y_t: y, w.S.mu_t: m, w.S.N: N, w.S.x_t: x}) for y, m, x in zip(ys, mus, inputs)]
+    y_t, mu_t, x_t = (_at_t(w.S, name) for name in ("y", "mu", "x"))
+    obs = [w.exact({y_t: y, mu_t: m, w.S.N: N, x_t: x}) for y, m, x in zip(ys, mus, inputs)]
     bad = [t for t, o in enumerate(obs) if not o.holds]
     return w.observe(not bad, f"y_t = N mu_t at every t = 0..{len(xs)}" if not bad else
                      f"fails first at t = {bad[0]}: {obs[bad[0]].detail}", method="both recursions iterated exactly",

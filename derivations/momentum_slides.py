@@ -58,24 +58,25 @@ def run_reparameterised(N, eta_prime, ys, phi0=Fraction(1)):
 def reparameterization(d):
     N = d.symbol("N", integer=True, positive=True)
     eta = d.symbol("eta", positive=True)
-    v0, mu0, vp, mup, vt, mut, g = d.symbols("v_0 mu_0 v_{t-1} mu_{t-1} v_t mu_t ghat_t", real=True)
-    sv = d.given(sp.Eq(v0, 0), why="v_0 = 0", label="v_0 = 0")
-    smu = d.given(sp.Eq(mu0, 0), why="mu_0 = 0", label="mu_0 = 0")
-    upd_v = d.given(sp.Eq(vt, (1 - 1 / N) * vp + eta * g), why="the momentum update", label="momentum")
-    upd_mu = d.given(sp.Eq(mut, (1 - 1 / N) * mup + g / N), why="the running average of the gradients",
-                     label="running average")
-    hyp = d.assume(sp.Eq(vp, N * eta * mup), why="induction hypothesis (true at t - 1 = 0 by the base case)",
-                   label="hypothesis")
-    d.step(sp.Eq(v0, N * eta * mu0), rule="base case t = 0", using=[sv, smu], label="base case")
-    (d.chain(vt, using=[upd_v])
-     .eq((1 - 1 / N) * vp + eta * g, rule="the momentum update", label="line 1")
-     .eq((1 - 1 / N) * vp + sp.Mul(1 / N, N * eta * g, evaluate=False), rule="eta ghat_t = (1/N)(N eta ghat_t)",
-         label="line 2")
-     .eq((1 - 1 / N) * N * eta * mup + sp.Mul(1 / N, N * eta * g, evaluate=False), rule="induction hypothesis",
-         using=[hyp])
-     .eq(N * eta * ((1 - 1 / N) * mup + g / N), rule="factor out N eta")
-     .eq(N * eta * mut, rule="the running-average update", using=[upd_mu], label="line 3"))
-    d.statement(sp.Eq(vt, N * eta * mut))
+    t = d.symbol("t", integer=True, positive=True)
+    v, mu, g = d.indexed("v", real=True), d.indexed("mu", real=True), d.indexed("ghat", real=True)
+    d.given(sp.Eq(v[0], 0), why="v_0 = 0", label="v_0 = 0")
+    d.given(sp.Eq(mu[0], 0), why="mu_0 = 0", label="mu_0 = 0")
+    upd_v = d.given(sp.Eq(v[t], (1 - 1 / N) * v[t - 1] + eta * g[t]), why="the momentum update", label="momentum",
+                    for_all=t)
+    upd_mu = d.given(sp.Eq(mu[t], (1 - 1 / N) * mu[t - 1] + g[t] / N), why="the running average of the gradients",
+                     label="running average", for_all=t)
+    # v_0 = N eta mu_0 = 0 is the initialisation; for t >= 1 by induction (base case t = 1 from v_0 = mu_0 = 0)
+    with d.induction(sp.Eq(v[t], N * eta * mu[t]), on=t, base=1, label="v_t = N eta mu_t by induction") as ind:
+        (d.chain(v[t], using=[upd_v])
+         .eq((1 - 1 / N) * v[t - 1] + eta * g[t], rule="the momentum update", label="line 1")
+         .eq((1 - 1 / N) * v[t - 1] + sp.Mul(1 / N, N * eta * g[t], evaluate=False),
+             rule="eta ghat_t = (1/N)(N eta ghat_t)", label="line 2")
+         .eq((1 - 1 / N) * N * eta * mu[t - 1] + sp.Mul(1 / N, N * eta * g[t], evaluate=False),
+             rule="induction hypothesis", using=[ind.hypothesis])
+         .eq(N * eta * ((1 - 1 / N) * mu[t - 1] + g[t] / N), rule="factor out N eta")
+         .eq(N * eta * mu[t], rule="the running-average update", using=[upd_mu], label="line 3"))
+    d.statement(sp.Eq(v[t], N * eta * mu[t]))
 
 
 @reparameterization.witness("exact")
@@ -88,8 +89,9 @@ def _velocity_vs_average(w):
     for g in gs[1:]:
         mus.append((1 - Fraction(1, N)) * mus[-1] + g / N)
     S = w.S
+    v_t, mu_t = (S[n][S.t] if n in S else S[f"{n}_t"] for n in ("v", "mu"))   # entries v[t], mu[t] (or symbols)
     for t in range(len(vs)):
-        o = w.exact({S.v_t: vs[t], S.mu_t: mus[t], S.N: N, S.eta: eta})
+        o = w.exact({v_t: vs[t], mu_t: mus[t], S.N: N, S.eta: eta})
         if not o.holds:
             return w.observe(False, f"fails at t = {t}: {o.detail}", method="momentum SGD, exact", n=t)
     return w.observe(True, f"v_t = N eta mu_t at t = 0..{len(vs) - 1}", method="momentum SGD, exact", n=len(vs))
