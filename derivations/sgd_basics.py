@@ -314,24 +314,24 @@ def _nonconvex_sgd(w):
 
 
 def _telescoping_schedule(d, eta_of, closed_of):
-    """Induction on T for the partial sums S_T = sum_{t=0}^T eta_t = closed_of(T). Returns the fact S_T = closed.
+    """Induction on T for the partial sums S_T = sum_{t=0}^T eta_t = closed_of(T). Returns the fact S_T = closed,
+    t, T and the entry S[T].
 
     The partial sums are introduced by their recursive definition S_0 = eta_0, S_T = S_{T-1} + eta_T (the
     definition of a finite sum; peeling a symbolic Sum costs the engine ~0.2 s per step)."""
     t = d.symbol("t", integer=True, nonnegative=True)
     T = d.symbol("T", integer=True, positive=True)
-    ST, ST1, S0 = d.symbols("S_T S_{T-1} S_0", real=True)
-    base = d.given(sp.Eq(S0, eta_of(0)), why="S_0 = sum_{t=0}^0 eta_t = eta_0", label="def S_0")
-    rec = d.given(sp.Eq(ST, ST1 + eta_of(T)), why="S_T = sum_{t=0}^T eta_t = S_{T-1} + eta_T (definition of a "
-                                                   "partial sum)", label="def S_T")
-    hyp = d.assume(sp.Eq(ST1, closed_of(T - 1)), why="induction hypothesis (true at T - 1 = 0 by the base case)",
-                   label="hypothesis")
-    d.step(sp.Eq(S0, closed_of(0)), rule="base case T = 0", using=[base], label="base case")
-    ch = (d.chain(ST, using=[rec])
-          .eq(ST1 + eta_of(T), rule="definition of S_T")
-          .eq(closed_of(T - 1) + eta_of(T), rule="induction hypothesis", using=[hyp])
-          .eq(closed_of(T), rule="algebra", label="S_T closed form"))
-    return d.step(sp.Eq(ST, closed_of(T)), rule="induction", using=[ch.fact], label="partial sums"), t, T, ST
+    S = d.indexed("S", real=True)
+    d.given(sp.Eq(S[0], eta_of(0)), why="S_0 = sum_{t=0}^0 eta_t = eta_0", label="def S_0")
+    rec = d.given(sp.Eq(S[T], S[T - 1] + eta_of(T)), why="S_T = sum_{t=0}^T eta_t = S_{T-1} + eta_T (definition of a "
+                                                        "partial sum)", label="def S_T", for_all=T)
+    # base case T = 1 from S_0 = eta_0 and the definition at T = 1
+    with d.induction(sp.Eq(S[T], closed_of(T)), on=T, base=1, label="partial sums") as ind:
+        (d.chain(S[T], using=[rec])
+         .eq(S[T - 1] + eta_of(T), rule="definition of S_T")
+         .eq(closed_of(T - 1) + eta_of(T), rule="induction hypothesis", using=[ind.hypothesis])
+         .eq(closed_of(T), rule="algebra", label="S_T closed form"))
+    return ind.fact, t, T, S[T]
 
 
 def _schedule_claim(d, eta_of, closed_of, sum_limit):
