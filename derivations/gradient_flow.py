@@ -42,15 +42,18 @@ def euler_linear(d):
     j = d.symbol("j", integer=True, nonnegative=True)
     a, t, P0 = d.symbols("a t Phi_0", positive=True)
     s = d.symbol("s", real=True)
-    Pj, Pj1 = d.symbols("Phi_j Phi_{j+1}", real=True)
+    Phi = d.indexed("Phi", real=True)               # the Euler iterates Phi[j]
     r = 1 - a * t / N
-    upd = d.given(Eq(Pj1, Pj - t / N * (a * Pj)), why="the Euler step with g(Phi) = a Phi", label="Euler step")
-    hyp = d.assume(Eq(Pj, r ** j * P0), why="induction hypothesis (true for j = 0: Phi_0 = Phi_init)",
-                   label="induction hypothesis")
-    (d.chain(Pj1, using=[upd])
-     .eq(Pj - t / N * (a * Pj), rule="the Euler step", label="step j+1")
-     .eq(r * Pj, rule="collect Phi_j", label="factor")
-     .eq(r ** (j + 1) * P0, rule="induction hypothesis", using=[hyp], label="closed form at j+1"))
+    d.given(Eq(Phi[0], P0), why="Phi_0 = Phi_init", label="initial iterate")
+    upd = d.given(Eq(Phi[j + 1], Phi[j] - t / N * (a * Phi[j])), why="the Euler step with g(Phi) = a Phi",
+                  label="Euler step", for_all=j)
+    # P(j): Phi_{j+1} = r^{j+1} Phi_0 for every j >= 0 (base case j = 0 from Phi_0 = Phi_init); the hypothesis
+    # P(j - 1) is Phi_j = r^j Phi_0
+    with d.induction(Eq(Phi[j + 1], r ** (j + 1) * P0), on=j, base=0, label="Euler iterates by induction") as ind:
+        (d.chain(Phi[j + 1], using=[upd])
+         .eq(Phi[j] - t / N * (a * Phi[j]), rule="the Euler step", label="step j+1")
+         .eq(r * Phi[j], rule="collect Phi_j", label="factor")
+         .eq(r ** (j + 1) * P0, rule="induction hypothesis", using=[ind.hypothesis], label="closed form at j+1"))
     sol = P0 * sp.exp(-a * s)
     (d.chain(sp.Derivative(sol, s), using=[])
      .eq(-a * sol, rule="Phi(s) = Phi_0 e^{-a s} solves dPhi/ds = -g(Phi(s)) = -a Phi(s)", label="flow solution"))
@@ -282,23 +285,35 @@ def sgd_limit(d):
     j = d.symbol("j", integer=True, nonnegative=True)
     a, t, s2, P0, h = d.symbols("a t sigma^2 Phi_0 h", positive=True)
     r = d.symbol("r", bounds=(0, 1))
-    m, V = d.symbols("m_j V_j", real=True)
-    X = d.random.scalar("Phi_j", mean=m, var=V)
+    mj, Vj = d.symbols("m_j V_j", real=True)
+    m, V = d.indexed("m", real=True), d.indexed("V", real=True)      # m[j] = E Phi_j, V[j] = Var Phi_j
+    X = d.random.scalar("Phi_j", mean=mj, var=Vj)
     eps = d.random.scalar("epsilon_j", mean=0, var=s2)
     rdef = d.given(Eq(r, 1 - a * h), why="the contraction per step; 0 < r < 1 for N > a t", label="r = 1 - a h")
     hdef = d.given(Eq(h, t / N), why="the step size", label="h = t/N")
     nxt = X - h * (a * X + eps)
-    (d.chain(E(nxt), using=[rdef]).eq(r * m, rule="linearity of E, E epsilon_j = 0", label="mean recursion"))
-    (d.chain(Var(nxt), using=[rdef])
-     .eq(r ** 2 * V + h ** 2 * s2, rule="epsilon_j independent of Phi_j: variances add", label="variance recursion"))
-    hm = d.assume(Eq(m, r ** j * P0), why="induction hypothesis (m_0 = Phi_0)", label="hypothesis (mean)")
-    hv = d.assume(Eq(V, h ** 2 * s2 * (1 - r ** (2 * j)) / (1 - r ** 2)),
-                  why="induction hypothesis (V_0 = 0)", label="hypothesis (variance)")
-    d.chain(r * m, using=[hm]).eq(r ** (j + 1) * P0, rule="induction step", label="mean closed form")
-    (d.chain(r ** 2 * V + h ** 2 * s2, using=[hv])
-     .eq(h ** 2 * s2 * (1 - r ** (2 * j + 2)) / (1 - r ** 2), rule="induction step", label="variance closed form"))
-    d.chain(sp.Subs(h ** 2 * s2 * (1 - r ** (2 * j)) / (1 - r ** 2), j, 0), using=[]).eq(0, rule="V_0 = 0",
-                                                                                        label="base case")
+    d.given(Eq(m[0], P0), why="Phi_0 is deterministic: E Phi_0 = Phi_0", label="m_0 = Phi_0")
+    d.given(Eq(V[0], 0), why="Phi_0 is deterministic: Var Phi_0 = 0", label="V_0 = 0")
+    cur_m = d.given(Eq(mj, m[j]), why="m_j = E Phi_j", label="def m_j")
+    cur_v = d.given(Eq(Vj, V[j]), why="V_j = Var Phi_j", label="def V_j")
+    next_m = d.given(Eq(m[j + 1], E(nxt)), why="m_{j+1} = E Phi_{j+1}, Phi_{j+1} = Phi_j - h (a Phi_j + epsilon_j)",
+                     label="def m_{j+1}")
+    next_v = d.given(Eq(V[j + 1], Var(nxt)), why="V_{j+1} = Var Phi_{j+1}", label="def V_{j+1}")
+    # P(j): the moments of Phi_{j+1}, for every j >= 0 (base case j = 0 from m_0 = Phi_0, V_0 = 0); the hypothesis
+    # P(j - 1) is about Phi_j
+    with d.induction(Eq(m[j + 1], r ** (j + 1) * P0), on=j, base=0, label="E Phi_{j+1} by induction") as im:
+        (d.chain(m[j + 1], using=[next_m])
+         .eq(E(nxt), rule="m_{j+1} = E Phi_{j+1}")
+         .eq(r * mj, rule="linearity of E, E epsilon_j = 0", using=[rdef], label="mean recursion")
+         .eq(r ** (j + 1) * P0, rule="induction step", using=[cur_m, im.hypothesis], label="mean closed form"))
+    with d.induction(Eq(V[j + 1], h ** 2 * s2 * (1 - r ** (2 * j + 2)) / (1 - r ** 2)), on=j, base=0,
+                     label="Var Phi_{j+1} by induction") as iv:
+        (d.chain(V[j + 1], using=[next_v])
+         .eq(Var(nxt), rule="V_{j+1} = Var Phi_{j+1}")
+         .eq(r ** 2 * Vj + h ** 2 * s2, rule="epsilon_j independent of Phi_j: variances add", using=[rdef],
+             label="variance recursion")
+         .eq(h ** 2 * s2 * (1 - r ** (2 * j + 2)) / (1 - r ** 2), rule="induction step", using=[cur_v, iv.hypothesis],
+             label="variance closed form"))
     mN = r ** N * P0
     VN = h ** 2 * s2 * (1 - r ** (2 * N)) / (1 - r ** 2)
     lm = d.chain(sp.Limit(mN, N, sp.oo), using=[rdef, hdef]).eq(P0 * sp.exp(-a * t), rule="(1 - x/N)^N -> e^{-x}",
