@@ -49,26 +49,31 @@ def gradient_descent(betas, wstar, w0, gamma, steps, lam=0):
        reading="each coordinate i separately (E is a sum over i); n >= 0")
 def gd_closed_form(d):
     beta, gamma = d.symbols("beta_i gamma", positive=True)
-    w, ws, w0, w1, wn, wn1 = d.symbols("w_i w_i* w_i(0) w_i(1) w_i(n) w_i(n+1)", real=True)
+    w, ws = d.symbols("w_i w_i*", real=True)
+    wf = sp.Function("w_i", real=True)          # the iterates w_i(n) (the weight variable w_i keeps d.S["w_i"])
     n = d.symbol("n", integer=True, nonnegative=True)
+    w0 = wf(0)
     Ei = R(1, 2) * beta * (w - ws) ** 2
     g = d.chain(-sp.Derivative(Ei, w)).eq(-beta * (w - ws), rule="differentiate (15)", label="(16)")
     d.note("The gradient step is written with the derivative of E evaluated at the current weight.")
-    root_upd = d.given(Eq(w1, w0 - gamma * sp.Subs(sp.Derivative(Ei, w), w, w0)), why="one gradient step from w_i(0)",
-                       label="step 0")
-    root = (d.chain(w1, using=[root_upd])
+    root_upd = d.given(Eq(wf(1), w0 - gamma * sp.Subs(sp.Derivative(Ei, w), w, w0)),
+                       why="one gradient step from w_i(0)", label="step 0")
+    root = (d.chain(wf(1), using=[root_upd])
             .eq(w0 - gamma * beta * (w0 - ws), rule="(16)", label="root, line 1")
             .eq(ws + (1 - gamma * beta) * (w0 - ws), rule="rearrange", label="root, line 2"))
-    upd = d.given(Eq(wn1, wn - gamma * sp.Subs(sp.Derivative(Ei, w), w, wn)), why="gradient step from w_i(n)",
-                  label="step n")
-    hyp = d.assume(Eq(wn, ws + (1 - gamma * beta) ** n * (w0 - ws)), why="induction hypothesis", label="hypothesis")
-    ind = (d.chain(wn1, using=[upd])
-           .eq(wn - gamma * beta * (wn - ws), rule="(16)", label="induction, line 1")
-           .eq(ws + (1 - gamma * beta) ** n * (w0 - ws) - gamma * beta * (ws + (1 - gamma * beta) ** n * (w0 - ws) - ws),
-               rule="hypothesis", using=[hyp], label="induction, line 2")
-           .eq(ws + (1 - gamma * beta) * (1 - gamma * beta) ** n * (w0 - ws), rule="collect", label="induction, line 3")
-           .eq(ws + (1 - gamma * beta) ** (n + 1) * (w0 - ws), rule="powers", label="induction, line 4"))
-    stmt = (g.fact.relation, root.fact.relation, ind.fact.relation)
+    upd = d.given(Eq(wf(n + 1), wf(n) - gamma * sp.Subs(sp.Derivative(Ei, w), w, wf(n))),
+                  why="gradient step from w_i(n)", label="step n")
+    # P(n): w_i(n+1) = w_i* + (1 - gamma beta_i)^{n+1} (w_i(0) - w_i*) for every n >= 0: the base case n = 0 is the
+    # root, and the hypothesis P(n - 1) is the source's w_i(n) = w_i* + (1 - gamma beta_i)^n (w_i(0) - w_i*)
+    wn = ws + (1 - gamma * beta) ** n * (w0 - ws)
+    P = Eq(wf(n + 1), ws + (1 - gamma * beta) ** (n + 1) * (w0 - ws))
+    with d.induction(P, on=n, base=0, label="induction") as ind:
+        (d.chain(wf(n + 1), using=[upd])
+         .eq(wf(n) - gamma * beta * (wf(n) - ws), rule="(16)", label="induction, line 1")
+         .eq(wn - gamma * beta * (wn - ws), rule="hypothesis", using=[ind.hypothesis], label="induction, line 2")
+         .eq(ws + (1 - gamma * beta) * (1 - gamma * beta) ** n * (w0 - ws), rule="collect", label="induction, line 3")
+         .eq(ws + (1 - gamma * beta) ** (n + 1) * (w0 - ws), rule="powers", label="induction, line 4"))
+    stmt = (g.fact.relation, root.fact.relation, P)
     d.step(stmt, rule="collect", using=[g.fact, root.fact, ind.fact])
     d.statement(stmt)
 
@@ -81,12 +86,14 @@ def _gd_run(w):
     betas, wstar, w0, gamma = (F(1), F(20)), (F(1), F(-2)), (F(3), F(5)), F(1, 50)
     ws = gradient_descent(betas, wstar, w0, gamma, 31)
     bad = []
+    w_1, w_n1 = w.statement[1].lhs, w.statement[2].lhs          # w_i(1), w_i(n+1)
+    w_0 = S["w_i(0)"] if "w_i(0)" in S else w_1.func(0)          # w_i(0) (a user's symbol, or the iterate)
     for i in range(2):
-        base = {S.beta_i: betas[i], S["w_i*"]: wstar[i], S["w_i(0)"]: w0[i], S.gamma: gamma}
-        if not w.exact({**base, S["w_i(1)"]: ws[1][i]}, relation=w.statement[1]).holds:
+        base = {S.beta_i: betas[i], S["w_i*"]: wstar[i], w_0: w0[i], S.gamma: gamma}
+        if not w.exact({**base, w_1: ws[1][i]}, relation=w.statement[1]).holds:
             bad.append(f"root, i={i + 1}")
         for n in range(31):
-            if not w.exact({**base, S["w_i(n+1)"]: ws[n + 1][i], S.n: n}, relation=w.statement[2]).holds:
+            if not w.exact({**base, w_n1: ws[n + 1][i], S.n: n}, relation=w.statement[2]).holds:
                 bad.append(f"n={n}, i={i + 1}")
     h = F(1, 1000)
     grad_ok = []
