@@ -211,36 +211,43 @@ def constant_input_limit(d):
     xbar, m0 = d.symbols("xbar m(0)", real=True)
     m, x = d.indexed("m"), d.indexed("x")
     r = d.symbol("r", positive=True)
-    upd_n = d.given(Eq(m[n + 1], rho * m[n] + (1 - rho) * x[n]), why="the algorithm (*) at step n", label="(*) at n")
-    upd_n1 = d.given(Eq(m[n], rho * m[n - 1] + (1 - rho) * x[n - 1]), why="(*) at step n - 1",
-                     label="(*) at n-1")
+    d.given(Eq(m[0], m0), why="the initial value m(0)", label="m(0)")
+    upd_n = d.given(Eq(m[n + 1], rho * m[n] + (1 - rho) * x[n]), why="the algorithm (*) at step n", label="(*) at n",
+                    for_all=n)
 
     def unrolled(t):            # sum_{k=0}^{t} rho^k x(t-k)
         return sp.Subs(sp.Sum(rho ** k * x[M - k], (k, 0, M)), M, t)
 
-    hyp = d.assume(Eq(m[n - 1], rho ** (n - 1) * m0 + (1 - rho) * unrolled(n - 2)),
-                   why="induction hypothesis: the unrolled form at n - 1 (true at n - 1 = 0 with the empty sum)",
-                   label="hypothesis")
-    peel = d.given(Eq(unrolled(n), x[n] + rho * x[n - 1] + rho ** 2 * unrolled(n - 2)),
-                   why="split off the terms k = 0, 1 of the sum and shift the index (not checked: the engine "
-                       "cannot shift or peel sums with a symbolic range)", label="sum split", solve_for=unrolled(n))
-    const = d.given(Eq(x[M - k], xbar), why="all values of x are identical: x(j) = xbar for every j",
-                    label="x = xbar")
-    const_n = d.given((Eq(x[n], xbar), Eq(x[n - 1], xbar)), why="x(n) = x(n-1) = xbar", label="x(n) = xbar")
     param = d.given(Eq(rho, 1 / (1 + r)), why="0 < rho < 1 written rho = 1/(1 + r), r > 0 (SymPy then sums "
                     "rho^k without a case rho = 1)", label="0 < rho < 1")
     d.note("The sum is written Subs(Sum(rho^k x(M-k), (k, 0, M)), M, n) so that the engine evaluates it; "
            "'x = xbar' is stated for the summand's index x(M - k).")
-    ch = (d.chain(m[n + 1], using=[upd_n])
-          .eq(rho * m[n] + (1 - rho) * x[n], rule="(*)", label="line 1")
-          .eq(rho * (rho * m[n - 1] + (1 - rho) * x[n - 1]) + (1 - rho) * x[n], rule="(*) at n - 1",
-              using=[upd_n1], label="line 2")
-          .eq(rho ** (n + 1) * m0 + (1 - rho) * unrolled(n), rule="repeat: induction on n",
-              using=[upd_n1, hyp, peel], label="line 3")
+    d.note("The solution's 'repeat' is an induction on n: P(n) is the unrolled form of m(n+1); its base case n = 0 "
+           "is (*) at n = 0, and the inductive step uses the unrolled form of m(n) (the hypothesis P(n - 1)); line 2, "
+           "one more unrolling, is checked as written.")
+    P = Eq(m[n + 1], rho ** (n + 1) * m0 + (1 - rho) * unrolled(n))
+    with d.induction(P, on=n, base=0, label="repeat: induction on n") as ind:
+        upd_n1 = d.given(Eq(m[n], rho * m[n - 1] + (1 - rho) * x[n - 1]), why="(*) at step n - 1 (n >= 1)",
+                         label="(*) at n-1")
+        peel = d.given(Eq(unrolled(n), x[n] + rho * unrolled(n - 1)),
+                       why="split off the term k = 0 of the sum and shift the index (not checked: the engine cannot "
+                           "shift or peel sums with a symbolic range)", label="sum split", solve_for=unrolled(n))
+        ch = d.chain(m[n + 1], using=[upd_n]).eq(rho * m[n] + (1 - rho) * x[n], rule="(*)", label="line 1")
+        d.step(Eq(rho * m[n] + (1 - rho) * x[n], rho * (rho * m[n - 1] + (1 - rho) * x[n - 1]) + (1 - rho) * x[n]),
+               rule="(*) at n - 1", using=[upd_n1], label="line 2")
+        (ch.eq(rho * (rho ** n * m0 + (1 - rho) * unrolled(n - 1)) + (1 - rho) * x[n],
+               rule="induction hypothesis: the unrolled form of m(n)", using=[ind.hypothesis])
+         .eq(rho ** (n + 1) * m0 + (1 - rho) * unrolled(n), rule="repeat: induction on n", using=[peel],
+             label="line 3"))
+    const = d.given(Eq(x[M - k], xbar), why="all values of x are identical: x(j) = xbar for every j",
+                    label="x = xbar")
+    ch = (d.chain(m[n + 1], using=[ind.fact])
+          .eq(rho ** (n + 1) * m0 + (1 - rho) * unrolled(n), rule="repeat: induction on n")
           .eq(rho ** (n + 1) * m0 + xbar * (1 - rho) * geo(rho ** k, k, 0, n), rule="x(k) = xbar",
               using=[const], label="line 4")
           .eq(rho ** (n + 1) * m0 + xbar * (1 - rho ** (n + 1)), rule="geometric series", using=[const, param],
               label="geometric series"))
+    const_n = d.given((Eq(x[n], xbar), Eq(x[n - 1], xbar)), why="x(n) = x(n-1) = xbar", label="x(n) = xbar")
     d.step(Eq(sp.Add(sp.Mul(0, m[n], evaluate=False), sp.Mul(1 - 0, x[n], evaluate=False), evaluate=False),
                  xbar), rule="rho = 0: m(n+1) = x(n) at every step", using=[const_n], label="rho = 0")
     gap = d.step(Eq(m[n + 1] - xbar, rho ** (n + 1) * (m0 - xbar)), rule="subtract xbar", using=[ch.fact],
