@@ -245,8 +245,9 @@ gd_iterates.add_witness(_iterates_witness((F(1, 10), F(1, 10)), 4, "gradient des
                "read as 'after 75 steps' (counted from the start, 74 steps after w_2)")
 def better_eta(d):
     eta = d.symbol("eta", positive=True)
-    t = d.symbol("t", bounds=(0, 75))
-    w1t, w1n, w2t, w2n = d.symbols("w_1^(t) w_1^(t+1) w_2^(t) w_2^(t+1)", real=True)
+    t = d.symbol("t", integer=True, bounds=(0, 75))     # the inductive step runs over t = 1..74
+    w1 = d.indexed("w_1", real=True)                    # w_1^(t) as w_1[t]
+    w2t, w2n = d.symbols("w_2^(t) w_2^(t+1)", real=True)
     w2_1, w1_74, w1_75 = d.symbols("w_2^(1) w_1^(74) w_1^(75)", real=True)
     rate = d.given(Eq(eta, R(10, 75)), why="the proposed learning rate", label="eta")
     s21 = d.chain(w2_1, using=[d.given(Eq(w2_1, 10 - eta * 75 * sp.sign(10)), why="first step from w_2^(0) = 10",
@@ -254,19 +255,23 @@ def better_eta(d):
     stay = d.chain(w2n, using=[d.given(Eq(w2n, w2t - eta * 75 * sp.sign(w2t)), why="gradient step in w_2",
                                        label="w_2 update"), d.given(Eq(w2t, 0), why="w_2 at 0", label="w_2 = 0")]
                    ).eq(0, rule="sgn(0) = 0", label="w_2 stays 0")
-    hyp = d.assume(Eq(w1t, 10 - eta * t), why="induction hypothesis (true at t = 0)", label="hypothesis")
-    pos = d.step(sp.Gt(10 - eta * t, 0), rule="t < 75", using=[rate], label="w_1^(t) > 0 for 0 < t < 75")
-    sg = d.assume(Eq(sp.sign(w1t), 1), why="w_1^(t) > 0 (previous step), so sgn(w_1^(t)) = 1", label="sgn = 1")
-    step = (d.chain(w1n, using=[d.given(Eq(w1n, w1t - eta * sp.sign(w1t)), why="gradient step in w_1",
-                                        label="w_1 update"), sg, hyp])
-            .eq(10 - eta * t - eta, rule="hypothesis, sgn = 1", label="w_1^(t+1)")
-            .eq(10 - eta * (t + 1), rule="factor", label="induction step"))
+    d.given(Eq(w1[0], 10), why="the start w_1^(0) = 10", label="w_1^(0)")
+    upd = d.given(Eq(w1[t + 1], w1[t] - eta * sp.sign(w1[t])), why="gradient step in w_1", label="w_1 update",
+                  for_all=t)
+    # P(t): w_1^(t+1) = 10 - eta (t + 1); base case t = 0 from w_1^(0) = 10 (sgn(10) = 1); the hypothesis P(t - 1) is
+    # w_1^(t) = 10 - eta t
+    with d.induction(Eq(w1[t + 1], 10 - eta * (t + 1)), on=t, base=0, label="w_1^(t+1) by induction") as ind:
+        d.step(sp.Gt(10 - eta * t, 0), rule="t < 75", using=[rate], label="w_1^(t) > 0 for 0 < t < 75")
+        sg = d.assume(Eq(sp.sign(w1[t]), 1), why="w_1^(t) > 0 (previous step), so sgn(w_1^(t)) = 1", label="sgn = 1")
+        (d.chain(w1[t + 1], using=[upd, sg, ind.hypothesis])
+         .eq(10 - eta * t - eta, rule="hypothesis, sgn = 1", label="w_1^(t+1)")
+         .eq(10 - eta * (t + 1), rule="factor", label="induction step"))
     closed = d.given(Eq(w1_75, sp.Subs(10 - eta * t, t, 75)), why="the closed form at t = 75", label="t = 75")
     closed74 = d.given(Eq(w1_74, sp.Subs(10 - eta * t, t, 74)), why="the closed form at t = 74", label="t = 74")
     f75 = d.chain(w1_75, using=[closed, rate]).eq(0, rule="10 - (10/75) 75", label="w_1^(75)")
-    f74 = d.step(sp.Gt(w1_74, 0), rule="10 - (10/75) 74 = 2/15", using=[closed74, rate], label="w_1^(74) > 0")
+    d.step(sp.Gt(w1_74, 0), rule="10 - (10/75) 74 = 2/15", using=[closed74, rate], label="w_1^(74) > 0")
     stmt = (Eq(w2_1, 0), Eq(w1_75, 0), sp.Gt(w1_74, 0))
-    d.step(stmt, rule="collect", using=[s21.fact, f75.fact, closed74, rate, stay.fact, step.fact, pos])
+    d.step(stmt, rule="collect", using=[s21.fact, f75.fact, closed74, rate, stay.fact, ind.fact])
     d.statement(stmt)
 
 
@@ -474,41 +479,51 @@ def _sizes_vs_gd(w):
 def _limit_claim(d, middle_w2):
     eta = d.symbol("eta", positive=True)
     alpha = d.symbol("alpha", bounds=(0, 1))
-    t = d.symbol("t", integer=True, positive=True)
+    t = d.symbol("t", integer=True, nonnegative=True)
     tau = d.symbol("tau", integer=True, positive=True)
-    D1, D1p, D2, D2p = (d.symbol(nm, real=True) for nm in ("Delta w_1^(t)", "Delta w_1^(t-1)", "Delta w_2^(t)",
-                                                            "Delta w_2^(t-1)"))
-    A, Ap, B, Bp = (d.symbol(nm, real=True) for nm in ("sum_{s=0}^t alpha^s", "sum_{s=0}^{t-1} alpha^s",
-                                                        "sum_{s=0}^t (-alpha)^s", "sum_{s=0}^{t-1} (-alpha)^s"))
-    hint = d.given((Eq(A, (1 - alpha ** (t + 1)) / (1 - alpha)), Eq(Ap, (1 - alpha ** t) / (1 - alpha)),
-                    Eq(B, (1 - (-alpha) ** (t + 1)) / (1 + alpha)), Eq(Bp, (1 - (-alpha) ** t) / (1 + alpha))),
-                   why="the hint sum_{s=0}^t a^s = (1 - a^{t+1})/(1 - a), with a = alpha and a = -alpha", label="hint")
-    rec1 = d.given(Eq(D1, -eta * 1 + alpha * D1p), why="momentum with dE/dw_1 = 1 at every step", label="rec w_1")
-    rec2 = d.given(Eq(D2, -eta * 75 + alpha * D2p),
-                   why="momentum with dE/dw_2 = +75 at step t (the sign of the source's formula: its s = 0 term "
-                       "-75 eta is the current gradient)", label="rec w_2")
-    hyp1 = d.assume(Eq(D1p, -eta * Ap), why="induction hypothesis at t - 1", label="hyp w_1")
-    hyp2 = d.assume(Eq(D2p, 75 * eta * Bp), why="induction hypothesis at t - 1, where dE/dw_2 = -75 (mirror image)",
-                    label="hyp w_2")
-    even = d.given(Eq(t, 2 * tau), why="dE/dw_2 = +75 at even t (as in (e): +75 at t = 0); Delta w_2^(t) alternates "
-                   "in sign, so its limit is taken along these t", label="t = 2 tau")
+    D1, D2 = d.indexed("Delta w_1", real=True), d.indexed("Delta w_2", real=True)     # Delta w_i^(t)
+    A, B = d.indexed("A", real=True), d.indexed("B", real=True)     # A_t, B_t: sum_{s=0}^t alpha^s, (-alpha)^s
+    hint = d.given((Eq(A[t], (1 - alpha ** (t + 1)) / (1 - alpha)), Eq(A[t - 1], (1 - alpha ** t) / (1 - alpha)),
+                    Eq(B[t], (1 - (-alpha) ** (t + 1)) / (1 + alpha)), Eq(B[t - 1], (1 - (-alpha) ** t) / (1 + alpha))),
+                   why="the hint sum_{s=0}^t a^s = (1 - a^{t+1})/(1 - a), with a = alpha (A_t) and a = -alpha (B_t)",
+                   label="hint")
+    d.given((Eq(D1[0], -eta * 1), Eq(D2[0], -eta * 75)), why="the first step from Delta w = 0: dE/dw = (1, +75) at "
+            "t = 0 (as in (e))", label="t = 0")
     d.note("Index convention: (f)'s Delta w^(t) collects the gradients of steps 0..t, i.e. it is (e)'s Delta w^(t+1). "
            "The geometric sums enter through the exercise's hint (a given). The limit (14) is checked as "
            "'Delta w^(t) = (14) + remainder, remainder proportional to alpha^{t+1} -> 0' (cheaper for the engine than "
            "the limit of the whole expression).")
-    c1 = (d.chain(D1, using=[rec1, hyp1, hint])
-          .eq(-eta * A, rule="unroll the recursion", label="Delta w_1, sum")
+    d.note("dE/dw_2 alternates, +75 at even steps: it is 75 (-1)^t at step t, so the induction proves Delta w_2^(t) = "
+           "-75 eta (-1)^t sum_{s=0}^t (-alpha)^s for every t (at t - 1 it is the source's mirror image, "
+           "75 eta sum_{s=0}^{t-1} (-alpha)^s for even t); the source's formula is this at even t.")
+    # the inductions (base case t = 0: the first step); the recursions hold for t >= 1, in the inductive steps
+    with d.induction(Eq(D1[t], -eta * A[t]), on=t, base=0, label="Delta w_1 by induction") as i1:
+        rec1 = d.given(Eq(D1[t], -eta * 1 + alpha * D1[t - 1]), why="momentum with dE/dw_1 = 1 at every step",
+                       label="rec w_1")
+        (d.chain(D1[t], using=[rec1, i1.hypothesis, hint])
+         .eq(-eta * A[t], rule="unroll the recursion", label="Delta w_1, sum"))
+    with d.induction(Eq(D2[t], -75 * eta * (-1) ** t * B[t]), on=t, base=0, label="Delta w_2 by induction") as i2:
+        rec2 = d.given(Eq(D2[t], -eta * 75 * (-1) ** t + alpha * D2[t - 1]),
+                       why="momentum with dE/dw_2 = 75 (-1)^t at step t (+75 at even t: the sign of the source's "
+                           "formula, whose s = 0 term -75 eta is the current gradient)", label="rec w_2")
+        (d.chain(D2[t], using=[rec2, i2.hypothesis, hint])
+         .eq(-75 * eta * (-1) ** t * B[t], rule="unroll the recursion (the hypothesis at t - 1 is the mirror image)",
+             label="Delta w_2, unrolled"))
+    even = d.given(Eq(t, 2 * tau), why="dE/dw_2 = +75 at even t (as in (e): +75 at t = 0); Delta w_2^(t) alternates "
+                   "in sign, so its limit is taken along these t", label="t = 2 tau")
+    c1 = (d.chain(D1[t], using=[i1.fact, hint])
+          .eq(-eta * A[t], rule="by induction")
           .eq(-eta * (1 - alpha ** (t + 1)) / (1 - alpha), rule="the hint", label="Delta w_1, closed"))
     closed2 = middle_w2(eta, alpha, t)
-    c2 = (d.chain(D2, using=[rec2, hyp2, hint])
-          .eq(-75 * eta * B, rule="unroll the recursion", label="Delta w_2, sum")
+    c2 = (d.chain(D2[t], using=[i2.fact, hint])
+          .eq(-75 * eta * B[t], rule="by induction; (-1)^t = 1 for even t", using=[even], label="Delta w_2, sum")
           .eq(closed2, rule="the hint with -alpha", label="Delta w_2, closed"))
-    at_even = d.step(Eq(D2, closed2.xreplace({(-alpha) ** (t + 1): -alpha ** (t + 1)})),
+    at_even = d.step(Eq(D2[t], closed2.xreplace({(-alpha) ** (t + 1): -alpha ** (t + 1)})),
                      rule="(-alpha)^{t+1} = -alpha^{t+1} for even t", using=[c2.fact, even], label="Delta w_2, t even")
-    r1 = d.step(Eq(D1 - (-eta / (1 - alpha)), eta * alpha ** (t + 1) / (1 - alpha)), rule="subtract (14)",
+    r1 = d.step(Eq(D1[t] - (-eta / (1 - alpha)), eta * alpha ** (t + 1) / (1 - alpha)), rule="subtract (14)",
                 using=[c1.fact], label="(14), w_1 remainder")
-    r2 = d.step(Eq(D2 - (-75 * eta / (1 + alpha)), -75 * eta * alpha ** (t + 1) / (1 + alpha)), rule="subtract (14)",
-                using=[at_even], label="(14), w_2 remainder")
+    r2 = d.step(Eq(D2[t] - (-75 * eta / (1 + alpha)), -75 * eta * alpha ** (t + 1) / (1 + alpha)),
+                rule="subtract (14)", using=[at_even], label="(14), w_2 remainder")
     a = d.symbol("a", positive=True)
     param = d.given(Eq(alpha, 1 / (1 + a)), why="0 < alpha < 1 written alpha = 1/(1 + a), a > 0 (faster for the "
                     "engine's limit than its own reparametrisation)", label="0 < alpha < 1")
@@ -571,7 +586,9 @@ def momentum_limit_witness(w):
                     if claimed != _num(val):
                         bad.append(f"Delta w_{i + 1}^({t}) = {val}, the claim's closed form gives {claimed}")
                 for i, rel in enumerate(w.statement[:2]):
-                    o = w.exact({**at, S[f"Delta w_{i + 1}^(t)"]: (d1, d2)[i]}, relation=rel)
+                    name = f"Delta w_{i + 1}"
+                    D = S[name][S.t] if name in S else S[f"{name}^(t)"]      # the entry Delta w_i[t] (or a symbol)
+                    o = w.exact({**at, D: (d1, d2)[i]}, relation=rel)
                     if not o.holds:
                         bad.append(f"t = {t}: {o.detail}")
         obs.append(w.observe(not bad, f"eta = {eta}, alpha = {alpha}: closed forms and the remainder form of (14) "
