@@ -178,25 +178,43 @@ def _two_steps_nonquadratic(w):
                "rate eta_B = B eta_1 on the batch mean ghat_B = S_B/B")
 def eta_B(d):
     eta = d.symbol("eta_1", positive=True)
-    P0, xk = d.symbols("Phi_t x_{t+k}", real=True)
-    Sk, Sk1, SB = d.symbols("S_k S_{k+1} S_B", real=True)
+    k = d.symbol("k", integer=True, positive=True)      # the inductive steps' k (the base case is k = 0)
+    P0 = d.symbol("Phi_t", real=True)
+    SB = d.symbol("S_B", real=True)
+    x, S = d.indexed("x", real=True), d.indexed("S", real=True)      # x[i] = x_{t+i}, S[k] = S_k
     B = d.symbol("B", integer=True, positive=True)
     ghB = d.symbol("ghat_B", real=True, nonzero=True)
-    G, P = d.function("G"), d.function("Phi_{t+k}")
-    D0 = sp.Subs(sp.Derivative(P(eta), eta), eta, 0)
-    d.unknowns(D0)
-    h_val = d.assume(Eq(P(0), P0), why="induction hypothesis: with eta_1 = 0 nothing moves", label="hyp value")
-    h_der = d.assume(Eq(D0, -Sk), why="induction hypothesis (k = 0: S_0 = 0, Phi_t does not depend on eta_1)",
-                     label="hyp derivative")
-    sdef = d.given(Eq(Sk1, Sk + G(P0, xk)), why="S_{k+1} = S_k + G(Phi_t, x_{t+k})", label="S_{k+1}")
-    nxt = P(eta) - eta * G(P(eta), xk)
-    (d.chain(sp.Subs(nxt, eta, 0), using=[])
-     .eq(P(0), rule="set eta_1 = 0", label="value")
-     .eq(P0, rule="induction hypothesis", using=[h_val], label="value (hypothesis)"))
-    (d.chain(sp.Subs(sp.Derivative(nxt, eta), eta, 0), using=[])
-     .eq(D0 - G(P(0), xk), rule="product and chain rule at eta_1 = 0", label="derivative")
-     .eq(-Sk - G(P0, xk), rule="induction hypothesis", using=[h_val, h_der], label="derivative (hypothesis)")
-     .eq(-Sk1, rule="definition of S_{k+1}", using=[sdef], label="derivative at k+1"))
+    G, Phi = d.function("G"), d.function("Phi_{t+k}")                  # Phi_{t+k}(eta_1) as Phi(k, eta_1)
+
+    def D(j):                   # dPhi_{t+j}/deta_1 at eta_1 = 0
+        return sp.Subs(sp.Derivative(Phi(j, eta), eta), eta, 0)
+
+    d.unknowns(D(0), D(k), D(k - 1))
+    d.given(Eq(Phi(0, 0), P0), why="Phi_{t+0} = Phi_t", label="k = 0")
+    d.given(Eq(D(0), 0), why="Phi_t does not depend on eta_1", label="k = 0, derivative")
+    d.given(Eq(S[0], 0), why="S_0 = 0 (the empty sum)", label="S_0")
+
+    def step(j):                # Phi_{t+j}(eta_1): one SGD step from Phi_{t+j-1}(eta_1) on x_{t+j-1}
+        return Eq(Phi(j, eta), Phi(j - 1, eta) - eta * G(Phi(j - 1, eta), x[j - 1]))
+
+    # induction on k (the recursions hold for k >= 1, so they are stated in the inductive steps); first the value:
+    # Phi_{t+k-1}(0) = Phi_t for every k >= 1 (written at k - 1, the index the derivative's step needs)
+    with d.induction(Eq(Phi(k - 1, 0), P0), on=k, base=1, label="value") as iv:
+        upd = d.given(step(k - 1), why="the SGD step to Phi_{t+k-1}", label="step to k-1")
+        (d.chain(sp.Subs(Phi(k - 1, eta), eta, 0), using=[upd])
+         .eq(sp.Subs(step(k - 1).rhs, eta, 0), rule="the SGD step")
+         .eq(Phi(k - 2, 0), rule="set eta_1 = 0", label="value")
+         .eq(P0, rule="induction hypothesis", using=[iv.hypothesis], label="value (hypothesis)"))
+    # then the derivative: dPhi_{t+k}/deta_1 (0) = -S_k for every k >= 0 (base case k = 0: S_0 = 0)
+    with d.induction(Eq(D(k), -S[k]), on=k, base=0, label="derivative") as idv:
+        upd = d.given(step(k), why="the SGD step to Phi_{t+k}", label="step to k")
+        sdef = d.given(Eq(S[k], S[k - 1] + G(P0, x[k - 1])), why="S_k = S_{k-1} + G(Phi_t, x_{t+k-1})",
+                       label="S_k")
+        (d.chain(D(k), using=[upd])
+         .eq(D(k - 1) - G(Phi(k - 1, 0), x[k - 1]), rule="product and chain rule at eta_1 = 0", label="derivative")
+         .eq(-S[k - 1] - G(P0, x[k - 1]), rule="induction hypothesis", using=[iv.fact, idv.hypothesis],
+             label="derivative (hypothesis)")
+         .eq(-S[k], rule="definition of S_k", using=[sdef], label="derivative at k"))
     c = d.symbol("c", real=True)
     d.unknowns(c)
     one = d.given(Eq(SB, B * ghB), why="at k = B: S_B = B ghat_B, ghat_B the batch mean at Phi_t (assumed != 0)",
