@@ -65,9 +65,8 @@ def _explicit_sum(d, sign, *, full_chain):
     t = d.symbol("t", integer=True, positive=True)
     s = d.symbol("s", integer=True, positive=True)
     x = d.indexed("x")
-    # the sequence mu_t as mu(t), so P(t - 1) is P with t -> t - 1 (a function, not an indexed mu[t]: with an
-    # entry mu[t - 1] in the hypothesis the counterexample search rejects every point with t >= 2, and the
-    # erratum's wrong step would be left unproved instead of refuted)
+    # the sequence mu_t as mu(t), so P(t - 1) is P with t -> t - 1 (a function rather than indexed entries mu[t]:
+    # with entries the erratum's counterexample also lists values of mu[2] that break the update)
     mu = d.function("mu", real=True)
 
     def term(k):
