@@ -205,7 +205,7 @@ def _ratios_from_series(w):
                "every m(0); for rho = 0, m(n+1) = x(n) = xbar at once")
 def constant_input_limit(d):
     rho = d.symbol("rho", bounds=(0, 1))
-    n = d.symbol("n", integer=True, positive=True)
+    n = d.symbol("n", integer=True, nonnegative=True)   # (*) holds from n = 0 on: the induction starts there
     k = d.symbol("k", integer=True, nonnegative=True)
     M = sp.Symbol("M", integer=True)
     xbar, m0 = d.symbols("xbar m(0)", real=True)

@@ -245,7 +245,7 @@ gd_iterates.add_witness(_iterates_witness((F(1, 10), F(1, 10)), 4, "gradient des
                "read as 'after 75 steps' (counted from the start, 74 steps after w_2)")
 def better_eta(d):
     eta = d.symbol("eta", positive=True)
-    t = d.symbol("t", integer=True, bounds=(0, 75))     # the inductive step runs over t = 1..74
+    t = d.symbol("t", integer=True, bounds=(0, 75), closed=(True, False))  # steps t = 0..74; the inductive step t = 1..74
     w1 = d.indexed("w_1", real=True)                    # w_1^(t) as w_1[t]
     w2t, w2n = d.symbols("w_2^(t) w_2^(t+1)", real=True)
     w2_1, w1_74, w1_75 = d.symbols("w_2^(1) w_1^(74) w_1^(75)", real=True)

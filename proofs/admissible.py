@@ -50,6 +50,7 @@ class Constraint:
     expr: object
     op: str
     linear: tuple = None              # plain atoms the equation is linear in (computed once)
+    only_if_valued: bool = False      # checked only where the point values every entry it names
     _atoms: tuple = None
 
     @property
@@ -148,7 +149,7 @@ class Scope:
         dependents = point.setdefault("__dependent__", set())
         in_expr = set(free_atoms(expr))
         connected = self._connected(expr)
-        eqs = [c for c in connected if c.op == "="]
+        eqs = [c for c in connected if c.op == "=" and not c.only_if_valued]
         ineqs = [c for c in connected if c.op in (">", ">=")]
         if ineqs:
             self._repair_inequalities(point, ineqs, eqs, rnd, simple)
@@ -163,6 +164,9 @@ class Scope:
             cs = [a for a in c.linear_atoms() if a not in point]
             cs.sort(key=lambda a: (bool(a.is_integer) and abs(sp.diff(c.expr, a)) != 1, bool(a.is_integer),
                                    a in in_expr, self._restricted(a), shared.get(a, 0), sp.default_sort_key(a)))
+            free = [a for a in cs if a not in in_expr and not self._restricted(a) and not a.is_integer]
+            if not free and c.expr.has(Indexed):
+                cs = []           # solve for an entry it names (S[T - 1] at T = 3) rather than move the step's eta_0
             cands[id(c)] = cs
         chosen = _matching(eqs, cands)
         deps = set(chosen.values())
@@ -304,6 +308,8 @@ class Scope:
             except (Unevaluable, Infeasible, ZeroDivisionError, TypeError, ValueError) as e:
                 return f"{c.label} could not be checked at the point ({e})"
             new = [k for k in probe if k not in point and not isinstance(k, str)]
+            if new and c.only_if_valued:
+                continue              # entries the point does not value: the substitution already satisfied them
             if new:
                 return f"{c.label} involves {', '.join(map(str, new))}, not determined at the point"
             try:
@@ -455,7 +461,14 @@ def _fill(scope: Scope, facts, ctx) -> None:
             if isinstance(rel, sp.Equality):
                 diff = lhs - rhs
                 if _vanishes(diff, ctx):
-                    continue                                   # used as a substitution: satisfied by construction
+                    # used as a substitution: satisfied by construction -- except that an entry mu[0] it
+                    # replaced can reappear once a symbolic index is valued (mu[t - 1] at t = 1): then the
+                    # premise as written must hold at the point too
+                    if rel.has(Indexed):
+                        raw = _opaque(rel.lhs - rel.rhs, placeholders)
+                        if raw != 0:
+                            scope._constraints.append(Constraint(f.label, text, raw, "=", only_if_valued=True))
+                    continue
                 scope._constraints.append(Constraint(f.label, text, diff, "="))
             elif isinstance(rel, sp.Unequality):
                 scope._constraints.append(Constraint(f.label, text, lhs - rhs, "!="))

@@ -224,9 +224,11 @@ class Induction:
                                   f"P({self.on}) from ind.hypothesis inside the block)")
         line = _caller_line()
         base_rel = self.formula.xreplace({self.on: self.base})
+        in_range = not ((self.on.is_positive and not self.base > 0) or (self.on.is_nonnegative and not self.base >= 0))
+        # a premise naming t holds for t in t's declared range only: taken at the base only if it lies there
         at_base = [Fact(label=f"{f.label} at {self.on} = {self.base}", relation=_at(f.relation, self.on, self.base),
                         kind=f.kind, why=f.why) for f in self._outer
-                   if f.kind in ("given", "assumption") and _mentions(f.relation, self.on)]
+                   if in_range and f.kind in ("given", "assumption") and _mentions(f.relation, self.on)]
         base = Step(index=len(d.steps) + 1, relation=base_rel, rule="base case",
                     why=f"P({self.base}): from the givens (those naming {self.on} taken at {self.on} = {self.base}) "
                         "and the steps before the induction", label="base case",

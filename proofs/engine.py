@@ -55,6 +55,12 @@ def _base(claim) -> dict:
 
 def check_claim(claim, *, seed: int = 0, stage_timeout: float = 5.0, debug: bool = False) -> ClaimResult:
     t0 = time.perf_counter()
+    # SymPy's global cache can hand one claim an object built for another: Subs(e, M, n) compares equal
+    # for symbols n of the same name with different assumptions (SymPy 1.14), so a claim's n >= 0 leaked
+    # into the next claim's n >= 1. Each claim starts from an empty cache (a verdict never depends on
+    # what was checked before it).
+    from sympy.core.cache import clear_cache
+    clear_cache()
     base = _base(claim)
     if claim.not_checkable:
         # nothing symbolic to check; a witness may still run the process and observe the statement

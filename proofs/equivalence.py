@@ -79,6 +79,8 @@ def find_counterexample(lhs, rhs, ctx, salt: str = "", written=None) -> tuple[Co
                 if defined >= ctx.n_points:
                     break
                 pt["__functions__"] = functions
+                if ctx.scope is not None and ctx.scope.subst is not None and ctx.scope.subst.templates:
+                    pt["__rewrite__"] = ctx.scope.subst.apply
                 got = _differ_at(lhs, rhs, expr, pt, ctx, constrained)
                 if got is None:
                     continue
@@ -163,6 +165,9 @@ def _replay(lhs, rhs, expr, pt, ctx):
     replay_ctx = _copy.copy(ctx)
     replay_ctx.sampler = _Replay(ctx.sampler, values)
     fresh = {"__rnd__": pt.get("__rnd__"), "__simple__": True}
+    for flag in ("__functions__", "__rewrite__"):
+        if flag in pt:
+            fresh[flag] = pt[flag]
     try:
         got = _differ_at(lhs, rhs, expr, fresh, replay_ctx, constrained=False)
     except Unevaluable:
@@ -196,6 +201,9 @@ def _shrink(lhs, rhs, expr, pt, got, ctx):
                 continue
             trial["__rnd__"] = _random.Random(tries)
             trial["__simple__"] = True
+            for flag in ("__functions__", "__rewrite__"):
+                if flag in pt:
+                    trial[flag] = pt[flag]
             try:
                 res = _differ_at(lhs, rhs, expr, trial, ctx)
             except Unevaluable:

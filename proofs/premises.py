@@ -184,6 +184,11 @@ def refine(rel, bounds: dict):
         return None
     if isinstance(x, sp.Dummy) or x.is_real is False:
         return None
+    if x.is_integer:          # an integer keeps its name (premises and unknowns refer to it); a bound suffices
+        old_lo, old_hi = bounds.get(x, (-sp.oo, sp.oo))
+        lo = lo if old_lo.free_symbols or lo >= old_lo else old_lo
+        hi = hi if old_hi.free_symbols or hi <= old_hi else old_hi
+        return x, x, (lo, hi), (bool(lo_in), bool(hi_in))
     old_lo, old_hi = bounds.get(x, (-sp.oo, sp.oo))
     lo, hi = (lo if old_lo.free_symbols or lo >= old_lo else old_lo), (hi if old_hi.free_symbols or hi <= old_hi else old_hi)
     assume = {}

@@ -59,6 +59,13 @@ def free_atoms(expr) -> list:
     return sorted(atoms, key=sp.default_sort_key)
 
 
+def _stable_repr(expr) -> str:
+    """``srepr`` without Dummy indices (they count globally, so a seed built on them would depend on what was
+    checked before in the same process)."""
+    import re
+    return re.sub(r"dummy_index=\d+", "", sp.srepr(expr))[:2000]
+
+
 def _values(point: dict) -> dict:
     """The atom -> value entries of a point (without the sampler's bookkeeping entries)."""
     return {k: v for k, v in point.items() if not isinstance(k, str)}
@@ -196,7 +203,7 @@ class PointSampler:
 
         The first points draw simple values (0, 1, -1, 2, 1/2, ...); closed ends come early too.
         """
-        rnd = random.Random(stable_seed(self.seed, salt, sp.srepr(expr)[:2000]))
+        rnd = random.Random(stable_seed(self.seed, salt, _stable_repr(expr)))
         out = []
         for i in range(k):
             pt = {}
@@ -234,6 +241,9 @@ def evaluate(expr, point: dict, sampler: PointSampler):
             if a not in point:
                 point[a] = sampler.value(a, rnd, point, simple)
         e = e.xreplace({a: point[a] for a in symbols})
+        rewrite = point.get("__rewrite__")
+        if rewrite is not None and symbols:     # entries that became concrete (mu[t - 1] at t = 2 is mu[1]):
+            e = rewrite(e)                      # the premises' substitution applies to them too (for_all=)
         for a in free_atoms(e):
             if isinstance(a, Indexed) and a not in point:
                 point[a] = sampler.value(a, rnd, point, simple)
