@@ -308,3 +308,37 @@ def test_non_integer_sum_bound_is_not_an_error():
         d.statement(Eq(sp.Sum(k, (k, 1, N - sp.Rational(1, 2))), N * (N - 1) / 2))
     r = check_claim(c)
     assert r.verdict != "error", r.message
+
+
+# -- found converting the catalog's inductions --------------------------------------------------------
+def test_substituted_entry_reappearing_at_a_concrete_index_is_not_free():
+    @claim(id="r.entry", title="mu_t = 0 from mu_0 = 0 and mu_t = mu_{t-1}", source=SRC)
+    def c(d):
+        t = d.symbol("t", integer=True, positive=True)
+        mu = d.indexed("mu", real=True)
+        m0 = d.given(Eq(mu[0], 0))
+        upd = d.given(Eq(mu[t], mu[t - 1]), for_all=t)
+        d.step(Eq(mu[t], 0), using=[m0, upd])          # true, but it needs induction: never refuted
+        d.statement(Eq(mu[t], 0))
+    assert check_claim(c).verdict != "refuted"
+
+
+def test_a_verdict_does_not_depend_on_the_claim_checked_before():
+    def make(cid, **assume):
+        @claim(id=cid, title="peel one term", source=SRC)
+        def c(d):
+            rho = d.symbol("rho", bounds=(0, 1))
+            n = d.symbol("n", integer=True, **assume)
+            k = d.symbol("k", integer=True, nonnegative=True)
+            M = sp.Symbol("M", integer=True)
+            x = d.indexed("x")
+
+            def U(t):
+                return sp.Subs(sp.Sum(rho ** k * x[M - k], (k, 0, M)), M, t)
+            d.step(Eq(U(n), x[n] + rho * U(n - 1)), using=[], label="peel")
+            d.statement(Eq(U(n), x[n] + rho * U(n - 1)))
+        return c
+    alone = check_claim(make("r.peel.pos", positive=True))
+    check_claim(make("r.peel.nonneg", nonnegative=True))          # n = 0 is admissible here
+    after = check_claim(make("r.peel.pos", positive=True))
+    assert alone.verdict == after.verdict == "proved", after.message
