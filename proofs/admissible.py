@@ -303,6 +303,7 @@ class Scope:
                 return f"{atom} = {v} breaks its assumptions or bounds"
         for c in self._connected(expr):
             probe = dict(point)
+            probe.pop("__rewrite__", None)    # a premise is checked as written at the point (not unrolled further)
             try:
                 v = evaluate(c.expr, probe, self.sampler)
             except (Unevaluable, Infeasible, ZeroDivisionError, TypeError, ValueError) as e:

@@ -89,11 +89,9 @@ def quadratic_rate(d):
     d.statement((sp.Eq(E((bT - mm) ** 2), s2 / T ** 2), sp.Eq(sp.Limit(E((bT - mm) ** 2), T, sp.oo), 0)))
 
 
-# summable_schedule_constant: the doubled closed form fails at its base case S_1 = 7/6 eta_0 != 4/3 eta_0 (step 4,
-# checked after the block). Its inductive step's algebra (step 3) is wrong too, but with the recursion stated
-# for_all=T every point that breaks step 3 also breaks the (false) hypothesis unrolled down to S_0, so step 3 is
-# only unproved: a refutation needs a point satisfying every premise in scope.
-VARIANTS = [(batch_gradient_sign, 1), (summable_schedule_constant, 4), (quadratic_rate, 2)]  # (claim, broken step)
+# summable_schedule_constant: the doubled closed form fails in the inductive step's algebra (step 3, 'S_T closed
+# form'); its base case S_1 = 7/6 eta_0 != 4/3 eta_0 fails too (checked after the block)
+VARIANTS = [(batch_gradient_sign, 1), (summable_schedule_constant, 3), (quadratic_rate, 2)]  # (claim, broken step)
 
 
 @pytest.mark.parametrize("v,step", VARIANTS, ids=[v.id for v, _ in VARIANTS])
