@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 import sympy as sp
 from sympy.tensor.indexed import Indexed
 
+from sympy.core.function import AppliedUndef
+
 from .sampling import SIMPLE_VALUES, Infeasible, PointSampler, Unevaluable, evaluate, free_atoms
 
 _INEQ = (sp.StrictGreaterThan, sp.GreaterThan, sp.StrictLessThan, sp.LessThan)
@@ -78,8 +80,11 @@ class Constraint:
 
 
 def _is_zero(v) -> bool:
+    """Exactly zero (rationals) or below 1e-35 at 50 digits; an undefined value (nan, zoo) is not zero."""
     if v.is_Rational:
         return v == 0
+    if v.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or v.is_finite is False:
+        return False
     return bool(abs(sp.N(v, 50)) < sp.Float(10) ** -35)
 
 
@@ -319,6 +324,109 @@ class Scope:
                 ok = False
             if not ok:
                 return f"the point breaks {c.label}: {c.text}"
+        return self._entries_violation(point)
+
+    # -- the premises as written, at the entries a point values ------------------------------------------
+    def _written(self) -> list:
+        """(label, lhs - rhs as written, for_all template or None) of every equation in scope that names
+        an entry (memoised). Definitions are included: they hold by construction, so they only propagate."""
+        if "_written_memo" not in self.__dict__:
+            out = []
+            for f in self.facts:
+                rels = f.relation if isinstance(f.relation, tuple) else (f.relation,)
+                for rel in rels:
+                    if not isinstance(rel, sp.Equality) or not rel.has(Indexed) or rel.atoms(AppliedUndef) or \
+                            rel.has(sp.Derivative, sp.Integral, sp.Limit, sp.Subs):
+                        continue                  # values are put in by xreplace: no bound differentiation variables
+                    if f.kind == "definition" and not isinstance(rel.lhs, Indexed):
+                        continue                  # a defined symbol is substituted everywhere: nothing to propagate
+                    tpl = None
+                    if getattr(f, "for_all", ()) and isinstance(rel.lhs, Indexed):
+                        # the recursion's range is the declared one (the substitution's template keeps it), not
+                        # the refinement an induction block makes (t >= 2 inside the block of base 1)
+                        declared = [b for lhs, _, names, b, _ in getattr(self.subst, "templates", None) or ()
+                                    if lhs == rel.lhs and names == tuple(f.for_all)]
+                        tpl = (tuple(f.for_all), declared[0] if declared else {})
+                    elif f.kind == "definition" and isinstance(rel.lhs, Indexed) and \
+                            any(i.free_symbols for i in rel.lhs.indices):
+                        continue                  # a family definition: substituted wherever it applies
+                    out.append((f.label, rel.lhs - rel.rhs, tpl))
+            self.__dict__["_written_memo"] = out
+        return self.__dict__["_written_memo"]
+
+    def _entries_violation(self, point: dict) -> str | None:
+        """Entries valued by the point (``v[0] = 1``) must fit the premises *as written*, not only their
+        normalised forms (where ``v[0]`` may have been rewritten by a recursion before ``v[0] = v_0`` was
+        applied): each equation naming entries is taken at the point's values (a ``for_all`` recursion at
+        every index that names a known entry); one with a single unknown entry, linear in it, determines it
+        (so ``v[0] = v_0`` and ``v[2] = c + v[1]/2`` together fix ``v[1]``); one with all its entries known
+        must hold exactly. Bounded (a few rounds, a few hundred instances); anything not numeric is skipped."""
+        rels = self._written()
+        if not rels:
+            return None
+        vals = {k: v for k, v in point.items() if not isinstance(k, (str, sp.Dummy))}
+        known = {k: v for k, v in vals.items() if isinstance(k, Indexed)}
+        if not known:
+            return None
+        plain = {k: v for k, v in vals.items() if not isinstance(k, Indexed)}
+        from .premises import _match_indices
+        seen, budget = set(), 300
+        for _ in range(8):
+            changed = False
+            instances = []
+            for label, diff, tpl in rels:
+                if tpl is None:
+                    instances.append((label, diff))
+                    continue
+                names, bounds = tpl
+                pats = [a for a in diff.atoms(Indexed) if any(i.has(*names) for i in a.indices)]
+                for e in list(known):
+                    for p in pats:
+                        if p.base != e.base or len(p.indices) != len(e.indices):
+                            continue
+                        sol = _match_indices(p.indices, e.indices, names, bounds)
+                        if sol is not None and all(n in sol for n in names):
+                            at = ", ".join(f"{n} = {v}" for n, v in sol.items())
+                            instances.append((f"{label} at {at}", diff.xreplace(sol)))
+            for label, inst in instances:
+                key = (label, inst)
+                if key in seen:
+                    continue
+                if budget <= 0:
+                    return None
+                budget -= 1
+                try:
+                    e = inst.xreplace(plain)
+                    e = e.xreplace({a: known[a] for a in e.atoms(Indexed) if a in known})
+                except (TypeError, ValueError):
+                    continue
+                if e.has(sp.Sum, sp.Product, sp.KroneckerDelta):
+                    try:
+                        e = e.doit()
+                    except Exception:  # noqa: BLE001 - not numeric here: skipped
+                        continue
+                    e = e.xreplace({a: known[a] for a in e.atoms(Indexed) if a in known})
+                unknown = e.atoms(Indexed)
+                if e.free_symbols - set().union(*(a.free_symbols for a in unknown)) if unknown else e.free_symbols:
+                    continue                      # a symbol the point does not value: not decidable here
+                if not unknown:
+                    seen.add(key)
+                    if e.is_number and e.is_finite and not _is_zero(e):
+                        return f"the point breaks {label} as written ({_entries_text(known, inst)})"
+                    continue
+                if len(unknown) != 1:
+                    continue
+                (u,) = unknown
+                if any(not i.is_number for i in u.indices):
+                    continue
+                lin = _linear_coefficient(e, u)
+                if lin is None or not lin[0].is_number or _is_zero(lin[0]):
+                    continue
+                seen.add(key)
+                known[u] = -lin[1] / lin[0]
+                changed = True
+            if not changed:
+                break
         return None
 
     # -- showing a point --------------------------------------------------------------------------
@@ -342,6 +450,11 @@ class Scope:
             if v.is_number:
                 out[str(k)] = str(v)
         return out
+
+
+def _entries_text(known: dict, inst) -> str:
+    named = sorted((a for a in known if a in inst.atoms(Indexed)), key=sp.default_sort_key)
+    return ", ".join(f"{a} = {known[a]}" for a in named) or sp.sstr(inst)
 
 
 def _matching(eqs, cands) -> dict:

@@ -66,7 +66,7 @@ def find_counterexample(lhs, rhs, ctx, salt: str = "", written=None) -> tuple[Co
     the note says why differing points were rejected when all were).
     """
     expr = sp.Add(lhs, -rhs, evaluate=False)
-    agreed, rejected = 0, ""
+    agreed, rejected, rescued = 0, "", 0
     functions = _functions_valuable(expr, ctx)
     # pass 1: free points (cheap; most true steps end here). A difference is only a candidate until it
     # validates; pass 2 (only then) completes each point so it satisfies the premises in scope.
@@ -89,6 +89,13 @@ def find_counterexample(lhs, rhs, ctx, salt: str = "", written=None) -> tuple[Co
                     agreed += 1
                     continue
                 reason = ctx.scope.violation(pt, expr) if ctx.scope is not None else None
+                if reason and constrained and rescued < RESCUES:
+                    # simpler values may satisfy what this point breaks (t = 1, where a hypothesis meets the
+                    # base case): shrinking keeps only points that differ *and* validate
+                    rescued += 1
+                    small, small_got = _shrink(lhs, rhs, expr, pt, got, ctx, integers_first=True)
+                    if small is not pt:
+                        pt, got, reason = small, small_got, None
                 if reason:
                     rejected = reason
                     continue
@@ -181,17 +188,22 @@ def _replay(lhs, rhs, expr, pt, ctx):
 
 
 SHRINK_TRIES = 48
+RESCUES = 2            # rejected points (per step) that shrinking may turn into admissible ones
 
 
-def _shrink(lhs, rhs, expr, pt, got, ctx):
+def _shrink(lhs, rhs, expr, pt, got, ctx, integers_first: bool = False):
     """Replace values by simpler ones (0, 1, -1, 2, 1/2, ...) while the sides still differ and the point still
-    validates; dependent atoms (solved from premises) are recomputed each time. Deterministic."""
+    validates; dependent atoms (solved from premises) are recomputed each time. Deterministic. With
+    ``integers_first`` integer symbols (indices, where premises meet base cases) are shrunk before the rest."""
     import random as _random
     free = [k for k in pt if not isinstance(k, str) and k not in pt.get("__dependent__", set())]
-    free.sort(key=sp.default_sort_key)
+    free.sort(key=lambda k: (not (integers_first and k.is_integer and k.is_Symbol), sp.default_sort_key(k)))
     tries = 0
     for atom in free:
-        for cand in shrink_candidates(pt[atom]):
+        cands = shrink_candidates(pt[atom])
+        if integers_first and atom.is_integer:     # a rescue: any small index, not only simpler ones
+            cands = [sp.Integer(k) for k in range(7) if k != pt[atom]] + [c for c in cands if not 0 <= c <= 6]
+        for cand in cands:
             if tries >= SHRINK_TRIES:
                 return pt, got
             tries += 1
@@ -229,6 +241,21 @@ _SYMBOLIC_STAGES = (
     ("factor", lambda d: sp.factor(d)),
     ("simplify", lambda d: sp.simplify(d)),
 )
+
+
+def _reparametrised(diff, ctx) -> str | None:
+    """The symbolic stages on ``diff`` with each symbol bounded by an open interval written as a map of a positive
+    parameter onto it (an exact bijection, so 0 there is 0 on the interval): |x - 1| = x - 1 under x > 2. Symbols
+    with a closed end are left alone (the map would miss the end)."""
+    try:
+        subs = {s: v for s, v in ctx.reparametrisation(diff).items()
+                if not any(getattr(ctx, "closed", {}).get(s, (False, False)))}
+    except (TypeError, ValueError, AttributeError):
+        return None
+    if not subs:
+        return None
+    stage, _, _ = reduce_to_zero(diff.xreplace(subs), ctx)
+    return stage
 
 
 def reduce_to_zero(diff, ctx) -> tuple[str | None, str | None, list]:
@@ -436,6 +463,13 @@ def decide_equal(lhs, rhs, ctx, salt: str = "", written=None) -> Decision:
             if stage:
                 return Decision(Verdict.PROVED, stage, f"lhs - rhs reduces to 0 by {stage} once each case "
                                 "distinction is decided by the assumptions", conditions=sum_conditions)
+    if diff.has(sp.Abs, sp.sign, sp.Piecewise, sp.Min, sp.Max, sp.Heaviside) or \
+            any(not p.exp.is_integer for p in diff.atoms(sp.Pow)):
+        stage = _reparametrised(diff, ctx)
+        if stage:
+            return Decision(Verdict.PROVED, stage, f"lhs - rhs reduces to 0 by {stage} once the bounded symbols are "
+                            "reparametrised (lo < s < hi as s = lo + (hi - lo)/(1 + r), r > 0)",
+                            conditions=sum_conditions)
     cases = _by_cases(diff, ctx)
     if cases:
         return Decision(Verdict.PROVED, "cases", f"lhs - rhs reduces to 0 in every case: {cases}",

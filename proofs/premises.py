@@ -50,8 +50,8 @@ class Substitution:
             return expr
         for _ in range(rounds):
             new = expr.xreplace(self.mapping) if self.mapping else expr
-            if self.templates:
-                new = _instantiate(new, self.templates)
+            if self.templates:             # entries the mapping values (v[0] = 0) are never unrolled further
+                new = _instantiate(new, self.templates, self.mapping)
             if self.rewrites and new.has(sp.Sum, sp.Product):
                 new = _rewrite(new, self.rewrites)
             if new == expr:
@@ -60,10 +60,16 @@ class Substitution:
         return expr
 
 
-def _instantiate(expr, templates):
+def _acyclic(out: Substitution, atom, value) -> bool:
+    """May ``atom -> value`` join the mapping? Not when the mapping already leads back to ``atom`` from
+    ``value`` (x -> -w - 3 and then w -> x**2 - ...: a point would give x one value and show another)."""
+    return not out.apply(value).has(atom)
+
+
+def _instantiate(expr, templates, mapping=None):
     """Replace each entry ``V[k]`` that matches the left side ``V[f(t)]`` of a for_all premise at an admissible
-    value of ``t`` (integer, in its range) by the right side at that value."""
-    entries = [a for a in expr.atoms(Indexed)]
+    value of ``t`` (integer, in its range) by the right side at that value (not an entry ``mapping`` values)."""
+    entries = [a for a in expr.atoms(Indexed) if not mapping or a not in mapping]
     if not entries:
         return expr
     rep = {}
@@ -291,7 +297,7 @@ def _solve(eqs: list, targets: list, ctx) -> tuple[dict, list]:
 def substitutions(facts, unknowns, ctx=None) -> Substitution:
     """Turn premise facts into one substitution (applied repeatedly to a fixed point)."""
     out = Substitution()
-    pending_eqs, pending_targets = [], []
+    pending_eqs, pending_targets, deferred = [], [], []
     unknowns = list(unknowns or [])
     for fact in facts:
         for rel in _relations(fact.relation):
@@ -324,33 +330,20 @@ def substitutions(facts, unknowns, ctx=None) -> Substitution:
                 out.templates.append((lhs, rhs, tuple(fact.for_all), dict(getattr(ctx, "bounds", None) or {}), False))
             targets = [t for t in fact.solve_for if rel.has(t)]
             if not targets:
-                if _is_atom(lhs) and not rhs.has(lhs) and lhs not in out.mapping:
+                if _is_atom(lhs) and not rhs.has(lhs) and lhs not in out.mapping and _acyclic(out, lhs, rhs):
                     out.mapping[lhs] = rhs
                     continue
                 targets = [u for u in unknowns if rel.has(u) and u not in out.mapping
                            and u not in pending_targets]
-                if not targets and _is_atom(rhs) and not lhs.has(rhs) and rhs not in out.mapping:
+                if not targets and _is_atom(rhs) and not lhs.has(rhs) and rhs not in out.mapping and \
+                        _acyclic(out, rhs, lhs):
                     out.mapping[rhs] = lhs
                     continue
                 if not targets and any(rel.has(u) for u in pending_targets):
                     pending_eqs.append(lhs - rhs)        # another equation of the same system
                     continue
                 if not targets:
-                    diff = out.apply(lhs - rhs)
-                    cands = [a for a in _linear_atoms(diff) if a not in out.mapping]
-                    if cands:
-                        got = _solve_linear_one(diff, cands[0])
-                        if got is not None:
-                            out.mapping[cands[0]] = got[0]
-                            if not got[1].is_number:
-                                out.conditions.append(got[1])
-                            continue
-                    if isinstance(lhs, (sp.Sum, sp.Product)) and not rhs.has(sp.Sum, sp.Product):
-                        from .sums import canonical_sums
-                        out.rewrites[canonical_sums(lhs)] = rhs
-                        continue
-                    out.notes.append(f"{fact.label} could not be used as a substitution (not in solved form, "
-                                     "names no unknown); points are checked against it")
+                    deferred.append((fact, lhs, rhs))     # after every premise in solved form is in the mapping
                     continue
             pending_eqs.append(lhs - rhs)
             pending_targets.extend(t for t in targets if t not in pending_targets)
@@ -363,4 +356,27 @@ def substitutions(facts, unknowns, ctx=None) -> Substitution:
         out.conditions.extend(conds)
         for k, v in sol.items():
             out.mapping[k] = v
+    for fact, lhs, rhs in deferred:
+        _solve_deferred(out, fact, lhs, rhs)
     return out
+
+
+def _solve_deferred(out: Substitution, fact, lhs, rhs) -> None:
+    """A premise not in solved form that names no unknown: solved for an atom it is linear in (a + b = 1 gives
+    a -> 1 - b), after the premises in solved form; a sum set equal to a value becomes a rewrite; otherwise it
+    stays a constraint on points (noted)."""
+    diff = out.apply(lhs - rhs)
+    cands = [a for a in _linear_atoms(diff) if a not in out.mapping]
+    if cands:
+        got = _solve_linear_one(diff, cands[0])
+        if got is not None and _acyclic(out, cands[0], got[0]):
+            out.mapping[cands[0]] = got[0]
+            if not got[1].is_number:
+                out.conditions.append(got[1])
+            return
+    if isinstance(lhs, (sp.Sum, sp.Product)) and not rhs.has(sp.Sum, sp.Product):
+        from .sums import canonical_sums
+        out.rewrites[canonical_sums(lhs)] = rhs
+        return
+    out.notes.append(f"{fact.label} could not be used as a substitution (not in solved form, "
+                     "names no unknown); points are checked against it")

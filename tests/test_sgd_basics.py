@@ -91,7 +91,11 @@ def quadratic_rate(d):
 
 # summable_schedule_constant: the doubled closed form fails in the inductive step's algebra (step 3, 'S_T closed
 # form'); its base case S_1 = 7/6 eta_0 != 4/3 eta_0 fails too (checked after the block)
-VARIANTS = [(batch_gradient_sign, 1), (summable_schedule_constant, 3), (quadratic_rate, 2)]  # (claim, broken step)
+# (claim, first step with a real counterexample). summable_schedule_constant: the closed form is twice the true
+# one at *every* T, so the induction hypothesis S_{T-1} = closed(T-1) contradicts the definition of S at every T
+# and the (false) inductive link has no admissible counterexample (unproved, "the sides differ only at points that
+# break the premises"); the base case (step 4) is the wrong step a point can show.
+VARIANTS = [(batch_gradient_sign, 1), (summable_schedule_constant, 4), (quadratic_rate, 2)]
 
 
 @pytest.mark.parametrize("v,step", VARIANTS, ids=[v.id for v, _ in VARIANTS])

@@ -40,15 +40,16 @@ falsifying example is a reproducer; the claim id is drawn too (it seeds the engi
 Engine defects these properties found (reproducers at the end of this file). Open ones are strict xfails, and
 ``known_bug()`` keeps the properties running on every other case:
 
-    B1  (open) t >= 0 and a for_all recursion: the base case P(1) of a true induction is unproved (the recursion at
-        t = 0 rewrites v[0] before the given v[0] = 0 applies)                                    [completeness]
-    B2  (open: fixed in a49a810, back in fd66632) counterexamples of inductions break the premises: the for_all
-        recursion at another index, or the plain given v[0] = v_0 where the false hypothesis contradicts it (on
-        058da17 also the recursion at the point's own index, and v[t - 1], v[0] valued apart at t = 1)
-                                                                                                [admissibility]
-    B3  (open) d.assume(x > 2) does not give Abs(x - 1) = x - 1                                   [completeness]
-    B4  (open) TypeError 'Invalid NaN comparison' when a premise is nan at a sampled point: step error
-    B5  (open) a false statement after true steps times out at the conclusion (26 s) instead of refuted
+    B1  (fixed) t >= 0 and a for_all recursion: the base case P(1) of a true induction was unproved (the recursion at
+        t = 0 rewrote v[0] before the given v[0] = 0 applied)                                       [completeness]
+    B2  (fixed) counterexamples of inductions broke the premises: the for_all recursion at another index, or the plain
+        given v[0] = v_0 where the false hypothesis contradicts it (premises naming entries are now re-checked as
+        written at every entry the point values, a recursion at every index naming one)           [admissibility]
+    B3  (fixed) d.assume(x > 2) did not give Abs(x - 1) = x - 1 (open bounds are now reparametrised in the cascade)
+    B4  (fixed) TypeError 'Invalid NaN comparison' when a premise was nan at a sampled point: step error
+    B5  (fixed) a false statement after true steps timed out at the conclusion (26 s) instead of refuted: a step
+        result solved for w while a given mapped x -> -w - 3 (a cyclic substitution); premises in solved form now
+        come first and a cycle is never added
     B6  (fixed in a49a810) a verdict depended on the claims checked before it in the process (SymPy's cache)
     B7  (fixed in fd66632) a false inductive step whose closed form divides by 1 + a, a real: unproved
 """
@@ -868,23 +869,10 @@ def premises_violated(build, point: dict, failing_step: int | None = None) -> li
 # Known engine defects: left out of the generators, pinned as strict xfails below
 # ------------------------------------------------------------------------------------------------
 def known_bug(case: Case, prop: str, result=None, problems=()) -> str | None:
-    """The open engine defect (B1, B2, B3, B4, B5) a case runs into under property ``prop``, or None. Called before
-    checking (``result`` None: the cases that always hit it are not drawn) and after (a symptom in the result: the
-    case is skipped with a Hypothesis event naming the defect). Each defect has a strict xfail reproducer below."""
-    if result is None:
-        if prop == "proved" and {"induction", "t >= 0", "base 1"} <= case.tags:
-            return "B1"
-        if prop == "proved" and "shifted Abs" in case.tags:
-            return "B3"
-        if "statement slip, no unknowns" in case.tags:
-            return "B5"        # the conclusion check times out (26 s) instead of refuting
-        return None
-    premise = ("given 1", "given 2", "induction hypothesis", "assumption")
-    if prop == "admissible" and case.family.startswith("g") and problems and all(
-            p.startswith(premise) or " at the point, which is " in p for p in problems):
-        return "B2"            # v[0] = v_0, the recursion, the hypothesis, an entry valued twice (bounds still checked)
-    if any(st.verdict == "error" and "Invalid NaN comparison" in st.detail for st in result.steps):
-        return "B4"
+    """The open engine defect a case runs into under property ``prop``, or None. Called before checking (``result``
+    None: the cases that always hit it are not drawn) and after (a symptom in the result: the case is skipped with a
+    Hypothesis event naming the defect). Each open defect gets a strict xfail reproducer below. None is open now
+    (B1-B7 are fixed): a new one found by these properties goes here, with its reproducer, until it is fixed."""
     return None
 
 
@@ -1037,7 +1025,7 @@ def test_checking_twice_gives_the_same_counterexample(data):
 
 # ------------------------------------------------------------------------------------------------
 # Engine defects found by these properties. Open ones: minimal reproducers as strict xfails (an XPASS means it is
-# fixed: drop the mark and its branch in known_bug()). Fixed ones (B2, B6, in a49a810): regression tests.
+# fixed: drop the mark and its branch in known_bug()). Fixed ones (B1-B7): regression tests.
 # ------------------------------------------------------------------------------------------------
 IDS = ["p.x"] + [f"prop.repro.{i}" for i in range(5)]      # the claim id seeds the sampler: try a few
 
@@ -1060,8 +1048,6 @@ def _halving_by_induction(d, *, nonnegative):
     d.statement(Eq(v[t], 2 - 2 ** (1 - t)))
 
 
-@pytest.mark.xfail(strict=True, reason="B1: with t >= 0 the base case's v[1] -> v[0]/2 + 1 has v[0] rewritten by the "
-                                       "recursion at t = 0 before the given v[0] = 0: a true P(1) is unproved")
 def test_b1_base_case_of_a_recursion_that_also_holds_at_t_0():
     r = check_build(lambda d: _halving_by_induction(d, nonnegative=True))
     assert r.verdict == "proved", r.message
@@ -1123,8 +1109,6 @@ def _b2_alias(d):
     d.statement(Eq(v[t], F(t)))
 
 
-@pytest.mark.xfail(strict=True, reason="B2 (fixed in a49a810, back in fd66632): the counterexample t = 2, c = 0, "
-                                       "v[0] = 0, v[1] = 1 breaks the for_all recursion at t = 1 (v[1] = c + v[0]/2)")
 def test_b2_counterexample_satisfies_the_recursion_found_case():
     assert _bad_points(_b2_found, ["prop.g.0"] + IDS) == []
 
@@ -1144,8 +1128,6 @@ def _b2_given(d):
     d.statement(Eq(v[t], F(t)))
 
 
-@pytest.mark.xfail(strict=True, reason="B2 (fd66632): the counterexample t = 1, c = 0, v_0 = 0, v[0] = 1 breaks the "
-                                       "given v[0] = v_0 (at t = 1 the false hypothesis and the given contradict)")
 def test_b2_counterexample_satisfies_a_plain_given():
     assert _bad_points(_b2_given, ["prop.g.0"] + IDS) == []
 
@@ -1162,7 +1144,6 @@ def test_b2_counterexample_gives_one_value_to_one_entry():
     assert _bad_points(_b2_alias) == []
 
 
-@pytest.mark.xfail(strict=True, reason="B3: d.assume(x > 2) does not give Abs(x - 1) = x - 1 (only Abs(x) = x)")
 def test_b3_shifted_abs_under_an_inequality_assumption():
     def build(d):
         x = d.symbol("x", real=True)
@@ -1187,8 +1168,6 @@ def _wrong_fixed_point_over_1_plus_a(d, **adecl):
     d.statement(Eq(v[t], F(t)))
 
 
-@pytest.mark.xfail(strict=True, reason="B4: TypeError 'Invalid NaN comparison' in Scope.complete (_is_zero of a "
-                                       "residual that is nan at a = -1): the claim's verdict is error")
 def test_b4_no_error_when_a_premise_is_undefined_at_a_sampled_point():
     r = check_build(lambda d: _wrong_fixed_point_over_1_plus_a(d, negative=True), cid="prop.g.0")
     assert r.verdict != "error", r.message
@@ -1206,8 +1185,6 @@ def test_b7_control_with_a_positive_is_refuted():
     assert r.verdict == "refuted", r.message
 
 
-@pytest.mark.xfail(strict=True, reason="B5: a false statement after true steps (givens not declared unknowns) times "
-                                       "out at the conclusion (26 s at the default stage limit) instead of refuted")
 def test_b5_false_statement_is_refuted_not_timed_out():
     def build(d):
         y, w, x = d.symbol("y", real=True), d.symbol("w", real=True), d.symbol("x", real=True)
