@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from proofs import E, Source, claim
-from proofs.witness import expectations_as_symbols
+from proofs.witness import expectation_values
 
 from derivations.bias_correction import LAW, law_mean, run_average
 
@@ -78,15 +78,14 @@ def second_moment(d):
 
 @second_moment.witness("exact")
 def _second_moment_population(w):
-    """A finite population of per-example gradients: E ghat^2, g = E ghat and sigma^2 = E (ghat - g)^2 by
-    enumeration (exact), compared with the statement."""
+    """A finite population of per-example gradients: g = E ghat and sigma^2 = E (ghat - g)^2 by enumeration
+    (exact); the statement's E(...) averaged over the population (whatever it writes inside), compared exactly."""
     K = len(GRAD_POPULATION)
     g = sum(GRAD_POPULATION) / K
     s2 = sum((v - g) ** 2 for v in GRAD_POPULATION) / K
-    m2 = sum(v * v for v in GRAD_POPULATION) / K
-    rel, nodes = expectations_as_symbols(w.statement)
-    (Es,) = nodes
-    return w.exact({Es: m2, w.S.g: g, w.S["sigma^2"]: s2}, relation=rel,
+    at = {w.S.g: g, w.S["sigma^2"]: s2}
+    rel, vals = expectation_values(w.statement, [(Fraction(1, K), {w.random("ghat"): v}) for v in GRAD_POPULATION], at=at)
+    return w.exact({**vals, **at}, relation=rel,
                    method=f"enumerate the population {list(map(str, GRAD_POPULATION))}")
 
 
@@ -328,18 +327,20 @@ def _published_unbiased_enumeration(w):
     """Exact E m^_t of published Adam (N = 3) for t = 1..8: every input sequence of the two-point law
     (0 w.p. 1/3, 3 w.p. 2/3) enumerated and the estimator run on each."""
     N, T = 3, 8
-    Em = [Fraction(0)] * (T + 1)
+    laws = [[] for _ in range(T + 1)]
     for path in product(LAW, repeat=T):
         prob = Fraction(1)
         for _, q in path:
             prob *= q
         mh = published_adam_mean([v for v, _ in path], N)
         for t in range(1, T + 1):
-            Em[t] += prob * mh[t]
-    rel, nodes = expectations_as_symbols(w.statement)
-    (Es,) = nodes
-    return [w.exact({Es: Em[t], w.S.mu: law_mean()}, relation=rel, method="enumerate all 2^8 input sequences")
-            for t in range(1, T + 1)]
+            laws[t].append((prob, mh[t]))
+    at = {w.S.mu: law_mean()}
+    obs = []
+    for t in range(1, T + 1):               # the statement's E(...) averaged over the outcomes of m^_t
+        rel, vals = expectation_values(w.statement, [(p, {w.S["m^_t"]: m}) for p, m in laws[t]], at=at)
+        obs.append(w.exact({**vals, **at}, relation=rel, method="enumerate all 2^8 input sequences"))
+    return obs
 
 
 @claim(id="adam.same_effect.late",

@@ -20,7 +20,7 @@ import sympy as sp
 
 from proofs import E, Source, claim
 from proofs.sampling import free_atoms
-from proofs.witness import expectations_as_symbols
+from proofs.witness import expectation_values
 
 TOPIC = "running averages"
 SLIDES = "003_1009e14fdb7b0e79.txt"
@@ -45,6 +45,21 @@ def run_average(xs, weight, mu0=Fraction(0)):
         a = Fraction(weight(t))
         mus.append((1 - a) * mus[-1] + a * Fraction(x))
     return mus
+
+
+def exact_outcomes(weight, T):
+    """The law of mu_t for t = 0..T: ``[(probability, mu_t), ...]`` per t over every input sequence of length T
+    under LAW (2^T paths), the update run on each; exact rationals. What a witness averages whatever the
+    statement writes inside E(...) over (:func:`proofs.witness.expectation_values`)."""
+    out = [[] for _ in range(T + 1)]
+    for path in product(LAW, repeat=T):
+        p = Fraction(1)
+        for _, q in path:
+            p *= q
+        mus = run_average([v for v, _ in path], weight)
+        for t in range(T + 1):
+            out[t].append((p, mus[t]))
+    return out
 
 
 def exact_expectations(weight, T):
@@ -83,17 +98,19 @@ def first_mean(d):
 
 
 def _expectation_witness(T_values, N=5):
-    """Exact E mu^_t of the running average with N = 5 by enumerating input sequences (law: 0 w.p. 1/3,
-    3 w.p. 2/3), compared with the statement at each t."""
+    """The running average with N = 5 on every input sequence (law: 0 w.p. 1/3, 3 w.p. 2/3), exactly; the
+    statement's E(...) averaged over those outcomes of mu^_t (whatever it writes inside E), compared at each t."""
     def witness(w):
-        rel, nodes = expectations_as_symbols(w.statement)
-        (Es,) = nodes
-        Em = exact_expectations(lambda t: Fraction(1, N), max(T_values))
+        laws = exact_outcomes(lambda t: Fraction(1, N), max(T_values))
         at = {w.S.N: N, w.S.mu: law_mean()}
-        if "t" in w.S:
-            return [w.exact({Es: Em[T], **at, w.S.t: T}, relation=rel,
-                            method=f"enumerate all 2^{max(T_values)} input sequences") for T in T_values]
-        return w.exact({Es: Em[1], **at}, relation=rel, method="enumerate the two inputs")
+        obs = []
+        for T in T_values:
+            name = "mu^_t" if "t" in w.S else f"mu^_{T}"
+            here = {**at, w.S.t: T} if "t" in w.S else at
+            rel, vals = expectation_values(w.statement, [(p, {w.S[name]: m}) for p, m in laws[T]], at=here)
+            obs.append(w.exact({**vals, **here}, relation=rel,
+                               method=f"enumerate all 2^{max(T_values)} input sequences"))
+        return obs if "t" in w.S else obs[0]
     return witness
 
 
@@ -159,22 +176,33 @@ def early_bias(d):
 
 @early_bias.witness("exact")
 def _early_bias_ratio(w):
-    """Exact E mu^_t (t = 3) by enumeration for N = 1000, 2000, 4000; the ratio N E mu^_t / (t mu) is
-    extrapolated to N -> oo (Richardson in 1/N) and compared with the claimed limit, error bound from the
-    two successive extrapolations."""
+    """Exact E mu^_t (t = 3) by enumeration for N = 1000, 2000, 4000; the expression under the statement's limit
+    is evaluated there with the measured E mu^_t (whatever it writes), extrapolated to N -> oo (Richardson in 1/N)
+    and compared with the statement's right side, error bound from the two successive extrapolations."""
     lim = w.statement.lhs
+    inner, (var, to, _) = lim.args[0], lim.args[1:]
+    if var != w.S.N or to != sp.oo:
+        return w.observe(False, f"the statement's limit is {lim}, not the N -> oo limit the process can approach",
+                         method="exact E mu^_3 by enumeration")
     t = 3
     mu = law_mean()
-    ratio = {}
+    value = {}
     for N in (1000, 2000, 4000):
         Em = exact_expectations(lambda s, N=N: Fraction(1, N), t)[t]
-        ratio[N] = N * Em / (t * mu)
-    r1 = 2 * ratio[2000] - ratio[1000]
-    r2 = 2 * ratio[4000] - ratio[2000]
-    L = sp.Symbol("ratio_limit")
-    return w.close({L: float(r2)}, {L: float(abs(r2 - r1))}, relation=sp.Eq(L, w.statement.rhs), floor=1e-12,
+        v = w.value(inner, {w.S["E mu^_t"]: Em, w.S.N: N, w.S.t: t, w.S.mu: mu})
+        if not v.is_number:
+            raise ValueError(f"the limit's expression {inner} names more than E mu^_t, N, t, mu")
+        value[N] = v
+    r1 = 2 * value[2000] - value[1000]
+    r2 = 2 * value[4000] - value[2000]
+    rhs = w.value(w.statement.rhs, {w.S.t: t, w.S.mu: mu})
+    if not rhs.is_number:
+        return w.observe(False, f"the right side {w.statement.rhs} still depends on N after N -> oo",
+                         method="exact E mu^_3 by enumeration")
+    L = sp.Symbol("limit")
+    return w.close({L: float(r2)}, {L: float(abs(r2 - r1))}, relation=sp.Eq(L, rhs), floor=1e-12,
                    method=f"exact E mu^_3 by enumeration, N = 1000, 2000, 4000; Richardson extrapolation "
-                          f"(limit of {lim.args[0]})", n=3)
+                          f"(limit of {inner})", n=3)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -306,13 +334,16 @@ def min_unbiased(d):
 
 @min_unbiased.witness("exact")
 def _min_unbiased_enumeration(w):
-    """Exact E mu^_t of the min(N, t) update (N = 3) for t = 1..8 by enumerating all 2^8 input sequences."""
+    """The min(N, t) update (N = 3) on all 2^8 input sequences, exactly; the statement's E(...) averaged over the
+    outcomes of mu^_t for t = 1..8."""
     N = 3
-    rel, nodes = expectations_as_symbols(w.statement)
-    (Es,) = nodes
-    Em = exact_expectations(lambda t: Fraction(1, min(N, t)), 8)
-    return [w.exact({Es: Em[t], w.S.mu: law_mean()}, relation=rel, method="enumerate all 2^8 input sequences")
-            for t in range(1, 9)]
+    laws = exact_outcomes(lambda t: Fraction(1, min(N, t)), 8)
+    obs = []
+    for t in range(1, 9):
+        at = {w.S.mu: law_mean(), w.S.t: t}
+        rel, vals = expectation_values(w.statement, [(p, {w.S["mu^_t"]: m}) for p, m in laws[t]], at=at)
+        obs.append(w.exact({**vals, **at}, relation=rel, method="enumerate all 2^8 input sequences"))
+    return obs
 
 
 @claim(id="bias_correction.min_equals_average",

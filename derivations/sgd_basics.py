@@ -24,7 +24,7 @@ import numpy as np
 import sympy as sp
 
 from proofs import E, Source, claim
-from proofs.witness import expectations_as_symbols
+from proofs.witness import expectation_estimates, expectation_values, expectations_as_symbols
 
 TOPIC = "sgd"
 SLIDES = "003_1009e14fdb7b0e79.txt"
@@ -187,8 +187,10 @@ def _nonzero_at_optimum_batches(w):
     ghats = [central_difference(lambda x, bt=bt: population_loss(x, list(bt)), beta)
              for bt in product(POPULATION, repeat=2)]
     second = sum(v * v for v in ghats) / len(ghats)
-    rel, nodes = expectations_as_symbols(w.statement)
-    ok = relation_holds(rel, {s: second for s in nodes})
+    outcomes = [(Fraction(1, len(ghats)), {w.S.ghat: v}) for v in ghats]   # the statement's E(...) over the batches
+    at = {w.S.beta: beta, w.S.m: beta}
+    rel, vals = expectation_values(w.statement, outcomes, at=at)
+    ok = relation_holds(rel, {**vals, **{k: sp.Rational(v) for k, v in at.items()}})
     explicit = (POPULATION[0], POPULATION[0])
     gh0 = central_difference(lambda x: population_loss(x, list(explicit)), beta)
     return [w.observe(g == 0, f"beta = {beta} is optimal: population gradient {g}", method="central difference"),
@@ -452,8 +454,6 @@ def _sgd_runs(w):
     m, var = 3.0, 4.0
     R = sample_size(0.10, w.alpha / 2, 0.99, cv=1.8)
     first, second = w.statement
-    rel, nodes = expectations_as_symbols(first)
-    (Es,) = nodes
     obs, ests = [], []
     for T in (8, 32):
         beta = np.zeros(R)
@@ -462,8 +462,9 @@ def _sgd_runs(w):
             beta = beta - (1.0 / (1 + t)) * (beta - y)
         est, se = mean_se((beta - m) ** 2)
         ests.append((est, se))
-        obs.append(w.estimate({Es: est}, {Es: se}, at={S.T: T, S.m: 3, S["sigma^2"]: 4}, relation=rel, n=R, share=2,
-                              method=f"{R} SGD runs, T = {T}"))
+        at = {S.T: T, S.m: 3, S["sigma^2"]: 4}       # the statement's E(...) estimated on the runs, whatever it writes
+        rel, means, ses, n = expectation_estimates(first, {S.beta_T: beta}, at=at)
+        obs.append(w.estimate(means, ses, at=at, relation=rel, n=n, share=2, method=f"{R} SGD runs, T = {T}"))
     L = float(second.rhs)
     (e1, s1), (e2, s2_) = ests
     ok = abs(e2 - L) + 5 * s2_ < abs(e1 - L) - 5 * s1

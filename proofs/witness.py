@@ -65,6 +65,69 @@ def expectations_as_symbols(rel):
     return (out if isinstance(rel, tuple) else out[0]), {s: node for node, s in nodes.items()}
 
 
+def expectation_values(rel, outcomes, at: dict | None = None):
+    """Exact expectations of what the statement writes inside ``E(...)``, from the process's outcomes.
+
+    ``outcomes`` is ``[(probability, {random symbol: value}), ...]`` (an enumeration of the process; the
+    probabilities sum to 1). Each outermost ``E(X)`` of ``rel`` becomes a symbol whose value is the average of
+    ``X`` itself over the outcomes (``at`` gives the other symbols X names, N or t), so a statement that changes
+    what is inside ``E`` changes what is compared: the witness checks the whole relation, not a mean measured
+    for what the statement is supposed to say. Returns (relation with symbols, {symbol: exact value}).
+
+    >>> from proofs.expectation import E
+    >>> x, c = sp.symbols("x c")
+    >>> rel, vals = expectation_values(sp.Eq(E(x**2), c), [(Fraction(1, 2), {x: 1}), (Fraction(1, 2), {x: 3})])
+    >>> rel, vals
+    (Eq(E_1, c), {E_1: 5})
+    """
+    out, nodes = expectations_as_symbols(rel)
+    fixed = {sp.sympify(k): _exact(v) for k, v in (at or {}).items()}
+    vals = {}
+    for sym, node in nodes.items():
+        inner = _by_name(sp.sympify(node.args[0]), fixed)
+        total = sp.Integer(0)
+        for prob, scenario in outcomes:
+            v = _by_name(inner, {sp.sympify(k): _exact(x) for k, x in scenario.items()})
+            v = v.doit() if v.has(sp.Sum, sp.Product) else v
+            if free_atoms(v):
+                raise ValueError(f"the outcomes give no value for {', '.join(map(str, free_atoms(v)))} in {node}")
+            total += _exact(prob) * v
+        vals[sym] = sp.nsimplify(total) if not total.is_Rational else total
+    return out, vals
+
+
+def _by_name(expr, values: dict):
+    """``expr`` with ``values`` put in, a key also standing for a symbol of the same name written with other
+    assumptions (``Symbol("mu^_t")`` in a statement, ``d.symbol("mu^_t", real=True)`` in the witness)."""
+    names = {str(k): v for k, v in values.items() if isinstance(k, sp.Symbol)}
+    extra = {a: names[str(a)] for a in expr.free_symbols if a not in values and str(a) in names}
+    return expr.xreplace({**values, **extra})
+
+
+def expectation_estimates(rel, samples: dict, at: dict | None = None):
+    """Monte Carlo counterpart of :func:`expectation_values`: ``samples`` maps each random symbol to a numpy
+    array (one entry per independent run). Each outermost ``E(X)`` becomes a symbol estimated by the sample mean
+    of ``X`` evaluated on the runs, with its standard error. Returns (relation, {symbol: mean}, {symbol: SE}, n)."""
+    import numpy as np
+    out, nodes = expectations_as_symbols(rel)
+    fixed = {sp.sympify(k): _exact(v) for k, v in (at or {}).items()}
+    keys = [sp.sympify(k) for k in samples]
+    arrays = [np.asarray(samples[k], dtype=float) for k in samples]
+    n = len(arrays[0]) if arrays else 0
+    means, ses = {}, {}
+    for sym, node in nodes.items():
+        inner = _by_name(sp.sympify(node.args[0]), fixed)
+        inner = inner.xreplace({a: k for a in inner.free_symbols for k in keys if a != k and str(a) == str(k)})
+        missing = set(free_atoms(inner)) - set(keys)
+        if missing:
+            raise ValueError(f"the samples give no value for {', '.join(map(str, missing))} in {node}")
+        f = sp.lambdify(keys, inner, modules="numpy")
+        vals = np.broadcast_to(np.asarray(f(*arrays), dtype=float), (n,))
+        means[sym] = float(vals.mean())
+        ses[sym] = float(vals.std(ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
+    return out, means, ses, n
+
+
 def _exact(v):
     if isinstance(v, Fraction):
         return sp.Rational(v.numerator, v.denominator)
@@ -106,6 +169,15 @@ class WitnessContext:
     def _relations(self, relation=None):
         rel = self.statement if relation is None else relation
         return rel if isinstance(rel, tuple) else (rel,)
+
+    def random(self, name: str):
+        """The claim's random scalar called ``name`` (``d.random.scalar("ghat", ...)``): random symbols are not in
+        ``S``, which holds the claim's ordinary symbols."""
+        for sym in self.d._random._scalars:
+            if str(sym) == name:
+                return sym
+        raise AttributeError(f"no random scalar named {name!r}; known: "
+                             + ", ".join(sorted(map(str, self.d._random._scalars))))
 
     def fact(self, label: str):
         """The relation of a given, definition or step of the claim, by its label (e.g. "(29)")."""
