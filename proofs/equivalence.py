@@ -244,12 +244,25 @@ _SYMBOLIC_STAGES = (
 
 
 def _reparametrised(diff, ctx) -> str | None:
-    """The symbolic stages on ``diff`` with each symbol bounded by an open interval written as a map of a positive
-    parameter onto it (an exact bijection, so 0 there is 0 on the interval): |x - 1| = x - 1 under x > 2. Symbols
-    with a closed end are left alone (the map would miss the end)."""
+    """The symbolic stages on ``diff`` with each bounded symbol written as an exact bijection of a parameter onto
+    its interval, so 0 there is 0 on the interval: lo < s as s = lo + r (r > 0), lo <= s as s = lo + r (r >= 0),
+    likewise below hi, and lo < s < hi as s = lo + (hi - lo)/(1 + r), r > 0 (|x - 1| = x - 1 under x > 2 or
+    x >= 1). A finite interval with a closed end is left alone (no such map keeps SymPy's assumptions simple)."""
+    subs = {}
     try:
-        subs = {s: v for s, v in ctx.reparametrisation(diff).items()
-                if not any(getattr(ctx, "closed", {}).get(s, (False, False)))}
+        for s in sorted(diff.free_symbols, key=sp.default_sort_key):
+            if s not in ctx.bounds:
+                continue
+            lo, hi = ctx.bounds[s]
+            lo_in, hi_in = getattr(ctx, "closed", {}).get(s, (False, False))
+            if lo.is_finite and hi.is_finite:
+                if lo_in or hi_in:
+                    continue
+                subs[s] = lo + (hi - lo) / (1 + sp.Dummy(f"r_{s}", positive=True))
+            elif lo.is_finite:
+                subs[s] = lo + sp.Dummy(f"r_{s}", **({"nonnegative": True} if lo_in else {"positive": True}))
+            elif hi.is_finite:
+                subs[s] = hi - sp.Dummy(f"r_{s}", **({"nonnegative": True} if hi_in else {"positive": True}))
     except (TypeError, ValueError, AttributeError):
         return None
     if not subs:
