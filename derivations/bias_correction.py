@@ -13,6 +13,7 @@ proved by first-class induction (d.induction: the base case is checked too). Seq
 (y[t], mu^[u + 1]); for the expectations M[t] = E mu^_t, with mu^_{t-1} a random variable of mean
 M_{t-1} = M[t-1]; partial sums S_t = x_1 + ... + x_t enter by their recursive definition from S_0 = 0.
 """
+import re
 from fractions import Fraction
 from itertools import product
 
@@ -74,6 +75,83 @@ def exact_expectations(weight, T):
         for t in range(T + 1):
             Em[t] += p * mus[t]
     return Em
+
+
+def _named(values: dict) -> dict:
+    return {str(k): v for k, v in values.items()}
+
+
+def on_sequences(rel, at: dict, seqs: dict):
+    """The statement (a relation or a tuple of them) with the process's values put into the atoms it names:
+    symbols by name from ``at`` (``{"t": 3, "N": 4}`` or symbol keys), and every entry ``name[k]`` (an
+    ``Indexed`` whose base is named in ``seqs``) by ``seqs[name][k]`` (a list indexed from 0, or a function of
+    k) at the index the statement writes, after ``at`` is put in. So a statement that names another entry, a
+    swapped sequence or a negated side is evaluated as written. An index outside the process raises."""
+    names = _named(at)
+    rels = rel if isinstance(rel, tuple) else (rel,)
+
+    def entry(name, k):
+        seq = seqs[name]
+        if callable(seq):
+            return _rat(seq(k))
+        if not 0 <= k < len(seq):
+            raise ValueError(f"the process has no entry {name}[{k}]")
+        return _rat(seq[k])
+
+    def plain(a):
+        """A symbol written name_k, name_{t-1} (a derivation that writes entries as plain symbols)."""
+        m = re.fullmatch(r"(.+?)_(?:\{([^{}]+)\}|([^{}_]+))", str(a))
+        if m is None or m.group(1) not in seqs:
+            return None
+        try:
+            k = sp.sympify(m.group(2) or m.group(3), locals={n: sp.Symbol(n) for n in names})
+        except (sp.SympifyError, SyntaxError, TypeError):
+            return None
+        k = k.xreplace({sp.Symbol(n): _rat(v) for n, v in names.items()})
+        return entry(m.group(1), int(k)) if k.is_Integer else None
+
+    def put(e):
+        e = sp.sympify(e)
+        e = e.xreplace({a: _rat(names[str(a)]) for a in e.free_symbols if str(a) in names})
+        e = e.xreplace({a: v for a in e.free_symbols if isinstance(a, sp.Symbol) and (v := plain(a)) is not None})
+        entries = {}
+        for a in e.atoms(sp.Indexed):
+            name = str(a.base.label)
+            if name not in seqs:
+                continue
+            if len(a.indices) != 1 or not a.indices[0].is_Integer:
+                raise ValueError(f"the entry {a} has no integer index at {at}")
+            entries[a] = entry(name, int(a.indices[0]))
+        return e.xreplace(entries)
+
+    out = tuple(type(r)(put(r.lhs), put(r.rhs), evaluate=False) for r in rels)
+    return out if isinstance(rel, tuple) else out[0]
+
+
+def _rat(v):
+    if isinstance(v, Fraction):
+        return sp.Rational(v.numerator, v.denominator)
+    return sp.sympify(v)
+
+
+def limits_as_symbols(rel):
+    """Each outermost ``Limit(...)`` of the statement replaced by a fresh symbol: (relation(s), {symbol: Limit}).
+    A witness evaluates the limit's own body on the process and puts the extrapolated value in its place, so a
+    change outside the limit (a negated side, another term) is still compared."""
+    nodes = {}
+
+    def walk(e):
+        if isinstance(e, sp.Limit):
+            nodes.setdefault(e, sp.Symbol(f"Lim_{len(nodes) + 1}"))
+            return
+        for a in e.args:
+            walk(a)
+
+    rels = rel if isinstance(rel, tuple) else (rel,)
+    for r in rels:
+        walk(r)
+    out = tuple(r.xreplace(nodes) for r in rels)
+    return (out if isinstance(rel, tuple) else out[0]), {s: node for node, s in nodes.items()}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -176,33 +254,38 @@ def early_bias(d):
 
 @early_bias.witness("exact")
 def _early_bias_ratio(w):
-    """Exact E mu^_t (t = 3) by enumeration for N = 1000, 2000, 4000; the expression under the statement's limit
-    is evaluated there with the measured E mu^_t (whatever it writes), extrapolated to N -> oo (Richardson in 1/N)
-    and compared with the statement's right side, error bound from the two successive extrapolations."""
-    lim = w.statement.lhs
-    inner, (var, to, _) = lim.args[0], lim.args[1:]
-    if var != w.S.N or to != sp.oo:
-        return w.observe(False, f"the statement's limit is {lim}, not the N -> oo limit the process can approach",
-                         method="exact E mu^_3 by enumeration")
-    t = 3
+    """Exact E mu^_t (t = 3 and t = 5) by enumeration for N = 1000, 2000, 4000; the body of each limit the
+    statement writes is evaluated there with the measured E mu^_t (whatever it writes), extrapolated to N -> oo
+    (Richardson in 1/N), and the whole statement (both sides, with the extrapolated limits in place of the
+    Limit nodes) compared; error bound from the two successive extrapolations."""
+    rel, limits = limits_as_symbols(w.statement)
+    method = "exact E mu^_t by enumeration, N = 1000, 2000, 4000; Richardson extrapolation"
+    obs = []
     mu = law_mean()
-    value = {}
-    for N in (1000, 2000, 4000):
-        Em = exact_expectations(lambda s, N=N: Fraction(1, N), t)[t]
-        v = w.value(inner, {w.S["E mu^_t"]: Em, w.S.N: N, w.S.t: t, w.S.mu: mu})
-        if not v.is_number:
-            raise ValueError(f"the limit's expression {inner} names more than E mu^_t, N, t, mu")
-        value[N] = v
-    r1 = 2 * value[2000] - value[1000]
-    r2 = 2 * value[4000] - value[2000]
-    rhs = w.value(w.statement.rhs, {w.S.t: t, w.S.mu: mu})
-    if not rhs.is_number:
-        return w.observe(False, f"the right side {w.statement.rhs} still depends on N after N -> oo",
-                         method="exact E mu^_3 by enumeration")
-    L = sp.Symbol("limit")
-    return w.close({L: float(r2)}, {L: float(abs(r2 - r1))}, relation=sp.Eq(L, rhs), floor=1e-12,
-                   method=f"exact E mu^_3 by enumeration, N = 1000, 2000, 4000; Richardson extrapolation "
-                          f"(limit of {inner})", n=3)
+    for t in (3, 5):
+        vals, errs = {}, {}
+        Em = {N: exact_expectations(lambda s, N=N: Fraction(1, N), t)[t] for N in (1000, 2000, 4000)}
+        for sym, lim in limits.items():
+            inner, var, to = lim.args[0], lim.args[1], lim.args[2]
+            if var != w.S.N or to != sp.oo:
+                return w.observe(False, f"the statement's limit is {lim}, not the N -> oo limit the process "
+                                        "can approach", method=method)
+            value = {}
+            for N in (1000, 2000, 4000):
+                v = w.value(inner, {w.S["E mu^_t"]: Em[N], w.S.N: N, w.S.t: t, w.S.mu: mu})
+                if not v.is_number:
+                    raise ValueError(f"the limit's expression {inner} names more than E mu^_t, N, t, mu")
+                value[N] = v
+            r1 = 2 * value[2000] - value[1000]
+            r2 = 2 * value[4000] - value[2000]
+            vals[sym], errs[sym] = float(r2), float(abs(r2 - r1))
+        here = on_sequences(rel, {w.S.t: t, w.S.mu: mu}, {})
+        left = set().union(*(r.free_symbols for r in (here if isinstance(here, tuple) else (here,)))) - set(vals)
+        if left:
+            return w.observe(False, f"outside the limits the statement still names {sorted(map(str, left))} "
+                                    f"(N has gone to oo)", method=method)
+        obs.append(w.close(vals, errs, relation=here, floor=1e-12, method=f"{method}, t = {t}", n=3))
+    return obs
 
 
 # ------------------------------------------------------------------------------------------------
@@ -240,18 +323,18 @@ def one_over_t_average(d):
 
 @one_over_t_average.witness("exact")
 def _one_over_t_iterates(w):
-    """Run the 1/t update exactly on random rational inputs; the statement (at t = u + 1) with the plain
-    average of the inputs, t = 2..30."""
+    """Run the 1/t update exactly on random rational inputs; the statement at u = 1..29 (t = u + 1 = 2..30) with
+    every entry it names (mu^[k], S[k], x[k]) given the process's value: the iterate, the partial sum of the
+    inputs, the input."""
     xs = [Fraction(int(k), 3) for k in w.rng.integers(-30, 31, size=30)]
     mus = run_average(xs, lambda t: Fraction(1, t))
-    S = w.S
-    mu_t = w.statement.lhs                                      # mu^_{u+1} (the entry mu^[u + 1], or a symbol)
-    (S_t,) = [a for a in free_atoms(w.statement.rhs) if a != S.u]    # S_{u+1}
-    for t in range(2, len(xs) + 1):
-        o = w.exact({mu_t: mus[t], S_t: sum(xs[:t]), S.u: t - 1})
+    seqs = {"mu^": mus, "S": [sum(xs[:k]) for k in range(len(xs) + 1)], "x": [Fraction(0)] + xs}
+    for u in range(1, len(xs)):
+        o = w.exact({sp.Symbol("u"): u}, relation=on_sequences(w.statement, {"u": u}, seqs))
         if not o.holds:
-            return w.observe(False, f"fails at t = {t}: {o.detail}", method="the 1/t update iterated exactly", n=t)
-    return w.observe(True, f"mu^_t equals the statement's value at t = 2..{len(xs)}",
+            return w.observe(False, f"fails at t = {u + 1}: {o.detail}", method="the 1/t update iterated exactly",
+                             n=u + 1)
+    return w.observe(True, f"the statement holds at t = 2..{len(xs)}",
                      method="the 1/t update iterated exactly", n=len(xs))
 
 
@@ -286,16 +369,18 @@ def min_constant_input(d):
 
 @min_constant_input.witness("exact")
 def _min_constant_iterates(w):
-    """Run the min(t, N) update (N = 3) exactly on x_t = c = 7/2 from a non-zero y_0; the statement at t = 1..20."""
+    """Run the min(t, N) update (N = 3) exactly on x_t = c = 7/2 from a non-zero y_0; the statement at t = 1..20
+    with every entry y[k] it names given the iterate y_k."""
     N, c = 3, Fraction(7, 2)
     ys = run_average([c] * 20, lambda t: Fraction(1, min(t, N)), mu0=Fraction(-5))
     S = w.S
-    for t in range(1, 21):
-        o = w.exact({w.statement.lhs: ys[t], S.c: c})        # y_t (the entry y[t], or a symbol)
+    for t in range(1, 20):
+        at = {S.t: t, S.c: c, S.N: N}
+        o = w.exact(at, relation=on_sequences(w.statement, at, {"y": ys}))
         if not o.holds:
             return w.observe(False, f"fails at t = {t}: {o.detail}", method="the update iterated exactly", n=t)
-    return w.observe(True, "y_t = 7/2 = c at t = 1..20 (N = 3, y_0 = -5)", method="the update iterated exactly",
-                     n=20)
+    return w.observe(True, "the statement holds at t = 1..19 (N = 3, c = 7/2, y_0 = -5)",
+                     method="the update iterated exactly", n=20)
 
 
 @claim(id="bias_correction.min_unbiased",

@@ -14,6 +14,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
+from derivations.bias_correction import on_sequences
 from proofs import Source, claim
 
 TOPIC = "momentum"
@@ -89,12 +90,14 @@ def _velocity_vs_average(w):
     for g in gs[1:]:
         mus.append((1 - Fraction(1, N)) * mus[-1] + g / N)
     S = w.S
-    v_t, mu_t = (S[n][S.t] if n in S else S[f"{n}_t"] for n in ("v", "mu"))   # entries v[t], mu[t] (or symbols)
-    for t in range(len(vs)):
-        o = w.exact({v_t: vs[t], mu_t: mus[t], S.N: N, S.eta: eta})
+    seqs = {"v": vs, "mu": mus, "ghat": [Fraction(0)] + gs[1:]}
+    for t in range(1, len(vs)):
+        at = {sp.Symbol("t"): t, sp.Symbol("N"): N, sp.Symbol("eta"): eta}
+        o = w.exact(at, relation=on_sequences(w.statement, at, seqs))
         if not o.holds:
             return w.observe(False, f"fails at t = {t}: {o.detail}", method="momentum SGD, exact", n=t)
-    return w.observe(True, f"v_t = N eta mu_t at t = 0..{len(vs) - 1}", method="momentum SGD, exact", n=len(vs))
+    return w.observe(True, f"the statement holds at t = 1..{len(vs) - 1} (every entry it names given the process's "
+                           "value)", method="momentum SGD, exact", n=len(vs))
 
 
 @claim(id="momentum.reparameterized_update",
