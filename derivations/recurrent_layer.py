@@ -281,80 +281,149 @@ def _value(expr, vals):
     raise ValueError(f"could not evaluate {expr} (left {e})")
 
 
-def _scalar_gradient_witness(w, name, measure):
-    """For N in 3, 4, 6, 8: the measured derivative (exact difference of the layer's loss) against
-    the statement's right side at the same layer."""
+class _World:
+    """What the process gives the statement's atoms for one layer of length N: a, b, x_1..x_N, g_1..g_{N-2}, the
+    measured derivatives dL/da, dL/db, dL/dx_1..dL/dx_N (exact unit differences of the loss), N and N - 3.
+
+    An entry the layer does not have (x_0, g_{N-1}, dL/dx_{N+1}, g_{1/2}, an entry with the wrong number of
+    indices, ...) is an arbitrary number: it gets a random nonzero value (fixed per layer), so a statement that
+    depends on it is seen to fail, while a statement about the layer's own entries does not depend on it."""
+
+    def __init__(self, layer, S, rng):
+        self.layer, self.S, self.rng = layer, S, rng
+        L = layer
+        self.scalars = {S.N: sp.Integer(L.N), S.a: _rat(L.a), S.b: _rat(L.b)}
+        if "N-3" in S:
+            self.scalars[S["N-3"]] = sp.Integer(L.N - 3)
+        for name, fn in (("dL/da", L.d_a), ("dL/db", L.d_b)):
+            if name in S:
+                self.scalars[S[name]] = _rat(fn())
+        self.arrays = {"x": [_rat(v) for v in L.x], "g": [_rat(v) for v in L.g],
+                       "dL/dx": [_rat(L.d_x(j)) for j in range(1, L.N + 1)]}
+        self.undefined = {}
+
+    def entry(self, a):
+        name, idx = str(a.base.label), a.indices
+        arr = self.arrays.get(name)
+        if arr is not None and len(idx) == 1 and idx[0].is_Integer and 1 <= int(idx[0]) <= len(arr):
+            return arr[int(idx[0]) - 1]
+        if a not in self.undefined:
+            v = _rand_fraction(self.rng)
+            self.undefined[a] = _rat(v) if v != 0 else sp.Rational(7, 3)
+        return self.undefined[a]
+
+    def evaluate(self, expr, assign):
+        """The exact value of ``expr`` (a side of a statement relation) in this layer; ``assign`` gives the free
+        integers (k, m, ...). A Subs is evaluated at its own point (its variables, j and N - 3, take the values
+        the point gives); sums are expanded, Piecewise decided, every entry read from the layer."""
+        env = {**self.scalars, **assign}
+
+        def at_point(n):
+            pts = [sp.sympify(p).xreplace(env) for p in n.point]
+            return n.expr.xreplace(dict(zip(n.variables, pts)))
+
+        e = sp.sympify(expr).replace(lambda n: isinstance(n, sp.Subs), at_point).xreplace(env)
+        for _ in range(6):
+            if e.has(sp.Sum, sp.Product, sp.Piecewise, sp.Subs, sp.KroneckerDelta):
+                e = e.doit()
+            idx = {a: self.entry(a) for a in e.atoms(sp.Indexed) if all(i.is_number for i in a.indices)}
+            e = e.xreplace(idx).xreplace(env)
+            if e.is_number:
+                return sp.nsimplify(e) if not e.is_Rational else e
+        raise ValueError(f"could not evaluate {expr} in the layer (left {e})")
+
+
+def _world_of(rel, S, assign):
+    """The layer length a relation speaks about at ``assign``: the N - 3 of its Subs point if a Subs binds it,
+    else the free N - 3 or N."""
+    for node in rel.atoms(sp.Subs):
+        if "N-3" in S and S["N-3"] in node.variables:
+            p = dict(zip(node.variables, node.point))[S["N-3"]].xreplace(assign)
+            return 3 + p if p.is_Integer else None
+    if "N-3" in S and S["N-3"] in assign:
+        return 3 + assign[S["N-3"]]
+    return assign.get(S.N)
+
+
+def _assignments(rel, S, n_values):
+    """Every assignment of the relation's free integers over small boxes: N (or N - 3) over ``n_values``,
+    positive integers over 1..8, nonnegative ones over 0..4."""
+    from itertools import product
+    free = {s for s in rel.free_symbols if isinstance(s, sp.Symbol) and s.is_integer}
+    if not any("N-3" in S and S["N-3"] in node.variables for node in rel.atoms(sp.Subs)) \
+            and not ("N-3" in S and S["N-3"] in free):
+        free.add(S.N)                         # the relation speaks about every layer length, named or not
+    free = sorted(free, key=lambda s: s.name)
+    boxes = []
+    for s in free:
+        if s == S.N:
+            boxes.append([sp.Integer(N) for N in n_values])
+        elif "N-3" in S and s == S["N-3"]:
+            boxes.append([sp.Integer(N - 3) for N in n_values])
+        elif s.is_positive:
+            boxes.append([sp.Integer(v) for v in range(1, 9)])
+        else:
+            boxes.append([sp.Integer(v) for v in range(0, 5)])
+    for combo in product(*boxes):
+        assign = dict(zip(free, combo))
+        if S.N in assign and "N-3" in S and S["N-3"] in assign and assign[S.N] != 3 + assign[S["N-3"]]:
+            continue                                          # the claim's definition N = 3 + (N-3)
+        yield assign
+
+
+def _layer_witness(w, n_values, what):
+    """Every relation of the statement, both sides, at every assignment of its free integers: the statement's
+    atoms get the values of an exact layer of the length the relation names (a, b, x, g, and the measured
+    derivatives dL/da, dL/db, dL/dx_j: exact unit differences of L = g.y, the layer being affine)."""
     S, rng = w.S, w.rng
-    D = S[name]
-    bad, n = [], 0
-    for N in SCALAR_N:
-        layer = ExactLayer(rng, N)
-        got = _rat(measure(layer))
-        want = _value(w.statement.rhs, layer.values(S))
-        n += 1
-        if got != want:
-            bad.append(f"N={N}: measured {name} = {got}, statement gives {want}")
-    detail = (f"exact forward pass of the layer, L = g.y, unit difference in the parameter, N in {SCALAR_N}: "
-              + ("agrees for every N" if not bad else "; ".join(bad[:3])))
-    return w.observe(not bad, detail, method="exact differences of the layer's loss (Fractions)", n=n)
+    worlds = {}
+    bad, n, seen = [], 0, set()
+    for rel in w._relations():
+        for assign in _assignments(rel, S, n_values):
+            N = _world_of(rel, S, assign)
+            if N is None or not (N.is_Integer and 3 <= int(N)):
+                n += 1                                            # no such layer (N - 2 >= 1 outputs, N an integer)
+                bad.append(f"{sp.sstr(rel.lhs)[:40]} at {assign} names a layer of length N = {N}, which does not "
+                           f"exist")
+                continue
+            N = int(N)
+            if N > 16:
+                continue
+            if N not in worlds:
+                worlds[N] = _World(ExactLayer(rng, N), S, rng)
+            world = worlds[N]
+            lhs, rhs = world.evaluate(rel.lhs, assign), world.evaluate(rel.rhs, assign)
+            holds = bool(type(rel)(lhs, rhs))
+            n += 1
+            j = next((p for node in rel.lhs.atoms(sp.Subs) for v, p in zip(node.variables, node.point) if v == S.j),
+                     None) if "j" in S else None
+            j = sp.sympify(j).xreplace(assign) if j is not None else None
+            seen.add((N, j))
+            if not holds:
+                where = f"N={N}" + (f", j={j}" if j is not None else "") + "".join(
+                    f", {s}={v}" for s, v in assign.items() if s not in (S.N,) and str(s) != "N-3")
+                bad.append(f"{where}: {sp.sstr(rel.lhs)[:40]} = {lhs}, right side {rhs}")
+    detail = (f"exact forward pass of the layer, L = g.y, unit differences ({what}); every statement relation, both "
+              f"sides, at every admissible point ({n} comparisons, {len(seen)} distinct layers/points): "
+              + ("all agree" if not bad else f"{len(bad)} disagree, e.g. " + "; ".join(bad[:3])))
+    return w.observe(not bad and n > 0, detail, method="exact differences of the layer's loss (Fractions)", n=n)
 
 
 def grad_b_exact(w):
-    return _scalar_gradient_witness(w, "dL/db", ExactLayer.d_b)
+    """dL/db measured as an exact unit difference of the layer's loss, N in 3, 4, 6, 8."""
+    return _layer_witness(w, SCALAR_N, "in b")
 
 
 def grad_a_exact(w):
-    return _scalar_gradient_witness(w, "dL/da", ExactLayer.d_a)
-
-
-def _instances(rel, S):
-    """Every admissible point of a statement relation with N = 3..8: yields (N, j, assignment).
-
-    The relation's free integers (N-3, k, m, j) are enumerated over small boxes; the lhs is
-    dL/dx_j at a point written as Subs(dL/dx[j], (j[, N-3]), (...)); N and j are read from it."""
-    from itertools import product
-    n_sym, j_sym = S["N-3"], S.j
-    free = {s for s in rel.free_symbols if isinstance(s, sp.Symbol) and s.is_integer}
-    if not (isinstance(rel.lhs, sp.Subs) and n_sym in rel.lhs.variables):
-        free.add(n_sym)                           # N itself is free (the relation may not depend on it)
-    free = sorted(free, key=lambda s: s.name)
-    boxes = [range(1, 9) if s == j_sym else range(0, 6) for s in free]
-    if isinstance(rel.lhs, sp.Subs):
-        point = dict(zip(rel.lhs.variables, rel.lhs.point))
-        j_expr, n_expr = point[j_sym], point.get(n_sym, n_sym)
-    else:                                         # dL/dx[j] at a free j
-        j_expr, n_expr = j_sym, n_sym
-    for combo in product(*boxes):
-        assign = {s: sp.Integer(v) for s, v in zip(free, combo)}
-        N, j = 3 + int(n_expr.xreplace(assign)), int(j_expr.xreplace(assign))
-        if N <= 8 and 1 <= j <= N:
-            yield N, j, assign
+    """dL/da measured as an exact unit difference of the layer's loss, N in 3, 4, 6, 8."""
+    return _layer_witness(w, SCALAR_N, "in a")
 
 
 def grad_x_exact(w):
-    """Every relation of the statement at every admissible point with N = 3..8: the measured dL/dx_j
-    (exact unit difference of the layer's loss) against the relation's right side."""
-    S, rng = w.S, w.rng
-    layers = {N: ExactLayer(rng, N) for N in N_RANGE}
-    bad, seen, n = [], set(), 0
-    for rel in w._relations():
-        rel = rel.xreplace({S.N: 3 + S["N-3"]})          # the claim's definition N = 3 + (N-3)
-        rhs = rel.rhs.doit()                               # evaluate the Subs once, symbolically
-        for N, j, assign in _instances(rel, S):
-            layer = layers[N]
-            vals = layer.values(S)
-            vals.update(assign)
-            vals[S["N-3"]] = sp.Integer(N - 3)
-            got = _rat(layer.d_x(j))
-            want = _value(rhs, vals)
-            n += 1
-            seen.add((N, j))
-            if got != want:
-                bad.append(f"N={N}, j={j}: measured dL/dx_{j} = {got}, statement gives {want}")
-    detail = (f"exact forward pass of the layer, L = g.y, unit difference in x_j; every statement relation at "
-              f"every admissible point with N = 3..8 ({n} comparisons, {len(seen)} distinct (N, j)): "
-              + ("all agree" if not bad else f"{len(bad)} disagree, e.g. " + "; ".join(bad[:3])))
-    return w.observe(not bad and n > 0, detail, method="exact differences of the layer's loss (Fractions)", n=n)
+    """Every relation of the statement at every admissible point with N = 3..8 (and the layer lengths its Subs
+    points name): the measured dL/dx_j (exact unit difference of the layer's loss) and the layer's a, g, N put
+    into both sides."""
+    return _layer_witness(w, N_RANGE, "in x_j")
 
 
 grad_b.add_witness(grad_b_exact, kind="exact")
