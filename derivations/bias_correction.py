@@ -13,6 +13,7 @@ proved by first-class induction (d.induction: the base case is checked too). Seq
 (y[t], mu^[u + 1]); for the expectations M[t] = E mu^_t, with mu^_{t-1} a random variable of mean
 M_{t-1} = M[t-1]; partial sums S_t = x_1 + ... + x_t enter by their recursive definition from S_0 = 0.
 """
+import math
 import re
 from fractions import Fraction
 from itertools import product
@@ -152,6 +153,41 @@ def limits_as_symbols(rel):
         walk(r)
     out = tuple(r.xreplace(nodes) for r in rels)
     return (out if isinstance(rel, tuple) else out[0]), {s: node for node, s in nodes.items()}
+
+
+def limit_estimates(w, relation, var: str, point, direction, samples, *, max_err: float = 1e-3):
+    """The statement's limits evaluated on the process: every outermost ``Limit(body, x, x0, dir)`` of
+    ``relation`` must be the one the process approaches (x named ``var``, x0 == ``point``, the side
+    ``direction`` ("+"/"-"; ignored for oo)); its own body is evaluated at each sample (``samples``: three
+    ``{name: value}`` of the process along the approach, with step h, h/2, h/4 in 1/x or x - x0) and
+    extrapolated by two Richardson rounds. Returns (relation with the limits as symbols, {symbol: estimate},
+    {symbol: error}, problem) where problem is a sentence when the statement's limit is not the process's or
+    its body does not settle (error above ``max_err``), else None."""
+    rel, limits = limits_as_symbols(relation)
+    vals, errs = {}, {}
+    for sym, lim in limits.items():
+        body, x, x0, side = lim.args
+        if str(x) != var or sp.sympify(x0) != sp.sympify(point) or (x0 != sp.oo and str(side) != direction):
+            return rel, vals, errs, (f"the statement's limit {lim} is not the limit the process approaches "
+                                     f"({var} -> {point}{'' if point == sp.oo else direction})")
+        seq = []
+        for at in samples:
+            v = sp.sympify(body)
+            v = v.xreplace({a: _rat(val) for a in v.free_symbols for n, val in _named(at).items() if str(a) == n})
+            v = v.doit() if v.has(sp.Sum, sp.Product, sp.Subs) else v
+            if not v.is_number:
+                raise ValueError(f"the process gives no value for {sorted(map(str, v.free_symbols))} in {body}")
+            f = complex(sp.N(v, 30))
+            if f.imag != 0 or not math.isfinite(f.real):
+                return rel, vals, errs, f"the body {body} of {lim} is {v} along the approach"
+            seq.append(f.real)
+        r1a, r1b = 2 * seq[1] - seq[0], 2 * seq[2] - seq[1]
+        est, err = (4 * r1b - r1a) / 3, abs((4 * r1b - r1a) / 3 - r1b)
+        if not err <= max_err * max(1.0, abs(est)):
+            return rel, vals, errs, (f"the body {body} of {lim} does not settle along the approach (values "
+                                     + ", ".join(f"{v:.6g}" for v in seq) + ")")
+        vals[sym], errs[sym] = est, err
+    return rel, vals, errs, None
 
 
 # ------------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
+from derivations.bias_correction import limit_estimates, on_sequences
 from proofs import claim, Eq, Source
 
 TOPIC = "running averages"
@@ -260,21 +261,35 @@ def constant_input_limit(d):
 
 @constant_input_limit.witness("exact")
 def _constant_input_iterates(w):
-    """Run (*) exactly with a constant input from m(0) = 5 for rho in {1/2, 9/10}: the claimed distance to xbar
-    is checked at steps n = 0, 1, 2, 9, 59, and the iterate after 700 steps is within 1e-30 of xbar; rho = 0
-    separately."""
-    S = w.S
+    """Run (*) exactly with a constant input xbar = 3/7 from m(0) = 5 for rho in {1/2, 9/10}: the statement's
+    relations without a limit are evaluated at n = 0, 1, 2, 9, 59 with every entry m[k] they name given the
+    iterate m(k); the body of each limit (n -> oo) is evaluated at n = 100, 200, 400 and extrapolated, and the
+    relation compared as written; the iterate after 700 steps is within 1e-30 of xbar; rho = 0 separately."""
     xbar, m0, T = Fraction(3, 7), Fraction(5), 700
     obs = []
-    m = S["m"]
+    rels = w.statement if isinstance(w.statement, tuple) else (w.statement,)
+    plain = tuple(r for r in rels if not r.has(sp.Limit))
+    limits = tuple(r for r in rels if r.has(sp.Limit))
     for rho in (Fraction(1, 2), Fraction(9, 10)):
         ms = running_average(rho, [xbar] * T, m0=m0)
+        base = {"m(0)": m0, "xbar": xbar, "rho": rho}
         steps = (0, 1, 2, 9, 59)
-        bad = [t for t in steps if not w.exact({m[S.n + 1]: ms[t + 1], S["m(0)"]: m0, S.xbar: xbar, S.rho: rho,
-                                                S.n: t}, relation=w.statement[0]).holds]
-        obs.append(w.observe(not bad, f"rho={rho}: m(n+1) - xbar = rho^(n+1)(m(0) - xbar) at n = {steps}"
-                             + ("" if not bad else f"; fails first at n = {bad[0]}"), method="(*) iterated exactly",
-                             n=60))
+        if plain:
+            bad = [(t, o) for t in steps
+                   for o in [w.exact({sp.Symbol("n"): t, sp.Symbol("rho"): rho},
+                                     relation=on_sequences(plain, {**base, "n": t}, {"m": ms}))] if not o.holds]
+            obs.append(w.observe(not bad, f"rho={rho}: the relations without a limit at n = {steps}"
+                                 + ("" if not bad else f"; fail first at n = {bad[0][0]}: {bad[0][1].detail}"),
+                                 method="(*) iterated exactly", n=60))
+        if limits:
+            rel, vals, errs, problem = limit_estimates(w, limits, "n", sp.oo, "-",
+                                                       [{**base, "n": n} for n in (100, 200, 400)])
+            if problem:
+                obs.append(w.observe(False, f"rho={rho}: {problem}", method="limit n -> oo", n=3))
+            else:
+                obs.append(w.close(vals, {k: v + 1e-30 for k, v in errs.items()},
+                                   relation=on_sequences(rel, base, {"m": ms}), floor=1e-12,
+                                   method=f"rho={rho}: limit bodies at n = 100, 200, 400, Richardson", n=3))
         gap = abs(ms[-1] - xbar)
         obs.append(w.observe(gap < Fraction(1, 10 ** 30), f"rho={rho}: |m({T}) - xbar| = {float(gap):.3g}",
                              method="(*) iterated exactly", n=T))
@@ -350,21 +365,22 @@ def _max_weighting_error(rho: float, n: int, inputs) -> float:
 
 @exponential_weights.witness("simulation")
 def _weighting_error_rate(w):
-    """sup over inputs |x| <= 1 of the error of the exponential-weight formula, measured by running (*) on
-    x = 1 and on random +-1 sequences at rho = 1 - 1/N (N = 40, 80, 160, n = 30 N samples);
-    D(N) N is extrapolated to N -> oo (Richardson, error O(1/N)) and compared with the claimed rate."""
-    S = w.S
-    rates = []
+    """TV = sup over inputs |x| <= 1 of the error of the exponential-weight formula, measured by running (*) on
+    x = 1 and on random +-1 sequences at rho = 1 - 1/N (N = 40, 80, 160, n = 30 N samples); the body of the
+    statement's limit (epsilon = 1 - rho -> 0+) is evaluated at the measured TV and rho (whatever it writes),
+    extrapolated (Richardson in 1/N) and the statement compared as written."""
+    samples = []
     for Nw in (40, 80, 160):
         n = 30 * Nw
         inputs = [np.ones(n)] + [w.rng.choice((-1.0, 1.0), size=n) for _ in range(3)]
-        rates.append(_max_weighting_error(1 - 1 / Nw, n, inputs) * Nw)
-    r2 = 2 * rates[2] - rates[1]
-    c = sp.Symbol("rate")
-    rel = sp.Eq(c, w.statement.rhs)
-    err = abs(r2 - (2 * rates[1] - rates[0])) + 1e-6
-    return w.close({c: r2}, {c: err}, relation=rel, k=3, method="(*) run in floating point; Richardson in 1/N",
-                   n=len(rates))
+        rho = 1 - 1 / Nw
+        tv = _max_weighting_error(rho, n, inputs)
+        samples.append({"TV": tv, "rho": R(Nw - 1, Nw), "epsilon": R(1, Nw), "q": sp.exp(-R(1, Nw)), "k": 1})
+    rel, vals, errs, problem = limit_estimates(w, w.statement, "epsilon", 0, "+", samples)
+    if problem:
+        return w.observe(False, problem, method="(*) run in floating point", n=3)
+    return w.close(vals, {k: v + 1e-6 for k, v in errs.items()}, relation=rel, k=3,
+                   method="(*) run in floating point at rho = 1 - 1/N, N = 40, 80, 160; Richardson in 1/N", n=3)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -412,19 +428,23 @@ def ewa_share_of_old_samples(rho, age: int, n: int):
 
 @old_samples_share.witness("exact")
 def _share_by_running(w):
-    """The share of samples older than 100 steps in m(n), by running (*), at rho = 9/10 (exactly) and
-    0.99 (floating point) over n = 100 + 40/(1 - rho) samples; compared with the claimed limit through
-    w.close with the bound on the remaining n-dependence (and rounding)."""
+    """Run (*) from m(0) = 0 at rho = 9/10 (exactly) and 0.99 (floating point) over n = 100 + 40/(1 - rho)
+    samples, on x = 1 (m = the total weight (1-rho) sum_{k<n} rho^k) and on the indicator of the samples older than
+    100 steps (m = their weight): the series sum_{k>=0} rho^k and sum_{k>=100} rho^k are these weights over
+    (1 - rho), up to the tail rho^n; the statement is evaluated with them, both sides, as written."""
     obs = []
     S = w.S
+    Ssym, Tsym = S["sum_{k>=0} rho^k"], S["sum_{k>=100} rho^k"]
     for rho in (Fraction(9, 10), 0.99):
         n = 100 + int(40 / (1 - rho))
-        share = ewa_share_of_old_samples(rho, 100, n)
-        claimed = w.value(w.statement.rhs, {S.rho: Fraction(rho).limit_denominator(1000)})
-        bound = float(rho) ** n * 2 + (0 if isinstance(rho, Fraction) else 1e-13 * n)
-        sym = sp.Symbol("share")
+        one, zero = (Fraction(1), Fraction(0)) if isinstance(rho, Fraction) else (1.0, 0.0)
+        old = running_average(rho, [one] * (n - 100) + [zero] * 100, m0=zero)[-1]
+        total = running_average(rho, [one] * n, m0=zero)[-1]
+        bound = (float(rho) ** (n - 100) + (0 if isinstance(rho, Fraction) else 1e-13 * n)) / (1 - float(rho))
         how = "exactly" if isinstance(rho, Fraction) else "in floating point"
-        obs.append(w.close({sym: float(share)}, {sym: bound}, relation=sp.Eq(sym, claimed), k=1, floor=1e-15,
+        at = {"rho": Fraction(rho).limit_denominator(1000)}
+        obs.append(w.close({Ssym: float(total / (1 - rho)), Tsym: float(old / (1 - rho))},
+                           {Ssym: bound, Tsym: bound}, relation=on_sequences(w.statement, at, {}), k=1, floor=1e-15,
                            method=f"(*) iterated {how} at rho = {rho}, n = {n}", n=n))
     return obs
 
@@ -442,11 +462,17 @@ def old_samples_share_value(d):
 
 @old_samples_share_value.witness("simulation")
 def _value_by_running(w):
+    """The share of samples older than 100 steps in m(4100) at rho = 0.99, (*) iterated in floating point: the
+    statement's left side (the exact value 0.99^100 it writes) must be this share to the precision of the run
+    (1e-12), its right side (the decimal written) to half a unit of the third decimal."""
     share = ewa_share_of_old_samples(0.99, 100, 100 + 4000)
     sym = sp.Symbol("share")
-    return w.close({sym: share}, {sym: 0.0005}, relation=sp.Eq(sym, w.statement.rhs), k=1, floor=1e-12,
-                   method="share of samples older than 100 steps in m(4100), rho = 0.99, (*) iterated in floating "
-                          "point (tolerance: half a unit of the third decimal written)", n=4100)
+    method = "share of samples older than 100 steps in m(4100), rho = 0.99, (*) iterated in floating point"
+    stmt = w.statement
+    return [w.close({sym: share}, {sym: 1e-12}, relation=sp.Eq(sym, stmt.lhs), k=1, floor=1e-12,
+                    method=method + " (the exact value written)", n=4100),
+            w.close({sym: share}, {sym: 0.0005}, relation=sp.Eq(sym, stmt.rhs), k=1, floor=1e-12,
+                    method=method + " (the decimal written: tolerance half a unit of the third decimal)", n=4100)]
 
 
 @claim(id="gradient_averaging.time_constant_limit",
@@ -485,11 +511,20 @@ def _extrapolated_share(w, window, Ns=(50, 100, 200)):
 @time_constant_limit.witness("exact")
 def _old_share_limit(w):
     """Samples older than N = 1/(1-rho) steps: their share 1 - (share of the most recent N) measured by
-    running (*) at N = 50, 100, 200 and extrapolated to rho -> 1."""
+    running (*) at rho = 1 - 1/N, N = 50, 100, 200 and extrapolated to rho -> 1, compared with the right side;
+    and the statement itself with the body of its limit evaluated at those rho and extrapolated to rho -> 1-."""
     shares, ext, err = _extrapolated_share(w, lambda rho: int(round(1 / (1 - rho))))
     sym = sp.Symbol("old_share")
-    return w.close({sym: 1 - ext}, {sym: err + 1e-6}, relation=sp.Eq(sym, w.statement.rhs), k=3,
-                   method="(*) iterated exactly at rho = 1 - 1/N, N = 50, 100, 200; Richardson in 1/N", n=3)
+    obs = [w.close({sym: 1 - ext}, {sym: err + 1e-6}, relation=sp.Eq(sym, w.statement.rhs), k=3,
+                   method="(*) iterated exactly at rho = 1 - 1/N, N = 50, 100, 200; Richardson in 1/N", n=3)]
+    rel, vals, errs, problem = limit_estimates(w, w.statement, "rho", 1, "-",
+                                               [{"rho": 1 - Fraction(1, Nw)} for Nw in (50, 100, 200)])
+    if problem:
+        obs.append(w.observe(False, problem, method="limit rho -> 1-", n=3))
+    else:
+        obs.append(w.close(vals, {k: v + 1e-6 for k, v in errs.items()}, relation=rel, k=3,
+                           method="the limit's body at rho = 1 - 1/N, N = 50, 100, 200; Richardson in 1/N", n=3))
+    return obs
 
 
 def _recent_window_claim(d, window, exact_line):
@@ -531,7 +566,9 @@ def recent_samples_share_corrected(d):
 
 def recent_share_witness(w):
     """The window as the claim defines it (n(rho), rounded up to whole samples), its share in m measured by
-    running (*) at rho = 1 - 1/N, N = 50, 100, 200, extrapolated to rho -> 1; compared with the claimed limit."""
+    running (*) at rho = 1 - 1/N, N = 50, 100, 200, extrapolated to rho -> 1, compared with the right side; and
+    the statement itself with the body of its limit evaluated at those rho and the process's window n_window,
+    extrapolated to rho -> 1-."""
     S = w.S
     nw = S["n_window"]
     window = next(f.relation.rhs for f in w.d.definitions if f.relation.lhs == nw)
@@ -542,9 +579,21 @@ def recent_share_witness(w):
 
     shares, ext, err = _extrapolated_share(w, count)
     sym = sp.Symbol("recent_share")
-    return w.close({sym: ext}, {sym: err + 1e-6}, relation=sp.Eq(sym, w.statement.rhs), k=3,
+    obs = [w.close({sym: ext}, {sym: err + 1e-6}, relation=sp.Eq(sym, w.statement.rhs), k=3,
                    method="(*) iterated exactly at rho = 1 - 1/N, N = 50, 100, 200 (shares "
-                          + ", ".join(f"{s:.4f}" for s in shares) + "); Richardson in 1/N", n=3)
+                          + ", ".join(f"{s:.4f}" for s in shares) + "); Richardson in 1/N", n=3)]
+    samples = []
+    for Nw in (50, 100, 200):
+        rho = 1 - Fraction(1, Nw)
+        samples.append({"rho": rho, "n_window": count(rho)})
+    rel, vals, errs, problem = limit_estimates(w, w.statement, "rho", 1, "-", samples)
+    if problem:
+        obs.append(w.observe(False, problem, method="limit rho -> 1-", n=3))
+    else:
+        obs.append(w.close(vals, {k: v + 1e-6 for k, v in errs.items()}, relation=rel, k=3,
+                           method="the limit's body at rho = 1 - 1/N and the process's window, N = 50, 100, 200; "
+                                  "Richardson in 1/N", n=3))
+    return obs
 
 
 recent_samples_share.add_witness(recent_share_witness, kind="exact", name="recent_share")
@@ -576,29 +625,43 @@ def window_length(d):
     d.statement(stmt)
 
 
+def _window_of(rf: float):
+    """Run (*) on an impulse (x = 1 at the newest sample) and on x = 1 throughout, in floating point: the ratio of
+    the total weight to the newest weight (the equivalent flat window) and a bound on its error."""
+    n = int(40 / (1 - rf))
+    newest = running_average(rf, [0.0] * (n - 1) + [1.0], m0=0.0)[-1]
+    total = running_average(rf, [1.0] * n, m0=0.0)[-1]
+    return total / newest, (rf ** n + 1e-13 * n) / newest, n
+
+
 @window_length.witness("simulation")
 def _window_by_running(w):
-    """Run (*) on an impulse (x = 1 at the newest sample) and on x = 1 throughout; the ratio of the total
-    weight to the newest weight, at rho = 3/4 and at the claimed rho_100 (n large enough that the
-    total weight is 1 to 1e-20)."""
+    """The equivalent flat window sum_{k>=0} rho^k = total weight / newest weight, measured by running (*) at
+    rho = 3/4 and 0.9, is put for the series in the statement; the rho that gives a window of 100 samples is found
+    by bisection on the measured window length and put for rho_100; the statement is evaluated as written."""
     S = w.S
     obs = []
-    for rho in (Fraction(3, 4), _frac(w.statement[1].rhs)):
-        n = int(40 / (1 - rho))
-        rf = float(rho)
-        newest = running_average(rf, [0.0] * (n - 1) + [1.0], m0=0.0)[-1]
-        total = running_average(rf, [1.0] * n, m0=0.0)[-1]
-        length = total / newest
-        sym = sp.Symbol("window")
-        claimed = w.value(w.statement[0].rhs, {S.rho: rho})
-        bound = (rf ** n + 1e-13 * n) / newest
-        obs.append(w.close({sym: length}, {sym: bound}, relation=sp.Eq(sym, claimed), k=2,
-                           method=f"(*) iterated in floating point at rho = {rho}, n = {n}", n=n))
-        if rho != Fraction(3, 4):
-            obs.append(w.observe(abs(length - 100) < 100 * bound + 1e-9,
-                                 f"at the claimed rho_100 = {rho} the window is {length:.9f} samples "
-                                 "(100 wanted)", method="(*) iterated in floating point", n=n))
-            _weights_figure(w, rho, length, claimed)
+    series = S["sum_{k>=0} rho^k"]
+    rels = w.statement if isinstance(w.statement, tuple) else (w.statement,)
+    with_rho100 = tuple(r for r in rels if r.has(S.rho_100))
+    without = tuple(r for r in rels if not r.has(S.rho_100))
+    for rho in (Fraction(3, 4), Fraction(9, 10)):
+        length, bound, n = _window_of(float(rho))
+        if without:
+            obs.append(w.close({series: length}, {series: bound}, relation=on_sequences(without, {"rho": rho}, {}),
+                               k=2, method=f"(*) iterated in floating point at rho = {rho}, n = {n}", n=n))
+    lo, hi = 0.5, 0.9999
+    for _ in range(50):                                  # the window length grows with rho
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if _window_of(mid)[0] < 100 else (lo, mid)
+    rho100 = (lo + hi) / 2
+    length, bound, n = _window_of(rho100)
+    if with_rho100:
+        obs.append(w.close({S.rho_100: rho100}, {S.rho_100: (hi - lo) + 1e-10}, k=2,
+                           relation=on_sequences(with_rho100, {"rho": Fraction(99, 100)}, {}),
+                           method=f"bisection on the window measured by (*): {length:.9f} samples at rho = "
+                                  f"{rho100:.12f}", n=n))
+    _weights_figure(w, Fraction(rho100).limit_denominator(10 ** 6), length, 1 / (1 - rho100))
     return obs
 
 
