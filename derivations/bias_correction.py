@@ -19,6 +19,7 @@ from fractions import Fraction
 from itertools import product
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from proofs import E, Source, claim
 from proofs.sampling import free_atoms
@@ -83,13 +84,21 @@ def _named(values: dict) -> dict:
 
 
 def on_sequences(rel, at: dict, seqs: dict):
-    """The statement (a relation or a tuple of them) with the process's values put into the atoms it names:
-    symbols by name from ``at`` (``{"t": 3, "N": 4}`` or symbol keys), and every entry ``name[k]`` (an
-    ``Indexed`` whose base is named in ``seqs``) by ``seqs[name][k]`` (a list indexed from 0, or a function of
-    k) at the index the statement writes, after ``at`` is put in. So a statement that names another entry, a
-    swapped sequence or a negated side is evaluated as written. An index outside the process raises."""
-    names = _named(at)
+    """The statement (a relation or a tuple of them) with the process's values put into the atoms it names
+    (:func:`put_values` on each side), the relation operator kept as written."""
     rels = rel if isinstance(rel, tuple) else (rel,)
+    out = tuple(type(r)(put_values(r.lhs, at, seqs), put_values(r.rhs, at, seqs), evaluate=False) for r in rels)
+    return out if isinstance(rel, tuple) else out[0]
+
+
+def put_values(expr, at: dict, seqs: dict):
+    """``expr`` with the process's values put into the atoms it names: symbols by name from ``at``
+    (``{"t": 3, "N": 4}`` or symbol keys); then finite sums are expanded; then every entry of a sequence named in
+    ``seqs`` (``seqs[name]``: a list indexed from 0, or a function of the index) at the index the expression
+    writes: ``name[k]`` (Indexed), ``name(k)`` (a function) or a plain symbol ``name_k`` / ``name_{t-1}``. So a
+    statement that names another entry, a swapped sequence or a negated side is evaluated as written. An index
+    outside the process raises."""
+    names = _named(at)
 
     def entry(name, k):
         seq = seqs[name]
@@ -111,22 +120,21 @@ def on_sequences(rel, at: dict, seqs: dict):
         k = k.xreplace({sp.Symbol(n): _rat(v) for n, v in names.items()})
         return entry(m.group(1), int(k)) if k.is_Integer else None
 
-    def put(e):
-        e = sp.sympify(e)
-        e = e.xreplace({a: _rat(names[str(a)]) for a in e.free_symbols if str(a) in names})
-        e = e.xreplace({a: v for a in e.free_symbols if isinstance(a, sp.Symbol) and (v := plain(a)) is not None})
-        entries = {}
-        for a in e.atoms(sp.Indexed):
-            name = str(a.base.label)
-            if name not in seqs:
-                continue
-            if len(a.indices) != 1 or not a.indices[0].is_Integer:
-                raise ValueError(f"the entry {a} has no integer index at {at}")
+    e = sp.sympify(expr)
+    e = e.xreplace({a: _rat(names[str(a)]) for a in e.free_symbols if str(a) in names})
+    if e.has(sp.Sum, sp.Product, sp.Subs):
+        e = e.doit()
+    e = e.xreplace({a: v for a in e.free_symbols if isinstance(a, sp.Symbol) and (v := plain(a)) is not None})
+    entries = {}
+    for a in e.atoms(sp.Indexed):
+        name = str(a.base.label)
+        if name in seqs and len(a.indices) == 1 and a.indices[0].is_Integer:
             entries[a] = entry(name, int(a.indices[0]))
-        return e.xreplace(entries)
-
-    out = tuple(type(r)(put(r.lhs), put(r.rhs), evaluate=False) for r in rels)
-    return out if isinstance(rel, tuple) else out[0]
+    for a in e.atoms(AppliedUndef):
+        name = a.func.__name__
+        if name in seqs and len(a.args) == 1 and a.args[0].is_Integer:
+            entries[a] = entry(name, int(a.args[0]))
+    return e.xreplace(entries)
 
 
 def _rat(v):
@@ -155,11 +163,11 @@ def limits_as_symbols(rel):
     return (out if isinstance(rel, tuple) else out[0]), {s: node for node, s in nodes.items()}
 
 
-def limit_estimates(w, relation, var: str, point, direction, samples, *, max_err: float = 1e-3):
+def limit_estimates(w, relation, var: str, point, direction, samples, *, max_err: float = 1e-3, seqs=None):
     """The statement's limits evaluated on the process: every outermost ``Limit(body, x, x0, dir)`` of
     ``relation`` must be the one the process approaches (x named ``var``, x0 == ``point``, the side
     ``direction`` ("+"/"-"; ignored for oo)); its own body is evaluated at each sample (``samples``: three
-    ``{name: value}`` of the process along the approach, with step h, h/2, h/4 in 1/x or x - x0) and
+    ``{name: value}`` of the process along the approach, entries of the sequences ``seqs`` as in :func:`put_values`, with step h, h/2, h/4 in 1/x or x - x0) and
     extrapolated by two Richardson rounds. Returns (relation with the limits as symbols, {symbol: estimate},
     {symbol: error}, problem) where problem is a sentence when the statement's limit is not the process's or
     its body does not settle (error above ``max_err``), else None."""
@@ -172,9 +180,7 @@ def limit_estimates(w, relation, var: str, point, direction, samples, *, max_err
                                      f"({var} -> {point}{'' if point == sp.oo else direction})")
         seq = []
         for at in samples:
-            v = sp.sympify(body)
-            v = v.xreplace({a: _rat(val) for a in v.free_symbols for n, val in _named(at).items() if str(a) == n})
-            v = v.doit() if v.has(sp.Sum, sp.Product, sp.Subs) else v
+            v = put_values(body, at, seqs or {})
             if not v.is_number:
                 raise ValueError(f"the process gives no value for {sorted(map(str, v.free_symbols))} in {body}")
             f = complex(sp.N(v, 30))

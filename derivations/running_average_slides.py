@@ -16,6 +16,7 @@ from fractions import Fraction
 
 import sympy as sp
 
+from derivations.bias_correction import limit_estimates, on_sequences
 from proofs import Source, claim
 
 TOPIC = "running averages"
@@ -114,17 +115,25 @@ def explicit_sum_corrected(d):
 
 
 def _explicit_sum_iterates(w):
-    """Iterate the recurrence exactly on random rational inputs (N = 4); check the statement at t = 1..10."""
+    """Iterate the recurrence exactly on random rational inputs (N = 4); the statement at t = 1..10 with every
+    entry it names given the process's value: mu(k) the iterate, x[k] the input at k (inputs before the start,
+    k <= 0, are further random values of the stream that the average, started at mu_0 = 0, never sees)."""
     N = 4
     xs = [Fraction(int(k), 5) for k in w.rng.integers(-20, 21, size=10)]
+    before = [Fraction(int(k), 5) for k in w.rng.integers(-20, 21, size=20)]     # x_0, x_-1, ..., x_-19
     mus = iterate_running_average(N, xs)
-    x, t = w.S.x, w.S.t
+
+    def x(k):
+        if k > len(xs) or k <= -len(before):
+            raise ValueError(f"the process has no input x_{k}")
+        return xs[k - 1] if k >= 1 else before[-k]
+
     method = "iterate the recurrence exactly (N = 4, random rational inputs)"
     for T in range(1, len(xs) + 1):
-        rel = expand_sums(w.statement.func(*(side.xreplace({t: T, w.S.N: N}) for side in w.statement.args),
-                                           evaluate=False))
-        mu_T = w.statement.lhs.xreplace({t: T})              # mu(T) (or a user's plain symbol mu_t)
-        o = w.exact({mu_T: mus[T], **{x[k + 1]: xs[k] for k in range(T)}}, relation=rel)
+        at = {sp.Symbol("t"): T, sp.Symbol("N"): N}
+        rel = expand_sums(on_sequences(expand_sums(w.statement.xreplace({w.S.t: T}) if "t" in w.S else w.statement),
+                                       at, {"mu": mus, "x": x}))
+        o = w.exact(at, relation=rel)
         if not o.holds:
             return w.observe(False, f"fails first at t = {T}: {o.detail}", method=method, n=T)
     return w.observe(True, f"statement holds at t = 1..{len(xs)}", method=method, n=len(xs))
@@ -199,15 +208,22 @@ def weights_series_corrected(d):
 @weights_series_corrected.witness("exact")
 def _weights_sum(w):
     """The weights of the running average, measured by running it: with constant input 1 from mu_0 = 0,
-    mu_{M+1} is the sum of the first M+1 weights (1/N) G_M, so G_M = N mu_{M+1}. At N = 4 the measured G_M
-    (M = 200, 400) is compared with the claimed limit, error bound |G_400 - G_200|."""
-    N = 4
-    mus = iterate_running_average(N, [1] * 401)
-    G200, G400 = N * mus[201], N * mus[401]
-    L = sp.Symbol("G_limit")
-    rhs = w.statement.rhs.xreplace({w.S.N: N})
-    return w.close({L: float(G400)}, {L: float(abs(G400 - G200))}, relation=sp.Eq(L, rhs), k=10, floor=1e-12,
-                   method="N * mu_{M+1} for constant input 1 (exact rationals), M = 200 and 400", n=400)
+    mu_{M+1} is the sum of the first M+1 weights (1/N) G_M, so G_M = N mu_{M+1}. At N = 4 and N = 7 the body of
+    the statement's limit (M -> oo) is evaluated with these measured G_M at M = 100, 200, 400, extrapolated, and
+    the statement compared as written."""
+    obs = []
+    for N in (4, 7):
+        mus = iterate_running_average(N, [1] * 401)
+        G = [N * m for m in mus[1:]]
+        rel, vals, errs, problem = limit_estimates(w, w.statement, "M", sp.oo, "-",
+                                                   [{"M": M, "N": N} for M in (100, 200, 400)], seqs={"G": G})
+        if problem:
+            obs.append(w.observe(False, problem, method="limit M -> oo"))
+            continue
+        obs.append(w.close(vals, {k: v + 1e-12 for k, v in errs.items()}, relation=on_sequences(rel, {"N": N}, {}),
+                           k=10, floor=1e-12, n=400,
+                           method=f"N = {N}: N * mu_(M+1) for constant input 1 (exact rationals), M = 100, 200, 400"))
+    return obs
 
 
 # ------------------------------------------------------------------------------------------------
@@ -260,13 +276,24 @@ def _window_vs_running(w):
     def window(t):
         return sum(xs[t - N:t]) / N
 
-    first, second = w.statement
-    mh = S["mu^"][S.t] if "mu^" in S else S["mu^_t"]      # the sequence entry mu^[t] (or a plain symbol mu^_t)
-    obs = [w.exact({mh: mus[t], S["mu~_t"]: window(t), S.N: N, S.c: c, S.t: t}, relation=first,
-                   method="iterate the running average; window average of the same stream")
-           for t in (N, N + 1, 2 * N, 5 * N)]
-    gap200, gap400 = mus[200] - window(200), mus[400] - window(400)
-    D = sp.Symbol("gap_limit")
-    obs.append(w.close({D: float(gap400)}, {D: float(abs(gap400 - gap200))}, relation=sp.Eq(D, second.rhs),
-                       floor=1e-15, method="gap at t = 400 (bound from t = 200)", n=400))
+    rels = w.statement if isinstance(w.statement, tuple) else (w.statement,)
+    plain = tuple(r for r in rels if not r.has(sp.Limit))
+    limits = tuple(r for r in rels if r.has(sp.Limit))
+    seqs = {"mu^": mus}
+    obs = []
+    for t in (N, N + 1, 2 * N, 5 * N):
+        at = {"t": t, "N": N, "c": c, "mu~_t": window(t)}
+        if plain:
+            obs.append(w.exact({sp.Symbol(k): v for k, v in at.items()}, relation=on_sequences(plain, at, seqs),
+                               method="iterate the running average; window average of the same stream"))
+    if limits:
+        rel, vals, errs, problem = limit_estimates(
+            w, limits, "t", sp.oo, "-", [{"t": t, "N": N, "c": c, "mu~_t": window(t)} for t in (100, 200, 400)],
+            seqs=seqs)
+        if problem:
+            obs.append(w.observe(False, problem, method="limit t -> oo"))
+        else:
+            obs.append(w.close(vals, {k: v + 1e-15 for k, v in errs.items()},
+                               relation=on_sequences(rel, {"N": N, "c": c}, seqs), floor=1e-15,
+                               method="the limit's body at t = 100, 200, 400 (iterates and window averages)", n=400))
     return obs

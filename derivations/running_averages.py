@@ -2,7 +2,9 @@
 import numpy as np
 import sympy as sp
 
+from derivations.bias_correction import limit_estimates, on_sequences, put_values
 from proofs import E, Source, Var, claim
+from proofs.sampling import free_atoms
 
 TOPIC = "running averages"
 SGD_PROBLEMS = "000_e701d70adf034ba3.txt"
@@ -27,6 +29,39 @@ def simulate_running_average_variance(w, N=4, var_x=2.0, T=40, R=None, trace=Non
             trace.append(float(mu.var(ddof=1)))
     est, se = variance_se(mu)
     return est, se, R
+
+
+def variance_estimates(rel, draw, at: dict):
+    """Each outermost ``Var(X)`` of the statement replaced by a symbol estimated by the sample variance of ``X``
+    itself (whatever the statement writes inside Var, with ``at`` put in and finite sums expanded) over independent
+    draws of the random atoms it names (``draw(atom)``: an array of R samples, the same array for the same atom),
+    with its delta-method SE. Returns (relation(s), {symbol: estimate}, {symbol: SE}, R)."""
+    from proofs.stats import variance_se
+    nodes = {}
+
+    def walk(e):
+        if isinstance(e, Var):
+            nodes.setdefault(e, sp.Symbol(f"Var_{len(nodes) + 1}"))
+            return
+        for a in e.args:
+            walk(a)
+
+    rels = rel if isinstance(rel, tuple) else (rel,)
+    for r in rels:
+        walk(r)
+    out = tuple(r.xreplace(nodes) for r in rels)
+    cache, means, ses, R = {}, {}, {}, 0
+    for node, sym in nodes.items():
+        inner = put_values(node.args[0], at, {})
+        atoms = sorted(free_atoms(inner), key=str)
+        for a in atoms:
+            if a not in cache:
+                cache[a] = np.asarray(draw(a), dtype=float)
+        f = sp.lambdify(atoms, inner, modules="numpy")
+        R = len(cache[atoms[0]]) if atoms else 0
+        vals = np.broadcast_to(np.asarray(f(*(cache[a] for a in atoms)), dtype=float), (max(R, 2),))
+        means[sym], ses[sym] = variance_se(vals)
+    return (out if isinstance(rel, tuple) else out[0]), means, ses, R
 
 
 @claim(id="running_average.variance_limit",
@@ -87,12 +122,20 @@ def variance_limit_N1(d):
 
 @variance_limit_N1.witness("monte-carlo")
 def _n1_simulation(w):
-    """With N = 1 the running average is the last input; its variance is measured by simulation."""
+    """With N = 1 the running average is the last input; its variance is measured by simulation (inputs of
+    variance sigma_x^2 = 2) and compared with the statement's left side (the limit formula at N = 1); the statement
+    itself is evaluated at the inputs' variance, both sides as written."""
     s2 = w.S["sigma_x^2"]
     est, se, R = simulate_running_average_variance(w, N=1, var_x=2.0, T=5)
-    # the statement's left side is the limit formula at N = 1; the simulation measures the variance itself
-    return w.estimate({s2: est}, {s2: se}, relation=sp.Eq(s2, w.statement.lhs.doit().subs(s2, 2)),
-                      n=R, method="running average with N = 1 (mu_t = x_t), iid shifted exponentials")
+    V = sp.Symbol("Var(mu_t), N = 1")
+    method = "running average with N = 1 (mu_t = x_t), iid shifted exponentials"
+    at = {s2: 2}
+    return [w.exact(at, relation=on_sequences(w.statement, at, {}),
+                    method="the statement at the inputs' variance sigma_x^2 = 2"),
+            w.estimate({V: est}, {V: se}, relation=sp.Eq(V, put_values(w.statement.lhs, at, {})), n=R, share=2,
+                       method=method),
+            w.estimate({V: est}, {V: se}, relation=sp.Eq(V, put_values(w.statement.rhs, at, {})), n=R, share=2,
+                       method=method)]
 
 
 @claim(id="running_average.window_average_variance",
@@ -120,11 +163,15 @@ def simulate_window_average_variance(w, N, var_x=2.0, R=None):
 
 @window_average_variance.witness("monte-carlo")
 def _window_simulation(w):
-    N, s2 = 8, w.S["sigma_x^2"]
-    est, se, R = simulate_window_average_variance(w, N)
-    V = sp.Symbol("V_window")
-    rel = sp.Eq(V, w.statement.rhs.subs({w.S.N: N, s2: 2}))
-    return w.estimate({V: est}, {V: se}, relation=rel, n=R,
+    """Independent draws of iid shifted-exponential x_t (variance 2; any index the statement names, each its own
+    draw); the variance of what the statement writes inside Var(...) at N = 8 is estimated from them and the
+    statement compared as written."""
+    from proofs.stats import sample_size_variance
+    N = 8
+    R = sample_size_variance(0.05, kurtosis=9.0, alpha=w.alpha)
+    rel, means, ses, n = variance_estimates(w.statement, lambda a: w.rng.exponential(np.sqrt(2.0), R) + 1.0,
+                                            {w.S.N: N, w.S["sigma_x^2"]: 2})
+    return w.estimate(means, ses, relation=rel, at={w.S.N: N, w.S["sigma_x^2"]: 2}, n=R,
                       method=f"averages of N = {N} iid shifted-exponential values")
 
 
@@ -160,8 +207,17 @@ def _ratio_extrapolated(w):
     limit_est = 2 * ratios[1] - ratios[0]
     se = float(np.hypot(2 * ses[1], ses[0]))
     L = sp.Symbol("ratio_limit")
-    return w.estimate({L: limit_est}, {L: se}, relation=sp.Eq(L, w.statement.rhs), n=R,
-                      method="simulated variances at N = 8, 16; Richardson extrapolation 2 r(16) - r(8)")
+    obs = [w.estimate({L: limit_est}, {L: se}, relation=sp.Eq(L, w.statement.rhs), n=R,
+                      method="simulated variances at N = 8, 16; Richardson extrapolation 2 r(16) - r(8)")]
+    # the statement itself: the body of its limit at the inputs' variance and N = 8, 16, 32, extrapolated
+    rel, vals, errs, problem = limit_estimates(w, w.statement, "N", sp.oo, "-",
+                                               [{"N": N, "sigma_x^2": 2} for N in (8, 16, 32)])
+    if problem:
+        obs.append(w.observe(False, problem, method="limit N -> oo"))
+    else:
+        obs.append(w.close(vals, {k: v + 1e-9 for k, v in errs.items()}, relation=rel, k=10,
+                           method="the limit's body at N = 8, 16, 32, sigma_x^2 = 2; Richardson in 1/N", n=3))
+    return obs
 
 
 @claim(id="running_average.weighted_sum_lemma",
@@ -183,14 +239,13 @@ def weighted_sum_lemma(d):
 
 @weighted_sum_lemma.witness("monte-carlo")
 def _weighted_sum_simulation(w):
-    from proofs.stats import sample_size_variance, variance_se
+    """Independent exponential x (variance 1) and y (variance 4); the variance of what the statement writes inside
+    Var(...) at a = 3/2, b = -1/2 is estimated from the draws and the statement compared as written."""
+    from proofs.stats import sample_size_variance
     R = sample_size_variance(0.05, kurtosis=9.0, alpha=w.alpha)
-    a, b = 1.5, -0.5
-    x = w.rng.exponential(1.0, R)            # variance 1, skewed
-    y = w.rng.exponential(2.0, R)            # variance 4
-    est, se = variance_se(a * x + b * y)
-    V = sp.Symbol("Var_s")
     S = w.S
-    rel = sp.Eq(V, w.statement.rhs.subs({S.a: sp.Rational(3, 2), S.b: -sp.Rational(1, 2),
-                                         S["sigma_x^2"]: 1, S["sigma_y^2"]: 4}))
-    return w.estimate({V: est}, {V: se}, relation=rel, n=R, method="independent exponential x, y")
+    draws = {"x": lambda: w.rng.exponential(1.0, R), "y": lambda: w.rng.exponential(2.0, R)}
+    at = {S.a: sp.Rational(3, 2), S.b: -sp.Rational(1, 2), S["sigma_x^2"]: 1, S["sigma_y^2"]: 4, S.mu_x: 1,
+          S.mu_y: 2}
+    rel, means, ses, n = variance_estimates(w.statement, lambda a: draws[str(a)](), at)
+    return w.estimate(means, ses, relation=rel, at=at, n=R, method="independent exponential x, y")
