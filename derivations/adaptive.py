@@ -118,7 +118,9 @@ def rmsprop_batch_scaling(d):
 # ------------------------------------------------------------------------------------------------
 
 # One output, two inputs: y = W x, loss_k = (y_k - t_k)^2 / 2; the coordinate watched is W[0, 0].
-LAYER_W = (Fraction(1), Fraction(-1))
+# (W = (1, -1/2): per-example gradients 5, 2, 3/2, 0, -3/2, 2, so g = 3/2 and sigma^2 = 4; g = 1 would hide
+# g^2 -> g or g^3 in a statement.)
+LAYER_W = (Fraction(1), Fraction(-1, 2))
 DATASET = [((2, 1), -1), ((1, 0), -1), ((1, 1), -1), ((0, 2), 0), ((-1, 1), -3), ((2, 2), 0)]
 
 
@@ -167,22 +169,51 @@ def _replicates(w, B, rel_err, share, var_factor=1.0):
     return max(200, sample_size(rel_err, w.alpha / share, 0.99, cv=cv))   # >= 200: the z-test needs a CLT-sized n
 
 
-def batch_mean_square_witness(w):
-    """Draw batches of B = 1 and B = 4 examples of the layer, average their per-example gradients (W.grad) and
-    estimate E[W.grad^2]; compare with the claim's statement at the population's exact g and sigma^2."""
+def expectation_nodes_by_sampling(w, rel, at: dict, draw, R: int):
+    """Each outermost ``E(X)`` of ``rel`` (a relation or tuple) estimated by averaging X itself over R sampled
+    batches: the statement's X, with ``at`` put in and its sums expanded, is evaluated on per-example gradients
+    drawn by ``draw(R, k)`` (one independent example for each distinct ghat[i] X names, the family's law).
+    Returns (relation with symbols, means, SEs)."""
     from proofs.stats import mean_se
+    from proofs.witness import expectations_as_symbols
+    out, nodes = expectations_as_symbols(rel)
+    pt = {sp.sympify(k): sp.sympify(v) for k, v in at.items()}
+    means, ses = {}, {}
+    for sym, node in nodes.items():
+        inner = sp.sympify(node.args[0]).xreplace(pt).doit()
+        idx = sorted((a for a in inner.atoms(sp.Indexed) if str(a.base) == "ghat"), key=sp.default_sort_key)
+        other = inner.free_symbols - set().union(*(a.free_symbols for a in idx)) if idx else inner.free_symbols
+        if other:
+            raise ValueError(f"no value for {', '.join(map(str, other))} in {node}")
+        xs = draw(R, max(1, len(idx)))
+        f = sp.lambdify([list(idx)], inner, modules="numpy")
+        vals = np.broadcast_to(np.asarray(f(xs.T if idx else xs[:, :0].T), dtype=float), (R,))
+        means[sym], ses[sym] = mean_se(vals)
+    return out, means, ses
+
+
+def per_example_draws(rng):
+    """draw(R, k): R x k per-example gradients of the layer, examples drawn with replacement."""
+    p = np.array([float(v) for v in per_example_gradients()])
+    return lambda R, k: p[rng.integers(0, len(p), size=(R, k))]
+
+
+def batch_mean_square_witness(w):
+    """Draw batches of B = 1, 2 and 5 examples of the layer (with replacement); what the statement writes inside
+    E(...) (the batch gradient W.grad squared, as written) is evaluated on each batch's per-example gradients and
+    averaged; the statement, both sides, at the population's exact g and sigma^2."""
     S = w.S
     g, s2, _ = population_moments()
+    draw = per_example_draws(w.rng)
+    sizes = (1, 2, 5)
     out = []
-    for B in (1, 4):
-        R = _replicates(w, B, 0.10, 2)
-        gh = sample_batch_gradients(w.rng, B, (R,))
-        est, se = mean_se(gh ** 2)
-        M = sp.Symbol(f"E[ghat^2](B={B})")
-        rel = sp.Eq(M, w.statement.rhs)
-        out.append(w.estimate({M: est}, {M: se}, at={S.B: B, S.g: g, S["sigma^2"]: s2}, relation=rel, n=R,
-                              share=2, method=f"B={B}: {R} batches drawn with replacement from 6 examples; "
-                                              "W.grad = mean of the per-example gradients"))
+    for B in sizes:
+        R = 2 * _replicates(w, B, 0.10, len(sizes))
+        at = {S.B: B, S.g: g, S["sigma^2"]: s2}
+        rel, means, ses = expectation_nodes_by_sampling(w, w.statement, at, draw, R)
+        out.append(w.estimate(means, ses, at=at, relation=rel, n=R, share=len(sizes),
+                              method=f"B={B}: {R} batches drawn with replacement from 6 examples; E(...) as written "
+                                     "averaged over the batches' per-example gradients (W.grad)"))
     return out
 
 
@@ -196,48 +227,77 @@ def run_rmsprop(rng, B, R, N_s=5, T=100):
     return s
 
 
-def rmsprop_witness(w, sizes=(1, 2, 8), large=2 ** 20, N_s=5):
-    """Run RMSProp's s update on batch gradients of the layer at B = 1, 2, 8 and 2^20, estimate E s_T at each,
-    and test every relation of the statement: the value at B = 1 and 8, the decrease from B = 1 to 2, the
-    large-batch limit (B = 2^20, where sigma^2/B < 3e-6 is far below the SE) and that it lies below the
-    second moment (measured as E s at B = 1)."""
+def significant_inequality(w, rel, values: dict, ses: dict, *, share: int, n: int, method: str):
+    """A strict or weak inequality of measured quantities: its residual lhs - rhs (measured symbols in ``values``,
+    everything else already put in) must have the relation's sign and differ from 0 by more than the z-bound
+    (so a measurement that cannot tell the sides apart does not confirm it)."""
+    import math
+    f = sp.sympify(rel.lhs) - sp.sympify(rel.rhs)
+    syms = [s_ for s_ in values if f.has(s_)]
+    missing = set(f.free_symbols) - set(syms)
+    if missing:
+        raise ValueError(f"witness gave no value for {', '.join(map(str, missing))}")
+    pt = {s_: sp.Float(float(values[s_]), 30) for s_ in syms}
+    r = float(sp.N(f.xreplace(pt)))
+    sd = math.sqrt(sum((float(sp.N(sp.diff(f, s_).xreplace(pt))) * float(ses[s_])) ** 2 for s_ in syms))
+    zmax = w._z(w.alpha / share)
+    z = r / sd if sd > 0 else (0.0 if r == 0 else math.copysign(math.inf, r))
+    want = -1 if isinstance(rel, (sp.StrictLessThan, sp.LessThan)) else 1
+    ok = want * z > zmax
+    return w.observe(ok, f"residual of {rel}: {r:.4g} +- {sd:.2g} (n={n}), z = {z:.1f}; "
+                         f"{'significantly ' if ok else 'not significantly '}{'< 0' if want < 0 else '> 0'} "
+                         f"(|z| > {zmax:.2f} needed)", method=method, n=n)
+
+
+def rmsprop_witness(w, sizes=(1, 2), large=2 ** 20, N_s=5):
+    """Run RMSProp's s update on batch gradients of the layer at B = 1, 2, 3 and 2^20, estimate E s_T at each,
+    and the per-example second moment E ghat_1^2 from single examples. Every relation of the statement is
+    evaluated, both sides, at B = 1 and B = 2 with E s_inf(B), E s_inf(B+1) and E ghat_1^2 given their measured
+    values (equations by a z-test, inequalities must hold significantly); a Limit(body, B, oo) is read as written:
+    its variable and point must be the B -> oo the process approaches, and its body is evaluated at B = 2^20
+    (sigma^2/B < 4e-6, far below the SE) with the measured E s there."""
     from proofs.stats import mean_se
     S = w.S
     B, g_sym, s2_sym = S.B, S.g, S["sigma^2"]
+    Ss, S1s, M2s = S["E s_inf(B)"], S["E s_inf(B+1)"], S["E ghat_1^2"]
     g, s2, _ = population_moments()
-    value, at_next, limit, below = w.statement
-    share = 5
-    zmax = w._z(w.alpha / share)
+    rels = w._relations()
+    share = len(rels) * len(sizes)
     est = {}
-    for b in tuple(sizes) + (large,):
+    for b in sorted(set(sizes) | {x + 1 for x in sizes} | {large}):
         R = _replicates(w, b, 0.10, share, var_factor=1 / (2 * N_s - 1))
         est[b] = mean_se(run_rmsprop(w.rng, b, R, N_s=N_s)) + (R,)
+    R1 = _replicates(w, 1, 0.10, share)
+    m2, se2 = mean_se(sample_batch_gradients(w.rng, 1, (R1,)) ** 2)
     out = []
-    for b in (sizes[0], sizes[-1]):
-        m, se, R = est[b]
-        M = sp.Symbol(f"E s_inf(B={b})")
-        out.append(w.estimate({M: m}, {M: se}, at={B: b, g_sym: g, s2_sym: s2}, relation=value.xreplace({value.lhs: M}),
-                              n=R, share=share, method=f"RMSProp s update, B={b}, N_s={N_s}, {R} runs of 100 steps"))
-    # reduced as the batch size increases: the statement's relation at the measured E s(1), E s(2)
-    (m1, se1, R1), (m2, se2, _) = est[sizes[0]], est[sizes[1]]
-    rel = at_next.xreplace({S["E s_inf(B+1)"]: sp.Float(m2), S["E s_inf(B)"]: sp.Float(m1)})
-    z = (m1 - m2) / float(np.hypot(se1, se2))
-    out.append(w.observe(bool(rel) and abs(z) > zmax,
-                         f"E s(B={sizes[1]}) = {m2:.4g} +- {se2:.2g} vs E s(B={sizes[0]}) = {m1:.4g} +- {se1:.2g}: "
-                         f"{at_next} {'holds' if bool(rel) else 'fails'} at the measured values, |z| = {abs(z):.1f} "
-                         f"(significant beyond {zmax:.2f})", method="RMSProp s update at two batch sizes", n=R1))
-    # the large-batch limit and the comparison with the second moment
-    mL, seL, RL = est[large]
-    Lsym = sp.Symbol("lim E s_inf")
-    lim_rel = sp.Eq(Lsym, limit.rhs)
-    out.append(w.estimate({Lsym: mL}, {Lsym: seL}, at={g_sym: g, s2_sym: s2}, relation=lim_rel, n=RL, share=share,
-                          method=f"RMSProp s update at B={large} (sigma^2/B = {float(s2) / large:.1e})"))
-    M2 = w.S["E ghat_1^2"]
-    below_rel = below.xreplace({below.lhs: sp.Float(mL), M2: sp.Float(m1)})
-    z2 = (m1 - mL) / float(np.hypot(se1, seL))
-    out.append(w.observe(bool(below_rel) and abs(z2) > zmax,
-                         f"large-batch limit {mL:.4g} +- {seL:.2g} vs second moment E s(B=1) = {m1:.4g} +- "
-                         f"{se1:.2g}: {below_rel}, |z| = {abs(z2):.1f}", method="RMSProp s update", n=RL))
+    for b in sizes:
+        for i, rel in enumerate(rels):
+            values = {Ss: est[b][0], S1s: est[b + 1][0], M2s: m2}
+            ses = {Ss: est[b][1], S1s: est[b + 1][1], M2s: se2}
+            rep = {}
+            for lim in rel.atoms(sp.Limit):
+                body, var, to = lim.args[0], lim.args[1], lim.args[2]
+                if var != B or to != sp.oo:
+                    return out + [w.observe(False, f"the statement's limit is {lim}; the process approaches only "
+                                                   "B -> oo (large batches)", method="RMSProp s update")]
+                L, L1 = sp.Symbol(f"E s_inf(B={large})"), sp.Symbol(f"E s_inf(B={large + 1})")
+                rep[lim] = body.xreplace({Ss: L, S1s: L1, B: large})
+                values.update({L: est[large][0], L1: est[large][0]})
+                ses.update({L: est[large][1], L1: est[large][1]})
+            r = rel.xreplace(rep) if rep else rel
+            at = {B: b, g_sym: g, s2_sym: s2}
+            n = est[b][2]
+            method = (f"RMSProp s update, N_s={N_s}, runs of 100 steps: E s at B={b}, {b + 1}"
+                      + (f", {large}" if rep else "") + f"; E ghat_1^2 from {R1} single examples")
+            if isinstance(r, sp.Eq):
+                vals = {k: v for k, v in values.items() if r.has(k)}
+                out.append(w.estimate(vals, {k: ses[k] for k in vals}, at=at, relation=r, n=n, share=share,
+                                      method=f"relation {i + 1} at B={b}: " + method))
+            else:
+                pt = {k: sp.sympify(v) for k, v in at.items()}
+                rr = type(r)(sp.sympify(r.lhs).xreplace(pt), sp.sympify(r.rhs).xreplace(pt), evaluate=False)
+                out.append(significant_inequality(w, rr, values, ses, share=share, n=n,
+                                                  method=f"relation {i + 1} at B={b}: " + method))
     return out
 
 

@@ -136,12 +136,22 @@ def sgd_steps(phi, xs, eta):
     return phi
 
 
+def _with_process_gradient(w, expr):
+    """``expr`` with the per-example gradient G the statement names replaced by the process's (tanh(Phi - x) +
+    Phi/5) and its derivatives and Subs evaluated."""
+    a, x = sp.symbols("a_ x_", real=True)
+    e = sp.sympify(expr).replace(w.S.G, sp.Lambda((a, x), sp.tanh(a - x) + a / 5))
+    return e.doit()
+
+
 @eta_two_steps_general.witness("simulation")
 def _two_steps_nonquadratic(w):
     """On the loss log cosh(Phi - x) + Phi^2/10 (x_t = 0.7, x_{t+1} = -1.3, Phi_t = 0.4): run two SGD steps and
     one B = 2 step at 2 eta_1 for eta_1 = 2^-3 .. 2^-9; fit R(eta) by polynomials (degree 5 and 6 on the 7
-    points; their difference is the error estimate) to read R(0), R'(0), R''(0)/2, compare with the statement;
-    and check the fitted order of |R| in eta_1 is 2 (1.9 .. 2.1)."""
+    points; their difference is the error estimate) to read R(0), R'(0), R''(0)/2. Every relation of the
+    statement is evaluated, both sides, with those values, Phi_t, x_t, x_{t+1} and the process's gradient in
+    place of G (its derivative as the statement writes it); and the fitted order of |R| in eta_1 must be 2
+    (1.9 .. 2.1)."""
     S = w.S
     p0, xs = 0.4, (0.7, -1.3)
     etas = np.array([2.0 ** -k for k in range(3, 10)])
@@ -150,18 +160,14 @@ def _two_steps_nonquadratic(w):
     fits = [np.polyfit(etas, R, deg)[::-1] for deg in (5, 6)]
     coef = fits[1][:3]
     err = np.abs(fits[1][:3] - fits[0][:3]) + 1e-13
-    G0, H1 = sp.Symbol("G_t"), sp.Symbol("dG/dPhi_t+1")
-    u = S.u
-    rels = tuple(r.xreplace({S.G(S["Phi_t"], S["x_t"]): G0,
-                             sp.Subs(sp.Derivative(S.G(u, S["x_{t+1}"]), u), u, S["Phi_t"]): H1})
-                 for r in w.statement)
+    rels = tuple(sp.Eq(_with_process_gradient(w, r.lhs), _with_process_gradient(w, r.rhs), evaluate=False)
+                 for r in w._relations())
     c = [S["R(0)"], S["R'(0)"], S["R''(0)/2"]]
-    vals = {c[0]: coef[0], c[1]: coef[1], c[2]: coef[2], G0: per_example_grad(p0, xs[0]),
-            H1: per_example_hess(p0, xs[1])}
-    errs = {c[0]: err[0], c[1]: err[1], c[2]: err[2], G0: 1e-15, H1: 1e-15}
+    vals = {c[0]: coef[0], c[1]: coef[1], c[2]: coef[2], S["Phi_t"]: p0, S["x_t"]: xs[0], S["x_{t+1}"]: xs[1]}
+    errs = {c[0]: err[0], c[1]: err[1], c[2]: err[2], S["Phi_t"]: 0.0, S["x_t"]: 0.0, S["x_{t+1}"]: 0.0}
     obs = [w.close(vals, errs, relation=rels, k=10, floor=1e-9,
                    method=f"SGD steps at 7 learning rates; polynomial fit of R: R(0) = {coef[0]:.2e}, R'(0) = "
-                          f"{coef[1]:.2e}, R''(0)/2 = {coef[2]:.6f}")]
+                          f"{coef[1]:.2e}, R''(0)/2 = {coef[2]:.6f}; G = tanh(Phi - x) + Phi/5")]
     slope = np.polyfit(np.log(etas), np.log(np.abs(R)), 1)[0]
     obs.append(w.observe(1.9 <= slope <= 2.1, f"fitted order of |R(eta_1)|: {slope:.3f} (expected 2)",
                          method="log-log fit over eta_1 = 2^-3 .. 2^-9", n=len(etas)))
@@ -229,25 +235,23 @@ def eta_B(d):
 
 @eta_B.witness("finite-difference")
 def _eta_B_first_order(w):
-    """On the non-quadratic loss, B = 4 examples: run B SGD steps at eta_1 and one step at learning rate
-    c eta_1 (c = the claim's value) on the batch mean; the first-order term of their difference
-    (Richardson central difference in eta_1 at 0) must vanish."""
+    """On the non-quadratic loss, B = 4 and B = 3 examples: run B SGD steps at eta_1 and read the first-order term
+    of Phi_{t+B}(eta_1) (Richardson central difference in eta_1 at 0); the factor c of one batch step
+    Phi_t - c eta_1 ghat_B with the same first-order term is c = -(dPhi_{t+B}/deta_1)/ghat_B. The statement is
+    evaluated, both sides, at the measured c and B."""
     from proofs.finite_diff import richardson
     S = w.S
-    Bn, p0 = 4, 0.4
-    xs = (0.7, -1.3, 0.2, 1.5)
-    ghat = sum(per_example_grad(p0, x) for x in xs) / Bn
-    c_val = float(w.statement.rhs.subs(S.B, Bn))
-
-    def diff(e):
-        e = float(e[0])
-        return sgd_steps(p0, xs, e) - (p0 - c_val * e * ghat)
-    d1, err = richardson(diff, np.zeros(1), np.ones(1), h=1e-3)
-    return w.observe(abs(d1) <= 10 * err + 1e-9,
-                     f"d/deta_1 [Phi_(t+B) - (Phi_t - c eta_1 ghat_B)] at 0 = {d1:.3g} +- {err:.1g} with c = "
-                     f"{c_val:g} (B = {Bn}); it vanishes only for c = B",
-                     method="B SGD steps vs one batch step, Richardson central difference in eta_1", n=4,
-                     estimate=f"{d1:.3g}", predicted="0")
+    p0 = 0.4
+    obs = []
+    for xs in ((0.7, -1.3, 0.2, 1.5), (-0.4, 0.9, 2.1)):
+        Bn = len(xs)
+        ghat = sum(per_example_grad(p0, x) for x in xs) / Bn
+        d1, err = richardson(lambda e: sgd_steps(p0, xs, float(e[0])), np.zeros(1), np.ones(1), h=1e-3)
+        c_meas = -d1 / ghat
+        obs.append(w.close({S.c: c_meas, S.B: Bn}, {S.c: (err + 1e-12) / abs(ghat), S.B: 0.0}, k=10, floor=1e-9,
+                           method=f"B = {Bn} SGD steps, Richardson central difference in eta_1: dPhi/deta_1 = "
+                                  f"{d1:.6g} +- {err:.1g}, ghat_B = {ghat:.6g}, measured c = {c_meas:.9g}", n=Bn))
+    return obs
 
 
 # ---------------------------------------------------------------------------------------------
@@ -299,46 +303,80 @@ def simulate_momentum_average(w, B, N, R, T, rng_draw):
     return mu
 
 
+def _limits_to_symbols(rel):
+    nodes = {}
+    for node in sorted(sp.sympify(rel).atoms(sp.Limit), key=sp.default_sort_key):
+        nodes[node] = sp.Symbol(f"L_{len(nodes) + 1}")
+    return sp.sympify(rel).xreplace(nodes), {v: k for k, v in nodes.items()}
+
+
 @N_mu.witness("monte-carlo")
 def _momentum_average_variance(w):
-    """Simulate the momentum average over batches of per-example gradients (shifted exponentials, variance 2)
-    at B = 4 with N_mu,B = N_mu,1/B = 4 and at B = 1 with N_mu,1 = 16 (12 N steps each; the start's effect is
-    (1 - 1/N)^(24 N) < 1e-8); compare Var mu_T with the statement at each (B = 1 is its B = 1 case). The limit
-    of the ratio (second equation) is measured on the variance recursion of the process
-    Var mu_t = (1 - 1/N)^2 Var mu_{t-1} + Var(ghat)/N^2 iterated to convergence at N_mu,1 = 256, 512, 1024,
-    Richardson-extrapolated."""
+    """Simulate the momentum average over batches of per-example gradients (shifted exponentials, variance 3):
+    at (B = 4, N_mu,1 = 16) and (B = 2, N_mu,1 = 24), V_B with N_mu,B = N_mu,1/B and V_1 with N_mu,1 at B = 1
+    (12 N steps each; the start's effect is (1 - 1/N)^(24 N) < 1e-8). The first equation is evaluated, both
+    sides, at the measured V_B, V_1 and (B, N_mu,1, sigma^2) by a z-test. The second is read as written: its
+    limit must be N_mu,1 -> oo; its body is evaluated on V_B and V_1 from the variance recursion of the process
+    Var mu_t = (1 - 1/N)^2 Var mu_{t-1} + Var(ghat)/N^2 iterated to convergence at N_mu,1 = 256, 512, 1024 (B = 4),
+    Richardson-extrapolated (a body that does not settle, Richardson error > 1e-3 relative, has no observed
+    limit), and the relation evaluated with that value."""
     from proofs.stats import sample_size_variance, variance_se
     S = w.S
-    B, N1, s2 = S.B, S.N_mu1, S["sigma^2"]
-    rel_v, rel_lim = w.statement
-    var_x = 2.0
+    B, N1, s2, VB, V1 = S.B, S.N_mu1, S["sigma^2"], S.V_B, S.V_1
+    rels = w._relations()
+    var_x = 3.0
     R = sample_size_variance(0.10, kurtosis=3.5, alpha=w.alpha / 3)
 
     def draw(shape):
         return w.rng.exponential(np.sqrt(var_x), size=shape) + 1.0
     obs = []
-    V = S.V_B
-    for b, n1 in ((4, 16), (1, 16)):
+    plain = [r for r in rels if not r.has(sp.Limit)]
+    for b, n1 in ((4, 16), (2, 24)):
         nb = n1 // b
-        mu = simulate_momentum_average(w, b, nb, R, 12 * nb, draw)
-        est, se = variance_se(mu)
-        obs.append(w.estimate({V: est}, {V: se}, relation=rel_v, at={B: b, N1: n1, s2: 2}, n=R, share=3,
-                              method=f"B = {b}, N_mu,B = {nb}: {R} momentum averages over skewed per-example "
-                                     "gradients"))
+        eb, sb = variance_se(simulate_momentum_average(w, b, nb, R, 12 * nb, draw))
+        e1, s1 = variance_se(simulate_momentum_average(w, 1, n1, R, 12 * n1, draw))
+        if plain:
+            obs.append(w.estimate({VB: eb, V1: e1}, {VB: sb, V1: s1}, relation=tuple(plain),
+                                  at={B: b, N1: n1, s2: var_x}, n=R, share=2 * len(plain),
+                                  method=f"B = {b}, N_mu,B = {nb}; B = 1, N_mu,1 = {n1}: {R} momentum averages "
+                                         "each over skewed per-example gradients"))
 
     def stationary_variance(b, n):
         v, x = 0.0, var_x / b
         for _ in range(int(40 * n)):
             v = (1 - 1 / n) ** 2 * v + x / n ** 2
         return v
-    ratios = {n1: stationary_variance(4, n1 / 4) / stationary_variance(1, n1) for n1 in (64, 128, 256)}
-    from derivations.gradient_flow import richardson_limit
-    est, err = richardson_limit(ratios)
-    Lr = sp.Symbol("ratio_limit")
-    obs.append(w.close({Lr: est}, {Lr: max(err, 1e-12)}, relation=Eq(Lr, rel_lim.rhs), at={B: 4}, k=10,
-                       method="variance recursion of the process at N_mu,1 = 64, 128, 256 (B = 4 vs 1), "
-                              f"Richardson-extrapolated: {est:.6f} (ratios "
-                              f"{', '.join(f'{r:.5f}' for r in ratios.values())})"))
+    Bv = 4
+    Ns = (256, 512, 1024)
+    runs = {n1: (stationary_variance(Bv, n1 / Bv), stationary_variance(1, n1)) for n1 in Ns}
+    for rel in rels:
+        if not rel.has(sp.Limit):
+            continue
+        out, lims = _limits_to_symbols(rel)
+        values, errs = {}, {}
+        for L, lim in lims.items():
+            body, var, to = lim.args[0], lim.args[1], lim.args[2]
+            if var != N1 or to != sp.oo:
+                return obs + [w.observe(False, f"the statement's limit is {lim}; the process approaches N_mu,1 -> oo "
+                                               "only", method="variance recursion of the process")]
+            seq = {}
+            for n1, (vb, v1) in runs.items():
+                v = w.value(body, {VB: vb, V1: v1, N1: n1, B: Bv, s2: var_x})
+                if not v.is_number:
+                    raise ValueError(f"the limit's body {body} names more than V_B, V_1, N_mu1, B, sigma^2")
+                seq[n1] = float(v)
+            from derivations.gradient_flow import richardson_limit
+            values[L], err = richardson_limit(seq)
+            errs[L] = max(err, 1e-12)
+            if err > 1e-3 * max(1.0, abs(values[L])):
+                return obs + [w.observe(False, f"the body of {lim} does not settle along N_mu,1 = {Ns}: "
+                                               + ", ".join(f"{v:.6g}" for v in seq.values())
+                                               + f" (Richardson error {err:.3g}): no finite limit observed",
+                                        method="variance recursion of the process")]
+        obs.append(w.close(values, errs, relation=out, at={B: Bv, s2: var_x}, k=10,
+                           method=f"variance recursion of the process at N_mu,1 = {Ns} (B = {Bv} vs 1); the limit's "
+                                  f"body {lims and next(iter(lims.values())).args[0]} Richardson-extrapolated: "
+                                  + ", ".join(f"{v:.6f}" for v in values.values())))
     return obs
 
 
@@ -388,22 +426,47 @@ def rmsprop_second_moment(w, B, Ns, R, T, mode, g=0.5, sd=2.0):
     return s
 
 
+def rmsprop_on_statement(w, inner, B, Ns, R, T, g=2.0, sd=np.sqrt(3.0)):
+    """RMSProp's running average s <- (1 - 1/N_s) s + q/N_s, once per batch of B per-example gradients
+    (g + sd (Exp(1) - 1), skewed), where q is what the statement writes inside E(...) evaluated on the batch
+    (x[i] for each index i it names; indices outside 1..B are further independent examples of the same law).
+    Returns s_T per chain (R chains, T batches, from s_0 = 0)."""
+    x_base = [a for a in inner.atoms(sp.Indexed)]
+    idx = sorted(x_base, key=sp.default_sort_key)
+    other = inner.free_symbols - set().union(*(a.free_symbols for a in idx)) if idx else inner.free_symbols
+    if other:
+        raise ValueError(f"no value for {', '.join(map(str, other))} in {inner}")
+    f = sp.lambdify([idx], inner, modules="numpy")
+    s = np.zeros(R)
+    for _ in range(T):
+        x = g + sd * (w.rng.exponential(1.0, size=(max(1, len(idx)), R)) - 1.0)
+        s = (1 - 1 / Ns) * s + np.broadcast_to(np.asarray(f(x), dtype=float), (R,)) / Ns
+    return s
+
+
 @N_s.witness("monte-carlo")
 def _rmsprop_semantics(w):
-    """Run RMSProp's s (N_s = 8, from s_0 = 0 for 20 N_s updates: start bias (1 - 1/8)^160 < 1e-9) over per-example
-    gradients with g = 1/2, sigma^2 = 4 at B = 4, in both semantics; E s_T is compared with the statement's
-    first equation (per-element squares) and its second (squared batch means)."""
+    """Run RMSProp's s (N_s = 8, from s_0 = 0 for 20 N_s batches: start bias (1 - 1/8)^160 < 1e-9) over
+    per-example gradients with g = 2, sigma^2 = 3 at B = 3 and B = 5, each batch feeding s with what the
+    statement writes inside E(...) (the per-element mean of squares, the squared batch mean, as written); the
+    statement is evaluated, every relation and both sides, with the E(...) it writes replaced by the measured
+    E s_T."""
     from proofs.stats import mean_se, sample_size
+    from proofs.witness import expectations_as_symbols
     S = w.S
     B, g, s2 = S.B, S.g, S["sigma^2"]
-    rel_el, rel_b = w.statement
-    Ns, Bv = 8, 4
-    R = sample_size(0.10, w.alpha / 2, 0.99, cv=1.0)
+    Ns = 8
+    sizes = (3, 5)
+    R = sample_size(0.10, w.alpha / 4, 0.99, cv=1.0)
     obs = []
-    for mode, rel, T in (("elements", rel_el, 20 * Ns // Bv), ("batch", rel_b, 20 * Ns)):
-        s = rmsprop_second_moment(w, Bv, Ns, R, T, mode)
-        est, se = mean_se(s)
-        M = sp.Symbol(f"E_s_{mode}")
-        obs.append(w.estimate({M: est}, {M: se}, relation=Eq(M, rel.rhs), at={B: Bv, g: Fraction(1, 2), s2: 4},
-                              n=R, share=2, method=f"s over {mode}: {R} RMSProp chains, B = {Bv}, N_s = {Ns}"))
+    for Bv in sizes:
+        at = {B: Bv, g: 2, s2: 3}
+        out, nodes = expectations_as_symbols(w.statement)
+        means, ses = {}, {}
+        for sym, node in nodes.items():
+            inner = sp.sympify(node.args[0]).xreplace({k: sp.sympify(v) for k, v in at.items()}).doit()
+            means[sym], ses[sym] = mean_se(rmsprop_on_statement(w, inner, Bv, Ns, R, 20 * Ns))
+        obs.append(w.estimate(means, ses, relation=out, at=at, n=R, share=len(sizes) * len(w._relations()),
+                              method=f"B = {Bv}: {R} RMSProp chains, N_s = {Ns}, s fed once per batch with the "
+                                     "statement's E(...) argument"))
     return obs
