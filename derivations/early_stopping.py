@@ -36,6 +36,243 @@ def gradient_descent(betas, wstar, w0, gamma, steps, lam=0):
 
 
 # ------------------------------------------------------------------------------------------------
+# Evaluating a statement as written on what a process produced (shared by the witnesses of this file and of
+# gradient_flow, unitwise_rates, sgd_basics, regularisation)
+# ------------------------------------------------------------------------------------------------
+class NotMeasured(Exception):
+    """The statement names something the process does not produce (or a point where it cannot run)."""
+
+
+DPS = 40
+
+
+def _num(x):
+    return sp.Float(x, DPS) if isinstance(x, float) else sp.sympify(x)
+
+
+class Process:
+    """What a witness measured, to be put into a statement as written.
+
+    ``values``: {name: value} of the statement's symbols at the test point (parameters and measurements);
+    ``quantities``: {name: f(env)} measurements that depend on other symbols (env: {name: value}), e.g. the
+    minimiser of E~ as a function of beta_1, so that a ``Limit`` or ``Derivative`` in them re-runs the process;
+    ``functions``: {name: f(env, *args)} for applied functions (iterates w_i(n), phi_1(t), ell(u, v));
+    ``limits``: {name: (point, values(level))}: the sequence along which the process approaches the limit of that
+    variable (level 0, 1, 2, ...: finer); a statement's Limit at another point is approached by a generic sequence
+    and the quantities must be able to run there (else NotMeasured);
+    ``steps``: {name: h} step of the central differences in that variable (default 1e-12 relative)."""
+
+    def __init__(self, values=None, quantities=None, functions=None, limits=None, steps=None, order=1):
+        self.values = {str(k): _num(v) for k, v in (values or {}).items()}
+        self.quantities = {str(k): f for k, f in (quantities or {}).items()}
+        self.functions = {str(k): f for k, f in (functions or {}).items()}
+        self.limits = {str(k): v for k, v in (limits or {}).items()}
+        self.steps = {str(k): v for k, v in (steps or {}).items()}
+        self.order = order
+
+    # -- evaluation -----------------------------------------------------------------------------------
+    def ev(self, e, env, level=0):
+        """The value of e (a SymPy expression of the statement) at env, as a 40-digit real number."""
+        e = sp.sympify(e)
+        if isinstance(e, sp.Symbol):
+            name = str(e)
+            if name in env:
+                return env[name]
+            if name in self.quantities:
+                return self._real(self.quantities[name](env), e)
+            raise NotMeasured(f"the process gives no value for {name}")
+        if e.is_Number or isinstance(e, sp.NumberSymbol):
+            return sp.Float(e, DPS) if e.is_finite else e
+        if isinstance(e, sp.Limit):
+            return self._limit(e, env, level)
+        if isinstance(e, sp.Derivative):
+            return self._derivative(e, env, level)
+        if isinstance(e, sp.Subs):
+            body, vs, pts = e.args
+            new = dict(env)
+            for v, p in zip(vs, pts):
+                new[str(v)] = self.ev(p, env, level)
+            return self.ev(body, new, level)
+        if isinstance(e, sp.core.function.AppliedUndef):
+            name = str(e.func)
+            if name not in self.functions:
+                raise NotMeasured(f"the process has no function {name}")
+            args = [self.ev(a, env, level) for a in e.args]
+            return self._real(self.functions[name](env, *args), e)
+        if isinstance(e, sp.Indexed):
+            name = str(e)
+            if name in env:
+                return env[name]
+            base = str(e.base)
+            if base in self.functions:
+                args = [self.ev(a, env, level) for a in e.indices]
+                return self._real(self.functions[base](env, *args), e)
+            raise NotMeasured(f"the process gives no value for {e}")
+        if isinstance(e, sp.core.relational.Relational):
+            raise NotMeasured(f"a relation inside an expression: {e}")
+        if isinstance(e, (sp.Sum, sp.Product)):
+            body, *lims = e.args
+            vals = []
+            (v, lo, hi), rest = lims[0], lims[1:]
+            lo, hi = self.ev(lo, env, level), self.ev(hi, env, level)
+            lo_i, hi_i = int(round(float(lo))), int(round(float(hi)))
+            inner = e.func(body, *rest) if rest else body
+            for k in range(lo_i, hi_i + 1):
+                vals.append(self.ev(inner, {**env, str(v): sp.Integer(k)}, level))
+            out = sp.Add(*vals) if isinstance(e, sp.Sum) else sp.Mul(*vals)
+            return self._real(out, e)
+        if not e.args:
+            raise NotMeasured(f"cannot evaluate {e}")
+        args = [self.ev(a, env, level) for a in e.args]
+        try:
+            out = e.func(*args)
+        except (TypeError, ValueError, ZeroDivisionError) as exc:
+            raise NotMeasured(f"{e} cannot be evaluated: {exc}")
+        return self._real(out, e)
+
+    @staticmethod
+    def _real(v, e):
+        v = sp.N(sp.sympify(v), DPS)
+        if v.has(sp.nan, sp.zoo) or not v.is_number:
+            raise NotMeasured(f"{e} is undefined at the process's values")
+        if v in (sp.oo, -sp.oo):
+            return v
+        if not v.is_real:
+            re, im = v.as_real_imag()
+            if abs(im) > 1e-30 * (1 + abs(re)):
+                raise NotMeasured(f"{e} is not real at the process's values ({v})")
+            v = re
+        return sp.Float(v, DPS)
+
+    def _derivative(self, e, env, level):
+        body, counts = e.expr, list(e.variable_count)
+        if len(counts) != 1:
+            var, k = counts[0]
+            inner = sp.Derivative(body, *counts[1:])
+            return self._derivative(sp.Derivative(inner, (var, k)), env, level)
+        var, k = counts[0]
+        name = str(var)
+        if name not in env:
+            raise NotMeasured(f"d/d{name}: the process has no value of {name} to differentiate at")
+        x0 = env[name]
+        h0 = sp.Float(self.steps.get(name, 1e-8 * (1 + abs(float(x0)))), DPS) / 2 ** level
+
+        def f(x):
+            return self.ev(body, {**env, name: x}, level)
+
+        def central(h):
+            if k == 1:
+                return (f(x0 + h) - f(x0 - h)) / (2 * h)
+            if k == 2:
+                return (f(x0 + h) - 2 * f(x0) + f(x0 - h)) / h ** 2
+            raise NotMeasured(f"derivative of order {k}")
+        d1, d2 = central(h0), central(h0 / 2)
+        return (4 * d2 - d1) / 3                                     # Richardson: error O(h^4)
+
+    def _limit(self, e, env, level):
+        body, var, point, direction = e.args
+        name = str(var)
+        if name in self.limits and sp.sympify(self.limits[name][0]) == point:
+            seq = self.limits[name][1]
+            xs = [_num(x) for x in seq(level)]
+        elif point in (sp.oo, -sp.oo):
+            xs = [sp.Integer(64 * 2 ** (k + level)) * (1 if point == sp.oo else -1) for k in range(4)]
+        else:
+            s = 1 if str(direction) in ("+", "+-") else -1
+            xs = [point + s * sp.Rational(1, 64 * 2 ** (k + level)) for k in range(4)]
+        vals = [self.ev(body, {**env, name: x}, level) for x in xs]
+        if any(v in (sp.oo, -sp.oo) for v in vals):
+            raise NotMeasured(f"{e}: the expression diverges along the process's sequence")
+        # Richardson in the step (1/x for x -> oo, x - x0 otherwise), halving at each point: three rounds
+        table = [vals]
+        for r in range(1, len(vals)):
+            prev = table[-1]
+            table.append([(2 ** r * prev[i + 1] - prev[i]) / (2 ** r - 1) for i in range(len(prev) - 1)])
+        est = table[-1][0]
+        scale = 1 + abs(est)
+        if abs(vals[-1] - vals[-2]) > 0.05 * scale + abs(vals[-2] - vals[-3]):
+            raise NotMeasured(f"{e}: the process's values do not converge ("
+                              + ", ".join(f"{float(v):.6g}" for v in vals) + ")")
+        return est
+
+    # -- the check --------------------------------------------------------------------------------------
+    def judge(self, rel, *, at=None, k=10, rel_floor=1e-15, settle=1e-6):
+        """(holds, text) for the relation rel as written (both sides, its own operator) at ``at`` (names ->
+        values, added to ``values``): each side evaluated twice (finer derivative steps and limit sequences the
+        second time); their change is the error bound, and must itself be small (a limit that has not settled
+        is not a value)."""
+        env = {**self.values, **{str(a): _num(v) for a, v in (at or {}).items()}}
+        pts = ", ".join(f"{a}={_show(v)}" for a, v in (at or {}).items())
+        where = f" at {pts}" if pts else ""
+        if rel is sp.true or rel is True:
+            return True, f"True{where}"
+        if rel is sp.false or rel is False:
+            return False, f"False{where}"
+        try:
+            l0, r0 = self.ev(rel.lhs, env, 0), self.ev(rel.rhs, env, 0)
+            l1, r1 = self.ev(rel.lhs, env, 1), self.ev(rel.rhs, env, 1)
+        except NotMeasured as exc:
+            return False, f"{to_text_safe(rel)}{where}: {exc}"
+        inf = [v for v in (l0, r0, l1, r1) if v in (sp.oo, -sp.oo)]
+        if inf:
+            return False, f"{to_text_safe(rel)}{where}: a side is infinite"
+        err = abs(l1 - l0) + abs(r1 - r0)
+        scale = 1 + abs(l1) + abs(r1)
+        if err > settle * scale:
+            return False, (f"{to_text_safe(rel)}{where}: the sides did not settle with finer steps "
+                           f"({float(l0):.10g} -> {float(l1):.10g}, {float(r0):.10g} -> {float(r1):.10g})")
+        tol = k * err + rel_floor * scale
+        diff = l1 - r1
+        op = type(rel)
+        if op is sp.Eq:
+            ok = abs(diff) <= tol
+        elif op is sp.Ne:
+            ok = abs(diff) > tol
+        elif op is sp.Le:
+            ok = diff <= tol
+        elif op is sp.Lt:
+            ok = diff < -tol
+        elif op is sp.Ge:
+            ok = diff >= -tol
+        elif op is sp.Gt:
+            ok = diff > tol
+        else:
+            return False, f"{rel}: unknown relation"
+        sym = {sp.Eq: "=", sp.Ne: "!=", sp.Le: "<=", sp.Lt: "<", sp.Ge: ">=", sp.Gt: ">"}[op]
+        return bool(ok), (f"{to_text_safe(rel)}{where}: {float(l1):.12g} {sym} {float(r1):.12g} "
+                          f"{'holds' if ok else 'fails'} (tolerance {float(tol):.2g})")
+
+    def statement(self, w, *, points=({},), relation=None, method="", n=None, **kw):
+        """One observation per relation of the statement (or ``relation``): it holds at every point of
+        ``points`` ({name: value} added to ``values``)."""
+        rels = w.statement if relation is None else relation
+        rels = rels if isinstance(rels, tuple) else (rels,)
+        obs = []
+        for i, rel in enumerate(rels):
+            res = [self.judge(rel, at=pt, **kw) for pt in points]
+            bad = [t for ok, t in res if not ok]
+            head = f"relation {i + 1} of {len(rels)}: " if len(rels) > 1 else ""
+            if bad:
+                detail = head + "fails: " + "; ".join(bad[:2]) + (f" (and {len(bad) - 2} more)" if len(bad) > 2 else "")
+            else:
+                detail = head + (f"holds at {len(points)} points; e.g. " if len(points) > 1 else "") + res[0][1]
+            obs.append(w.observe(not bad, detail, method=method, n=n if n is not None else len(points)))
+        return obs
+
+
+def _show(v):
+    return str(v) if not isinstance(v, float) else f"{v:.6g}"
+
+
+def to_text_safe(rel):
+    try:
+        from proofs.latex import to_text
+        return to_text(rel)
+    except Exception:                                              # noqa: BLE001
+        return str(rel)
+
+
+# ------------------------------------------------------------------------------------------------
 # (a)
 # ------------------------------------------------------------------------------------------------
 @claim(id="early_stopping.gd_closed_form",
@@ -78,33 +315,52 @@ def gd_closed_form(d):
     d.statement(stmt)
 
 
+def _iterate(beta, wstar, w0, gamma, k):
+    """w_i(k) of gradient descent on 1/2 beta (w - w*)^2 from w0, run exactly (Fractions); for k < 0 the step is
+    run backwards (it is invertible for gamma beta != 1), so the process has every integer index."""
+    if k != int(k):
+        raise NotMeasured(f"w_i({k}): the iterates have integer indices")
+    k = int(k)
+    w = w0
+    for _ in range(abs(k)):
+        w = w - gamma * beta * (w - wstar) if k > 0 else wstar + (w - wstar) / (1 - gamma * beta)
+    return w
+
+
+def _as_index(x):
+    v = float(x)
+    if abs(v - round(v)) > 1e-20:
+        raise NotMeasured(f"w_i({v}): the iterates have integer indices")
+    return round(v)
+
+
 @gd_closed_form.witness("exact")
 def _gd_run(w):
-    """Gradient descent on (15) run exactly (beta = (1, 20), w* = (1, -2), w(0) = (3, 5), gamma = 1/50); the
-    claim's formulas are checked at every step n = 0..30 in both coordinates, and (16) by a central difference."""
-    S = w.S
-    betas, wstar, w0, gamma = (F(1), F(20)), (F(1), F(-2)), (F(3), F(5)), F(1, 50)
-    ws = gradient_descent(betas, wstar, w0, gamma, 31)
-    bad = []
-    w_1, w_n1 = w.statement[1].lhs, w.statement[2].lhs          # w_i(1), w_i(n+1)
-    w_0 = S["w_i(0)"] if "w_i(0)" in S else w_1.func(0)          # w_i(0) (a user's symbol, or the iterate)
-    for i in range(2):
-        base = {S.beta_i: betas[i], S["w_i*"]: wstar[i], w_0: w0[i], S.gamma: gamma}
-        if not w.exact({**base, w_1: ws[1][i]}, relation=w.statement[1]).holds:
-            bad.append(f"root, i={i + 1}")
-        for n in range(31):
-            if not w.exact({**base, w_n1: ws[n + 1][i], S.n: n}, relation=w.statement[2]).holds:
-                bad.append(f"n={n}, i={i + 1}")
-    h = F(1, 1000)
-    grad_ok = []
-    for i in range(2):
-        E = lambda v: F(1, 2) * betas[i] * (v - wstar[i]) ** 2          # noqa: E731
-        fd = -(E(w0[i] + h) - E(w0[i] - h)) / (2 * h)                   # exact for a quadratic
-        grad_ok.append(w.exact({S.beta_i: betas[i], S["w_i*"]: wstar[i], S.w_i: w0[i]},
-                               relation=Eq(sp.Symbol("fd"), w.statement[0].rhs).xreplace({sp.Symbol("fd"): fd})).holds)
-    return w.observe(not bad and all(grad_ok), "closed form equals the iterates at n = 1..31, both coordinates; "
-                     "(16) equals the central difference" if not bad and all(grad_ok) else
-                     f"fails at {bad[:3]}; gradient ok: {grad_ok}", method="gradient descent run exactly", n=31)
+    """Gradient descent on (15) run exactly in both coordinates (beta = (3/2, 20), w* = (7/4, -2), w(0) = (3, 5),
+    gamma = 1/50, and a second run with beta = (2/7, 9/4), w* = (-5/3, 1/2), w(0) = (-1/4, 13/3), gamma = 1/3); every
+    relation of the statement is evaluated as written at n = 0..12 with the iterates w_i(k) the run produced (the
+    step run backwards for k < 0), the weight variable w_i = 5/3 and the derivative of (16) by a Richardson central
+    difference of the expression the statement differentiates."""
+    runs = [((F(3, 2), F(20)), (F(7, 4), F(-2)), (F(3), F(5)), F(1, 50)),
+            ((F(2, 7), F(9, 4)), (F(-5, 3), F(1, 2)), (F(-1, 4), F(13, 3)), F(1, 3))]
+    obs = []
+    for betas, wstar, w0, gamma in runs:
+        for i in range(2):
+            b, s_, z = betas[i], wstar[i], w0[i]
+
+            def it(env, k, b=b, s_=s_, z=z):
+                return _iterate(b, s_, z, gamma, _as_index(k))
+
+            def named(shift, b=b, s_=s_, z=z):
+                return lambda env: _iterate(b, s_, z, gamma, _as_index(env["n"]) + shift if shift is not None else 0)
+            proc = Process(values={"beta_i": b, "w_i*": s_, "gamma": gamma, "w_i": F(5, 3)},
+                           functions={"w_i": it},
+                           quantities={"w_i(0)": lambda env, z=z: z, "w_i(1)": lambda env, it=it: it(env, 1),
+                                       "w_i(n)": named(0), "w_i(n+1)": named(1)})
+            obs += proc.statement(w, points=[{"n": n} for n in range(13)],
+                                  method=f"gradient descent run exactly, beta_i = {b}, w_i* = {s_}, w_i(0) = {z}, "
+                                         f"gamma = {gamma}")
+    return obs
 
 
 # ------------------------------------------------------------------------------------------------
@@ -141,24 +397,39 @@ def stopping_fractions(d):
     d.statement(stmt)
 
 
+def _gamma_sequence(beta_1, N0=50):
+    """gamma = 1/(5 beta_1 N), N = N0 2^k: the step sizes at which n_stop = N is an integer (halving gamma)."""
+    return lambda level: [F(1) / (5 * beta_1 * N0 * 2 ** (k + level)) for k in range(4)]
+
+
 @stopping_fractions.witness("exact")
 def _stopping_run(w):
-    """Gradient descent on (15) run exactly with beta_1 = 1, beta_2 = 20 and gamma = 1/(5N) (n_stop = N) for
-    N = 50, 100, 200; the remaining fractions (w_i(n_stop) - w_i*)/(w_i(0) - w_i*) are extrapolated to
-    gamma -> 0 (Richardson in 1/N) and compared with the claimed limits."""
+    """The statement's limits as written, at beta_1 = 3/2 and 2/7 (beta_2 = 20 beta_1, its given): the expression under
+    each limit evaluated along gamma = 1/(5 beta_1 N), N = 50 .. 800 (where n_stop = N), Richardson-extrapolated to
+    gamma -> 0 and compared with its right side; and gradient descent on (15) run exactly with gamma = 1/(5N)
+    (n_stop = N) for N = 50, 100, 200: the remaining fractions (w_i(n_stop) - w_i*)/(w_i(0) - w_i*) extrapolated to
+    gamma -> 0 must equal the statement's right sides (what the limits are said to be)."""
     S = w.S
+    obs = []
+    for b1 in (F(3, 2), F(2, 7)):
+        proc = Process(values={"beta_1": b1, "beta_2": 20 * b1}, limits={"gamma": (0, _gamma_sequence(b1))})
+        obs += proc.statement(w, method=f"the statement's limits along gamma = 1/(5 beta_1 N), beta_1 = {b1}")
     fr = {0: [], 1: []}
     Ns = (50, 100, 200)
     for N in Ns:
         ws = gradient_descent((F(1), F(20)), (F(0), F(0)), (F(1), F(1)), F(1, 5 * N), N)
         for i in (0, 1):
             fr[i].append(float(ws[N][i]))
-    obs = []
     for i in (0, 1):
         v = fr[i]
         e1, e2 = 2 * v[1] - v[0], 2 * v[2] - v[1]
         sym = sp.Symbol(f"fraction_{i + 1}")
-        target = w.value(w.statement[i].rhs, {S.beta_1: 1})
+        rhs = w.statement[i].rhs
+        if rhs.free_symbols - {S.beta_1, S.beta_2}:
+            obs.append(w.observe(False, f"the right side {rhs} names more than beta_1, beta_2",
+                                 method="gradient descent run exactly"))
+            continue
+        target = w.value(rhs, {S.beta_1: 1, S.beta_2: 20})
         obs.append(w.close({sym: e2}, {sym: abs(e2 - e1) + 1e-12}, relation=sp.Eq(sym, target), k=3,
                            method=f"gradient descent run exactly, n_stop = N = {Ns}; fractions "
                                   + ", ".join(f"{x:.5f}" for x in v) + "; Richardson in 1/N", n=len(Ns)))
@@ -235,10 +506,22 @@ def weight_decay_minimum_corrected(d):
     _l2_claim(d, first_line_square=True)
 
 
+def _E_tilde(env):
+    """E~ of the process: E of (15) plus lambda/2 |w|^2, from its definition, at the env's weights and parameters."""
+    g = env.get
+    return sum(g(f"beta_{i}") / 2 * (g(f"w_{i}") - g(f"w_{i}*")) ** 2 + g("lambda") / 2 * g(f"w_{i}") ** 2
+               for i in (1, 2))
+
+
+L2_POINTS = [dict(B=(F(3, 2), F(7)), lam=F(2), Ws=(F(5, 3), F(-4)), W=(F(-7, 4), F(9, 5))),
+             dict(B=(F(1, 5), F(1, 7)), lam=F(1, 3), Ws=(F(-2, 5), F(3, 4)), W=(F(4, 3), F(-3, 8)))]
+
+
 def weight_decay_witness(w):
     """E~ evaluated from its definition (E of (15) plus lambda/2 |w|^2) at random points must equal every line of the
-    claim's chain (lines 1-4); and gradient descent on E~, run exactly to convergence (contraction < 1e-30), must end
-    at the claim's minimiser."""
+    claim's chain (lines 1-4); every relation of the statement is evaluated as written with E~ from its definition
+    (its derivatives by Richardson central differences) at two parameter sets, one with beta_i + lambda < 1; and
+    gradient descent on E~, run exactly to convergence (contraction < 1e-30), must end at the claim's minimiser."""
     S = w.S
     B = (F(3, 2), F(7))
     lam, Ws = F(2), (F(5, 3), F(-4))
@@ -257,14 +540,29 @@ def weight_decay_witness(w):
                 bad.append(f"{st.label} at w = ({pt[0]}, {pt[1]}): {got} != E~ = {Etil}")
     obs = [w.observe(not bad, "every line of the chain equals E~ at 4 random points" if not bad else "; ".join(bad[:2]),
                      method="E~ evaluated from its definition (exact)", n=4)]
+    for P in L2_POINTS:
+        proc = Process(values={"beta_1": P["B"][0], "beta_2": P["B"][1], "lambda": P["lam"], "w_1*": P["Ws"][0],
+                               "w_2*": P["Ws"][1], "w_1": P["W"][0], "w_2": P["W"][1]},
+                       quantities={"E~": _E_tilde})
+        obs += proc.statement(w, method=f"E~ from its definition, beta = {P['B']}, lambda = {P['lam']}, "
+                                        f"w* = {P['Ws']}; derivatives by central differences")
     gamma = 1 / (B[1] + lam)                                  # contraction factor <= 1 - (beta_1 + lambda) gamma
     ws = gradient_descent(B, Ws, (F(0), F(0)), gamma, 250, lam=lam)
     wmin = ws[-1]
     for i in range(2):
         rel = w.statement[i]
-        point = rel.lhs.args[2][0]                             # the claimed minimiser inside Subs(dE~/dw_i, w_i, .)
+        subs = [a for a in sp.preorder_traversal(rel) if isinstance(a, sp.Subs)]
+        if not subs:
+            obs.append(w.observe(False, f"relation {i + 1} names no point w_{i + 1} = ... (Subs) to compare with the "
+                                        "minimiser", method="gradient descent on E~"))
+            continue
+        point = subs[0].args[2][0]                            # the claimed minimiser inside Subs(dE~/dw_i, w_i, .)
         claimed = w.value(point, vals)
         sym = sp.Symbol(f"w_{i + 1}_min")
+        if not claimed.is_number:
+            obs.append(w.observe(False, f"the claimed minimiser {point} names more than the parameters",
+                                 method="gradient descent on E~"))
+            continue
         obs.append(w.close({sym: float(wmin[i])}, {sym: 1e-25}, relation=sp.Eq(sym, claimed), k=1, floor=1e-15,
                            method="gradient descent on E~ run exactly for 250 steps", n=250))
     return obs
@@ -301,35 +599,33 @@ def weight_decay_limits(d):
     d.statement(stmt)
 
 
+def _l2_minimiser(env, i):
+    """w_i at the minimum of E~, by gradient descent on the (decoupled) coordinate i with rate 1/(2(beta_i + lambda))
+    (contraction 1/2 per step), 150 steps at 40 digits, at the env's beta_i, lambda, w_i*."""
+    b, lam, s_ = env[f"beta_{i}"], env["lambda"], env[f"w_{i}*"]
+    g = 1 / (2 * (b + lam))
+    v = sp.Float(0, DPS)
+    for _ in range(150):
+        v = v - g * (b * (v - s_) + lam * v)
+    return v
+
+
+LIMIT_POINTS = [dict(beta_1=F(1, 10), beta_2=F(10), **{"lambda": F(1), "w_1*": F(2), "w_2*": F(3)}),
+                dict(beta_1=F(1, 5), beta_2=F(1, 7), **{"lambda": F(1, 3), "w_1*": F(-2, 5), "w_2*": F(3, 4)}),
+                dict(beta_1=F(1, 3), beta_2=F(6), **{"lambda": F(3), "w_1*": F(1, 4), "w_2*": F(1, 5)}),
+                dict(beta_1=F(3, 2), beta_2=F(5, 2), **{"lambda": F(2, 3), "w_1*": F(-7, 3), "w_2*": F(-5, 2)})]
+
+
 @weight_decay_limits.witness("exact")
 def _weight_decay_runs(w):
-    """Minimise E~ by exact gradient descent (contraction 2^-110) for lambda = 1, w* = (2, -3) and
-    beta_1 = lambda/K, beta_2 = K lambda, K = 10, 100, 1000: the claim's bounds must hold at the measured
-    minimiser, which must approach the claimed limits (within the bounds)."""
-    S = w.S
-    lam, Ws = F(1), (F(2), F(-3))
-    obs = []
-    for K in (10, 100, 1000):
-        B = (lam / K, lam * K)
-        steps = 110
-        wv = [F(0), F(0)]
-        for i in range(2):                    # E~ decouples: gradient descent per coordinate, rate 1/(2(beta_i + lambda))
-            g = 1 / (2 * (B[i] + lam))
-            for _ in range(steps):
-                wv[i] = wv[i] - g * (B[i] * (wv[i] - Ws[i]) + lam * wv[i])
-        wv = [float(v) for v in wv]
-        vals = {S.beta_1: B[0], S.beta_2: B[1], S["lambda"]: lam, S["w_1*"]: Ws[0], S["w_2*"]: Ws[1]}
-        meas = {S.w_1: sp.Float(wv[0], 30), S.w_2: sp.Float(wv[1], 30)}
-        bounds = [bool(rel.xreplace({**{k: sp.Rational(v.numerator, v.denominator) for k, v in vals.items()}, **meas}))
-                  for rel in w.statement[2:]]
-        lim1 = w.value(w.statement[0].rhs, vals)
-        lim2 = w.value(w.statement[1].rhs, vals)
-        near = (abs(wv[0] - float(lim1)) <= float(B[0] / lam * abs(Ws[0])) * 1.0001
-                and abs(wv[1] - float(lim2)) <= float(lam / B[1] * abs(Ws[1])) * 1.0001)   # the limits, to O(1/K)
-        obs.append(w.observe(all(bounds) and near, f"K = {K}: minimiser ({wv[0]:.6g}, {wv[1]:.6g}); bounds hold: "
-                             f"{bounds}; within the bounds of the claimed limits ({lim1}, {lim2}): {near}",
-                             method="gradient descent on E~ run exactly, 110 steps per coordinate", n=steps))
-    return obs
+    """Minimise E~ by gradient descent (contraction 2^-150, 40 digits) wherever the statement needs w_1, w_2: every
+    relation is evaluated as written at four parameter sets (lambda below and above 1, w_i* of both signs and
+    magnitudes), the limits along beta_1 = 2^-k/64 -> 0 and beta_2 = 64 2^k -> oo with the minimiser re-computed
+    at each beta and Richardson-extrapolated."""
+    proc = Process(quantities={"w_1": lambda env: _l2_minimiser(env, 1), "w_2": lambda env: _l2_minimiser(env, 2)},
+                   limits={"beta_1": (0, lambda lv: [F(1, 64 * 2 ** (k + lv)) for k in range(4)]),
+                           "beta_2": (sp.oo, lambda lv: [F(64 * 2 ** (k + lv)) for k in range(4)])})
+    return proc.statement(w, points=LIMIT_POINTS, method="gradient descent on E~ at the parameters and along the limits")
 
 
 @claim(id="early_stopping.same_as_early_stopping",
@@ -363,21 +659,27 @@ def same_as_early_stopping(d):
 
 @same_as_early_stopping.witness("exact")
 def _from_zero(w):
-    """Gradient descent from w(0) = 0 to w* = (2, -3) with beta_1 = 1, beta_2 = 20, gamma = 1/(5N), n_stop = N,
-    run exactly for N = 50, 100, 200; w_i(N)/w_i* extrapolated to gamma -> 0 and compared with the claim."""
-    S = w.S
-    fr = {0: [], 1: []}
-    Ns = (50, 100, 200)
-    for N in Ns:
-        ws = gradient_descent((F(1), F(20)), (F(2), F(-3)), (F(0), F(0)), F(1, 5 * N), N)
-        fr[0].append(float(ws[N][0] / 2))
-        fr[1].append(float(ws[N][1] / -3))
+    """Gradient descent from w(0) = 0 with beta_2 = 20 beta_1 (its given) and n_stop = 1/(5 gamma beta_1) steps, run
+    at 40 digits wherever the statement names w_i(n_stop)/w_i*; the statement's limits are evaluated as written
+    along gamma = 1/(5 beta_1 N), N = 50 .. 800 (Richardson-extrapolated to gamma -> 0), at beta_1 = 1, w* = (2, -3)
+    and beta_1 = 3/7, w* = (-5/4, 1/3)."""
+    def fraction(i):
+        def f(env):
+            b1, gamma = env["beta_1"], env["gamma"]
+            n = 1 / (5 * gamma * b1)
+            if abs(n - round(n)) > 1e-20 or n < 1:
+                raise NotMeasured(f"n_stop = 1/(5 gamma beta_1) = {float(n):.6g} is not a number of steps")
+            b = b1 if i == 1 else 20 * b1
+            s_ = env[f"w_{i}*"]
+            v = sp.Float(0, DPS)
+            for _ in range(int(round(n))):
+                v = v - gamma * b * (v - s_)
+            return v / s_
+        return f
     obs = []
-    for i in (0, 1):
-        v = fr[i]
-        e1, e2 = 2 * v[1] - v[0], 2 * v[2] - v[1]
-        sym = sp.Symbol(f"fraction_{i + 1}")
-        obs.append(w.close({sym: e2}, {sym: abs(e2 - e1) + 1e-12}, relation=sp.Eq(sym, w.statement[i].rhs), k=3,
-                           method=f"gradient descent from 0 run exactly, n_stop = N = {Ns}; w_i/w_i* = "
-                                  + ", ".join(f"{x:.5f}" for x in v) + "; Richardson in 1/N", n=len(Ns)))
+    for b1, ws in ((F(1), (F(2), F(-3))), (F(3, 7), (F(-5, 4), F(1, 3)))):
+        proc = Process(values={"beta_1": b1, "beta_2": 20 * b1, "w_1*": ws[0], "w_2*": ws[1]},
+                       quantities={"w_1(n_stop)/w_1*": fraction(1), "w_2(n_stop)/w_2*": fraction(2)},
+                       limits={"gamma": (0, _gamma_sequence(b1))})
+        obs += proc.statement(w, method=f"gradient descent from 0 at 40 digits, beta_1 = {b1}, w* = {ws}")
     return obs
