@@ -92,8 +92,8 @@ def on_sequences(rel, at: dict, seqs: dict):
 
 
 def put_values(expr, at: dict, seqs: dict):
-    """``expr`` with the process's values put into the atoms it names: symbols by name from ``at``
-    (``{"t": 3, "N": 4}`` or symbol keys); then finite sums are expanded; then every entry of a sequence named in
+    """``expr`` with the process's values put into the atoms it names: symbols and entries by name from ``at``
+    (``{"t": 3, "N": 4, "Sigma[0, 1]": 1/2}`` or symbol keys); then finite sums are expanded; then every entry of a sequence named in
     ``seqs`` (``seqs[name]``: a list indexed from 0, or a function of the index) at the index the expression
     writes: ``name[k]`` (Indexed), ``name(k)`` (a function) or a plain symbol ``name_k`` / ``name_{t-1}``. So a
     statement that names another entry, a swapped sequence or a negated side is evaluated as written. An index
@@ -121,7 +121,7 @@ def put_values(expr, at: dict, seqs: dict):
         return entry(m.group(1), int(k)) if k.is_Integer else None
 
     e = sp.sympify(expr)
-    e = e.xreplace({a: _rat(names[str(a)]) for a in e.free_symbols if str(a) in names})
+    e = e.xreplace({a: _rat(names[str(a)]) for a in e.free_symbols | e.atoms(sp.Indexed) if str(a) in names})
     if e.has(sp.Sum, sp.Product, sp.Subs):
         e = e.doit()
     e = e.xreplace({a: v for a in e.free_symbols if isinstance(a, sp.Symbol) and (v := plain(a)) is not None})
@@ -163,23 +163,33 @@ def limits_as_symbols(rel):
     return (out if isinstance(rel, tuple) else out[0]), {s: node for node, s in nodes.items()}
 
 
-def limit_estimates(w, relation, var: str, point, direction, samples, *, max_err: float = 1e-3, seqs=None):
+def limit_estimates(w, relation, var: str, point, direction, samples, *, max_err: float = 1e-3, seqs=None,
+                    formula: bool = False):
     """The statement's limits evaluated on the process: every outermost ``Limit(body, x, x0, dir)`` of
     ``relation`` must be the one the process approaches (x named ``var``, x0 == ``point``, the side
     ``direction`` ("+"/"-"; ignored for oo)); its own body is evaluated at each sample (``samples``: three
     ``{name: value}`` of the process along the approach, entries of the sequences ``seqs`` as in :func:`put_values`, with step h, h/2, h/4 in 1/x or x - x0) and
     extrapolated by two Richardson rounds. Returns (relation with the limits as symbols, {symbol: estimate},
     {symbol: error}, problem) where problem is a sentence when the statement's limit is not the process's or
-    its body does not settle (error above ``max_err``), else None."""
+    its body does not settle (error above ``max_err``), else None. With ``formula=True`` (the body is a formula
+    of the process's parameters, nothing measured) a limit in another variable or at another point is not a
+    problem: its body is evaluated along that limit itself (the other values from the last sample)."""
     rel, limits = limits_as_symbols(relation)
     vals, errs = {}, {}
     for sym, lim in limits.items():
         body, x, x0, side = lim.args
+        along = samples
         if str(x) != var or sp.sympify(x0) != sp.sympify(point) or (x0 != sp.oo and str(side) != direction):
-            return rel, vals, errs, (f"the statement's limit {lim} is not the limit the process approaches "
-                                     f"({var} -> {point}{'' if point == sp.oo else direction})")
+            if not formula:
+                return rel, vals, errs, (f"the statement's limit {lim} is not the limit the process approaches "
+                                         f"({var} -> {point}{'' if point == sp.oo else direction})")
+            if x0 in (sp.oo, -sp.oo):
+                steps = [x0 / sp.oo * 100 * 2 ** j for j in range(3)]
+            else:
+                steps = [x0 + (1 if str(side) == "+" else -1) * sp.Rational(1, 100 * 2 ** j) for j in range(3)]
+            along = [{**_named(samples[-1]), str(x): v} for v in steps]
         seq = []
-        for at in samples:
+        for at in along:
             v = put_values(body, at, seqs or {})
             if not v.is_number:
                 raise ValueError(f"the process gives no value for {sorted(map(str, v.free_symbols))} in {body}")

@@ -44,7 +44,9 @@ def test_without_annealing_is_an_erratum_at_the_noise_line(results):
 
 def test_noise_witness_tests_drift_covariance_and_limit(results):
     (w,) = results["langevin.noise_covariance"].witnesses
-    assert w.detail.count("Cov_noise") == 6 and w.detail.count("E_update") == 2
+    # the covariance relation (two E's: the noise's measured, the slide's term's by the model) at 3 index pairs and
+    # the drift relation (one E, measured) at 2 coordinates, each at eta = 1/10 and 1/40
+    assert w.detail.count("residual of E_1 = E_2") == 6 and w.detail.count("E_1: estimate") == 4
     (w,) = results["langevin.without_annealing.corrected"].witnesses
     assert w.detail.count("lim_Cov") == 2
 
