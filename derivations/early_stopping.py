@@ -170,25 +170,32 @@ class Process:
         return (4 * d2 - d1) / 3                                     # Richardson: error O(h^4)
 
     def _limit(self, e, env, level):
+        """Evaluate the limit's expression along five points of the process's sequence (the ``limits`` entry of its
+        variable if it approaches the same point, else 64 2^k -> oo or x0 +- 2^-k/64); the estimate is the finest
+        three-round Richardson extrapolation (in the step, halving) or, if the values have settled faster than the
+        extrapolations agree (e.g. exponentially), the finest value."""
         body, var, point, direction = e.args
         name = str(var)
         if name in self.limits and sp.sympify(self.limits[name][0]) == point:
             seq = self.limits[name][1]
-            xs = [_num(x) for x in seq(level)]
+            xs = [_num(x) for x in seq(level)] + [_num(x) for x in seq(level + 1)][-1:]
         elif point in (sp.oo, -sp.oo):
-            xs = [sp.Integer(64 * 2 ** (k + level)) * (1 if point == sp.oo else -1) for k in range(4)]
+            xs = [sp.Integer(64 * 2 ** (k + level)) * (1 if point == sp.oo else -1) for k in range(5)]
         else:
             s = 1 if str(direction) in ("+", "+-") else -1
-            xs = [point + s * sp.Rational(1, 64 * 2 ** (k + level)) for k in range(4)]
+            xs = [point + s * sp.Rational(1, 64 * 2 ** (k + level)) for k in range(5)]
         vals = [self.ev(body, {**env, name: x}, level) for x in xs]
         if any(v in (sp.oo, -sp.oo) for v in vals):
             raise NotMeasured(f"{e}: the expression diverges along the process's sequence")
-        # Richardson in the step (1/x for x -> oo, x - x0 otherwise), halving at each point: three rounds
-        table = [vals]
-        for r in range(1, len(vals)):
-            prev = table[-1]
-            table.append([(2 ** r * prev[i + 1] - prev[i]) / (2 ** r - 1) for i in range(len(prev) - 1)])
-        est = table[-1][0]
+
+        def richardson(v):
+            table = [v]
+            for r in range(1, len(v)):
+                prev = table[-1]
+                table.append([(2 ** r * prev[i + 1] - prev[i]) / (2 ** r - 1) for i in range(len(prev) - 1)])
+            return table[-1][0]
+        r0, r1 = richardson(vals[:4]), richardson(vals[1:])
+        est = r1 if abs(r1 - r0) <= abs(vals[-1] - vals[-2]) else vals[-1]
         scale = 1 + abs(est)
         if abs(vals[-1] - vals[-2]) > 0.05 * scale + abs(vals[-2] - vals[-3]):
             raise NotMeasured(f"{e}: the process's values do not converge ("
