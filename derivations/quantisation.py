@@ -24,7 +24,9 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
+from derivations.running_averages import variance_estimates
 from proofs import E, Source, Var, claim
+from proofs.witness import expectation_estimates
 
 TOPIC = "quantisation"
 DL_ASSIGNMENTS = "002_4657f5e75f199049.txt"
@@ -133,11 +135,17 @@ MC_GRADIENT = np.array([0.6, -0.9, 1.5])
 MC_A, MC_B = 3.4, -1.4          # b = m - 1/2, a + b = M + 1/2
 
 
+def _quantised_bits(w, beta, R):
+    """R independent draws of the bits gt_i ~ Bernoulli(beta_i) the quantiser sends (an (R, n) array of 0/1)."""
+    return (w.rng.random((R, len(beta))) < np.asarray(beta, dtype=float)).astype(float)
+
+
 def _unbiased_monte_carlo(w):
     """Run the quantiser (bits drawn with the claim's beta_i) R times on a 3-coordinate gradient (feasible a, b with
-    margin); per coordinate the sample mean of a gt_i + b +- SE against the statement's E[a gt_i + b] (z-test,
-    alpha split 3 ways)."""
-    from proofs.stats import mean_se, sample_size
+    margin); per coordinate what the statement writes inside E(...) is averaged over the runs' bits gt_i
+    (expectation_estimates) and the statement compared as written at that coordinate's g_i, a, b (z-test, alpha
+    split 3 ways)."""
+    from proofs.stats import sample_size
     S = w.S
     g, a, b = MC_GRADIENT, MC_A, MC_B
     beta = claimed_probabilities(w, g, a, b)
@@ -145,14 +153,13 @@ def _unbiased_monte_carlo(w):
         return _cannot_run(w, beta, g, a, b)
     sd = a * np.sqrt(np.maximum(beta * (1 - beta), 1e-6))
     R = max(sample_size(0.1, w.alpha / len(g), 0.99, cv=float(c)) for c in sd / np.abs(g))
-    out = quantise(w.rng, beta, a, b, R)
-    mean, se = mean_se(out)
-    Ehat = sp.Symbol("mean(a gt_i + b)")
-    rel = sp.Eq(Ehat, w.statement.rhs)
+    bits = _quantised_bits(w, beta, R)
+    gt = w.random("gt_i")
     obs = []
     for i in range(len(g)):
-        obs.append(w.estimate({Ehat: float(mean[i])}, {Ehat: float(se[i])}, relation=rel, n=R, share=len(g),
-                              at={S.g_i: sp.Rational(str(g[i])), S.a: sp.Rational(str(a)), S.b: sp.Rational(str(b))},
+        at = {S.g_i: sp.Rational(str(g[i])), S.a: sp.Rational(str(a)), S.b: sp.Rational(str(b))}
+        rel, means, ses, n = expectation_estimates(w.statement, {gt: bits[:, i]}, at=at)
+        obs.append(w.estimate(means, ses, relation=rel, n=n, share=len(g), at=at,
                               method=f"{R} quantisations of g = {[float(x) for x in g]} with a = {a}, b = {b}"))
     return obs
 
@@ -285,31 +292,35 @@ def non_unique(d):
 
 
 def _two_pairs_unbiased(w):
-    """Two different pairs of the family, (a, b) = (M - m, m) and (M - m + 2, m - 1), on a gradient vector:
-    the statement says every coordinate is feasible for both; the quantiser must run and be unbiased (exact
-    output law) for every coordinate and both pairs."""
+    """Three pairs of the family, (a, b) = (M - m, m), (M - m + 2, m - 1), (M - m + 1/2, m - 1/2), on three gradient
+    vectors (a random one, the same shifted to be all positive and all negative, so that no sign or dropped term of
+    the statement coincides with the truth): the statement says every coordinate is feasible for every pair; the
+    quantiser must run and be unbiased (exact output law) exactly where it says so."""
     S = w.S
-    g = [Fraction(int(v), 3) for v in w.rng.integers(-9, 10, size=6)]
-    m, M = min(g), max(g)
+    g0 = [Fraction(int(v), 3) for v in w.rng.integers(-9, 10, size=6)]
+    vectors = [g0, [x - min(g0) + 2 for x in g0], [x - max(g0) - Fraction(5, 3) for x in g0]]
     bad, n = [], 0
-    for s, t in ((0, 0), (1, 1), (Fraction(1, 2), 0)):
-        a, b = M - m + s + t, m - s
-        for gi in g:
-            vals = {S.m: m, S.s: s, S.t: t, S.u: gi - m, S.v: M - gi}
-            vals = {k: sp.Rational(v) for k, v in vals.items()}
-            pt = {S.a: sp.Rational(a), S.b: sp.Rational(b), S.g_i: sp.Rational(gi), S.M: sp.Rational(M), **vals}
-            said = all(bool(rel.xreplace(pt)) for rel in w._relations())
-            try:
-                mean, _ = law_mean_var(exact_output_law(gi, a, b))
-                runs = mean == gi
-            except Infeasible:
-                runs = False
-            n += 1
-            if said != runs:
-                bad.append(f"(a, b) = ({a}, {b}), g_i = {gi}: statement {'feasible' if said else 'infeasible'}, "
-                           f"quantiser {'unbiased' if runs else 'infeasible'}")
-    detail = (f"gradient {[str(x) for x in g]}, (s, t) in (0,0), (1,1), (1/2,0): {n} coordinates; "
-              + ("the quantiser runs unbiased wherever the statement says feasible" if not bad else "; ".join(bad[:3])))
+    for g in vectors:
+        m, M = min(g), max(g)
+        for s, t in ((0, 0), (1, 1), (Fraction(1, 2), 0)):
+            a, b = M - m + s + t, m - s
+            for gi in g:
+                vals = {S.m: m, S.s: s, S.t: t, S.u: gi - m, S.v: M - gi}
+                vals = {k: sp.Rational(v) for k, v in vals.items()}
+                pt = {S.a: sp.Rational(a), S.b: sp.Rational(b), S.g_i: sp.Rational(gi), S.M: sp.Rational(M), **vals}
+                said = all(bool(rel.xreplace(pt)) for rel in w._relations())
+                try:
+                    mean, _ = law_mean_var(exact_output_law(gi, a, b))
+                    runs = mean == gi
+                except Infeasible:
+                    runs = False
+                n += 1
+                if said != runs:
+                    bad.append(f"(a, b) = ({a}, {b}), g_i = {gi}: statement {'feasible' if said else 'infeasible'}, "
+                               f"quantiser {'unbiased' if runs else 'infeasible'}")
+    detail = (f"gradients {[[str(x) for x in g] for g in vectors]}, (s, t) in (0,0), (1,1), (1/2,0): {n} "
+              "coordinates; " + ("the quantiser runs unbiased wherever the statement says feasible" if not bad
+                                 else "; ".join(bad[:3])))
     return w.observe(not bad, detail, method="exact output law of the quantiser (Fractions)", n=n)
 
 
@@ -346,9 +357,9 @@ def variance(d):
 
 
 def _variance_monte_carlo(w):
-    """Run the quantiser (the claim's beta_i) R times; the sample variance of a gt_i + b (kurtosis-aware SE)
-    against the statement."""
-    from proofs.stats import sample_size_variance, variance_se
+    """Run the quantiser (the claim's beta_i) R times; the sample variance (kurtosis-aware SE) of what the statement
+    writes inside Var(...) over the runs' bits gt_i of coordinate 0, and the statement compared as written."""
+    from proofs.stats import sample_size_variance
     S = w.S
     g, a, b = MC_GRADIENT, MC_A, MC_B
     i = 0
@@ -358,11 +369,10 @@ def _variance_monte_carlo(w):
     bi = beta[i]
     kurt = (1 - 6 * bi * (1 - bi)) / (bi * (1 - bi)) + 3
     R = sample_size_variance(0.05, kurtosis=max(kurt, 1.5), alpha=w.alpha)
-    out = quantise(w.rng, beta, a, b, R)[:, i]
-    est, se = variance_se(out)
-    V = sp.Symbol("var(a gt_i + b)")
-    return w.estimate({V: float(est)}, {V: float(se)}, relation=sp.Eq(V, w.statement.rhs), n=R,
-                      at={S.g_i: sp.Rational(str(g[i])), S.a: sp.Rational(str(a)), S.b: sp.Rational(str(b))},
+    bits = _quantised_bits(w, beta, R)[:, i]
+    at = {S.g_i: sp.Rational(str(g[i])), S.a: sp.Rational(str(a)), S.b: sp.Rational(str(b))}
+    rel, means, ses, n = variance_estimates(w.statement, lambda atom: bits, at)
+    return w.estimate(means, ses, relation=rel, n=R, at=at,
                       method=f"{R} quantisations of g_i = {g[i]} with a = {a}, b = {b}")
 
 

@@ -54,6 +54,9 @@ def variance_estimates(rel, draw, at: dict):
     for node, sym in nodes.items():
         inner = put_values(node.args[0], at, {})
         atoms = sorted(free_atoms(inner), key=str)
+        if not atoms:                               # nothing random inside: the variance is 0 exactly
+            means[sym], ses[sym] = 0.0, 0.0
+            continue
         for a in atoms:
             if a not in cache:
                 cache[a] = np.asarray(draw(a), dtype=float)
