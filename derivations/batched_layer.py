@@ -172,74 +172,146 @@ def y_grad(W, X, labels):
     return p
 
 
-def _claimed_gradient(w, sizes: dict, arrays: dict, dl_name: str, fixed=None):
-    """The gradient the claim states: the right side of the statement (a pairing <U, G>) with the claim's
-    definitions substituted, expanded at the concrete sizes and read off as the coefficient of each U[p, q]."""
-    S = w.S
-    rhs = w.statement.rhs
-    defs = {f.relation.lhs: f.relation.rhs for f in w.d.definitions if f.relation.lhs != S[dl_name]}
-    for _ in range(4):
-        rhs = rhs.xreplace(defs)
-    rhs = rhs.xreplace({S[k]: v for k, v in sizes.items()})
-    if fixed:
-        rhs = rhs.xreplace({S[k]: v for k, v in fixed.items()})
-    rhs = sp.expand(rhs.doit())
-    values = {}
-    for a in rhs.atoms(sp.Indexed):
-        name = str(a.base.label)
-        if name == "U":
-            continue
-        values[a] = sp.Float(float(arrays[name][tuple(int(t) - 1 for t in a.indices)]), 30)
-    U = S["U"]
-    m, n = sizes["m"], sizes["n"]
-    grad = np.zeros((m, n))
-    for p in range(m):
-        for q in range(n):
-            grad[p, q] = float(rhs.coeff(U[p + 1, q + 1]).xreplace(values))
-    return grad
-
-
-def _random_batch(rng, Bn=3, m=3, n=2):
+def _random_batch(rng, Bn=3, m=4, n=2):
     W = rng.standard_normal((m, n))
     X = rng.standard_normal((Bn, n))
     labels = rng.integers(0, m, Bn)
     return W, X, labels
 
 
-def _fd_observation(w, f, grad, W, what):
-    from proofs.finite_diff import gradient_check
-    rich = gradient_check(f, grad, W, rng=w.rng)
-    cplx = gradient_check(f, grad, W, rng=w.rng, use_complex=True)
-    return w.observe(rich.passed and cplx.passed, f"{what}: {rich.describe()}; {cplx.describe()}",
-                     method="central differences (Richardson) and complex step of the layer's loss",
-                     n=rich.n_evals + cplx.n_evals, estimate=f"{rich.worst_numeric:.12g}",
-                     predicted=f"{rich.worst_analytic:.12g}", se=f"{rich.error_budget:.3g}")
+def backward_loops(W, X, labels):
+    """The backward loops of (a) and (b) run as written: for b, i, j: W.grad[b, j, i] += y.grad[b, j] x[b, i]
+    (per example) and w.grad[j, i] += (1/B) y.grad[b, j] x[b, i] (batch), recording each increment of (a)."""
+    G = y_grad(W, X, labels)
+    Bn, n = X.shape
+    m = W.shape[0]
+    per = np.zeros((Bn, m, n))
+    inc = np.zeros((Bn, m, n))
+    acc = np.zeros((m, n))
+    for b in range(Bn):
+        for i in range(n):
+            for j in range(m):
+                per[b, j, i] += G[b, j] * X[b, i]
+                inc[b, j, i] = G[b, j] * X[b, i] / Bn
+                acc[j, i] += inc[b, j, i]
+    return G, per, inc, acc
+
+
+def _directional(f, W, U):
+    """d/deps f(W + eps U) at 0: complex step (the layer's loss is holomorphic as written) with a Richardson
+    central difference as a cross-check. Returns (value, error bound, Richardson value, Richardson error)."""
+    from proofs.finite_diff import complex_step, richardson
+    cs = complex_step(f, W, U)
+    rich, rerr = richardson(lambda V: float(np.real(f(V))), W, U)
+    return cs, 1e-13 * (1 + abs(cs)), rich, rerr
+
+
+class _Entries:
+    """Values of the statement's indexed atoms from the process's arrays (1-based indices). An entry the process
+    does not have (an index out of range, a wrong number of indices) is an arbitrary number: a random value, fixed
+    for the witness, so a statement that depends on it is seen to fail."""
+
+    def __init__(self, arrays, rng, defined=None, fixed=None):
+        """``defined``: {name: (definition lhs (Indexed), rhs, shape)}: an array the claim defines (the loop body
+        it states), evaluated at the entry from the process's other arrays and ``fixed`` (the sizes)."""
+        self.arrays, self.rng, self.undefined = arrays, rng, {}
+        self.defined, self.fixed = defined or {}, fixed or {}
+
+    def __call__(self, a):
+        name, idx = str(a.base.label), a.indices
+        if name in self.defined:
+            lhs, rhs, shape = self.defined[name]
+            if len(idx) == len(shape) and all(t.is_Integer for t in idx) \
+                    and all(1 <= int(t) <= size for t, size in zip(idx, shape)):
+                e = sp.sympify(rhs).xreplace(dict(zip(lhs.indices, idx))).xreplace(self.fixed)
+                e = e.xreplace({x: self(x) for x in e.atoms(sp.Indexed)})
+                return float(e)
+        arr = self.arrays.get(name)
+        if arr is not None and len(idx) == arr.ndim and all(t.is_Integer for t in idx) \
+                and all(1 <= int(t) <= size for t, size in zip(idx, arr.shape)):
+            return float(arr[tuple(int(t) - 1 for t in idx)])
+        if a not in self.undefined:
+            self.undefined[a] = float(self.rng.standard_normal())
+        return self.undefined[a]
+
+
+def _loop_definitions(w, shapes):
+    """The claim's loop bodies (its definitions of the arrays in ``shapes``): {name: (lhs, rhs, shape)}."""
+    out = {}
+    for f in w.d.definitions:
+        lhs = f.relation.lhs
+        if isinstance(lhs, sp.Indexed) and str(lhs.base.label) in shapes:
+            out[str(lhs.base.label)] = (lhs, f.relation.rhs, shapes[str(lhs.base.label)])
+    return out
+
+
+def _pairing_observation(w, rel, fixed, entries, measured, what):
+    """The relation, both sides, with the sizes (and b) put in, its sums expanded and every entry given the
+    process's value; ``measured`` = {symbol: (value, error)} (the measured directional derivative)."""
+    lhs = sp.sympify(rel.lhs).xreplace(fixed).doit()
+    rhs = sp.sympify(rel.rhs).xreplace(fixed).doit()
+    at = {a: entries(a) for side in (lhs, rhs) for a in side.atoms(sp.Indexed)}
+    at.update({k: v for k, v in fixed.items()})
+    expanded = type(rel)(lhs, rhs, evaluate=False)
+    o = w.close({s: v for s, (v, e) in measured.items()}, {s: e for s, (v, e) in measured.items()}, at=at,
+                relation=expanded, k=10, floor=1e-12, method="complex-step derivative of the layer's loss along a "
+                "random direction U; the loops' arrays", n=len(at))
+    o.detail = f"{what}: " + ", ".join(f"{s} measured {v:.12g}" for s, (v, e) in measured.items()) + "; " + o.detail
+    return o
 
 
 def batch_gradient_fd(w):
-    """Run the batched layer (B = 3, m = 3, n = 2, softmax cross-entropy), differentiate the batch loss
-    L = mean_b loss_b numerically in every entry of W and compare with the W.grad the claim states."""
+    """Run the batched layer (B = 3, m = 4, n = 2: distinct sizes, softmax cross-entropy) and its backward loop of
+    (a), recording each increment DeltaW.grad[b, j, i]. Along 3 random directions U the derivative of the batch loss
+    L = mean_b loss_b is measured (complex step, Richardson cross-check) and put into the statement as D_U L, with
+    the process's U, y.grad, x, W, increments and sizes for every other atom; the statement is evaluated as written
+    (sums expanded at the sizes)."""
+    S = w.S
     W, X, labels = _random_batch(w.rng)
     Bn, m, n = X.shape[0], W.shape[0], W.shape[1]
-    G = y_grad(W, X, labels)
-    grad = _claimed_gradient(w, {"B": Bn, "m": m, "n": n}, {"y.grad": G, "x": X}, "D_U L")
-    f = lambda V: float(np.real(per_example_losses(V, X, labels).mean())) if not np.iscomplexobj(V) \
-        else per_example_losses(V, X, labels).mean()  # noqa: E731
-    return _fd_observation(w, f, grad, W, f"B={Bn}, m={m}, n={n}, L = mean_b loss_b")
+    G, per, inc, acc = backward_loops(W, X, labels)
+    f = lambda V: per_example_losses(V, X, labels).mean()  # noqa: E731
+    obs = []
+    for t in range(3):
+        U = w.rng.standard_normal(W.shape)
+        d, err, rich, rerr = _directional(f, W, U)
+        fixed = {S[k]: sp.Integer(v) for k, v in (("B", Bn), ("m", m), ("n", n)) if k in S}
+        entries = _Entries({"U": U, "y.grad": G, "x": X, "W": W}, w.rng,
+                           defined=_loop_definitions(w, {"DeltaW.grad": (Bn, m, n)}), fixed=fixed)
+        for rel in w._relations():
+            obs.append(_pairing_observation(w, rel, fixed, entries, {S["D_U L"]: (d, err)},
+                                            f"B={Bn}, m={m}, n={n}, direction {t + 1}"))
+        obs.append(w.observe(abs(d - rich) <= 10 * rerr + 1e-12, f"complex step {d:.12g} vs Richardson {rich:.12g} "
+                             f"(+- {rerr:.2g})", method="two derivative estimates of the process"))
+    stated = np.array([[[entries(S["DeltaW.grad"][b + 1, j + 1, i + 1]) if "DeltaW.grad" in S else np.nan
+                         for i in range(n)] for j in range(m)] for b in range(Bn)])
+    obs[0].detail += (f" | the claim's loop body vs the backward loop run here: max |difference| of the increments "
+                      f"{np.nanmax(np.abs(stated - inc)):.2g}")
+    return obs
 
 
 def per_example_gradient_fd(w):
-    """For each batch element b of a real batched layer, differentiate loss_b numerically in W and compare
-    with the per-example gradient W.grad[b] the claim states."""
+    """For each batch element b = 1..B of a real batched layer (B = 3, m = 4, n = 2), the per-example loop of (b)
+    gives W.grad[b, j, i]; along 2 random directions U the derivative of loss_b is measured (complex step) and put
+    into the statement as D_U loss_b with b, the sizes and the process's arrays for the other atoms."""
+    S = w.S
     W, X, labels = _random_batch(w.rng)
     Bn, m, n = X.shape[0], W.shape[0], W.shape[1]
-    G = y_grad(W, X, labels)
+    G, per, inc, acc = backward_loops(W, X, labels)
     out = []
     for b in range(Bn):
-        grad = _claimed_gradient(w, {"m": m, "n": n}, {"y.grad": G, "x": X}, "D_U loss_b", fixed={"b": b + 1})
-        f = lambda V, b=b: per_example_losses(V, X, labels)[b] if np.iscomplexobj(V) \
-            else float(per_example_losses(V, X, labels)[b])  # noqa: E731
-        out.append(_fd_observation(w, f, grad, W, f"batch element b={b + 1} of B={Bn}, m={m}, n={n}"))
+        f = lambda V, b=b: per_example_losses(V, X, labels)[b]  # noqa: E731
+        for t in range(2):
+            U = w.rng.standard_normal(W.shape)
+            d, err, rich, rerr = _directional(f, W, U)
+            fixed = {S[k]: sp.Integer(v) for k, v in (("m", m), ("n", n), ("b", b + 1), ("B", Bn)) if k in S}
+            entries = _Entries({"U": U, "y.grad": G, "x": X, "W": W}, w.rng,
+                               defined=_loop_definitions(w, {"W.grad": (Bn, m, n)}), fixed=fixed)
+            for rel in w._relations():
+                out.append(_pairing_observation(w, rel, fixed, entries, {S["D_U loss_b"]: (d, err)},
+                                                f"batch element b={b + 1} of B={Bn}, m={m}, n={n}, direction {t + 1}"))
+            out.append(w.observe(abs(d - rich) <= 10 * rerr + 1e-12, f"complex step {d:.12g} vs Richardson "
+                                 f"{rich:.12g} (+- {rerr:.2g})", method="two derivative estimates of the process"))
     return out
 
 
