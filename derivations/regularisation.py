@@ -287,16 +287,34 @@ def _frac(v):
 
 
 def _parameter_map(w, names, at):
-    """(lambda', mu', alpha') (or EWA names) from the claim's statement, evaluated at ``at``."""
+    """(lambda', mu', alpha') (or EWA names) from the claim's statement, evaluated at ``at``: every relation of the
+    statement (both sides, as written) is solved for the primed parameters. Returns a list of solutions
+    ({name: Fraction}); a value that is not rational is kept to 60 digits (as a Fraction of its binary value), so
+    the run shows it does not reproduce (25). Raises ValueError if the statement does not determine them."""
     rels = w.statement if isinstance(w.statement, tuple) else (w.statement,)
-    out = {}
-    for rel in rels:
-        for name in names:
-            if rel.lhs == w.S[name]:
-                out[name] = _frac(w.value(rel.rhs, at))
-    missing = [n for n in names if n not in out]
-    if missing:
-        raise ValueError(f"the statement gives no value for {', '.join(missing)}")
+    syms = [w.S[n] for n in names]
+    pt = {k: sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else v for k, v in at.items()}
+    eqs = [sp.Eq(sp.sympify(r.lhs).xreplace(pt), sp.sympify(r.rhs).xreplace(pt)) for r in rels]
+    if any(e is sp.false for e in eqs):
+        raise ValueError("a relation of the statement is false at the run's parameters")
+    eqs = [e for e in eqs if e is not sp.true]
+    sols = sp.solve(eqs, syms, dict=True)
+    full = [s_ for s_ in sols if all(v in s_ and not s_[v].free_symbols for v in syms)]
+    if not full:
+        raise ValueError(f"the statement does not determine {', '.join(names)} (solutions: {sols})")
+    out = []
+    for s_ in full:
+        vals = {}
+        for n, v in zip(names, syms):
+            x = s_[v]
+            if x.is_Rational:
+                vals[n] = Fraction(int(x.p), int(x.q))
+            else:
+                xv = sp.N(x, 60)
+                if not xv.is_real:
+                    raise ValueError(f"{n} = {x} is not real")
+                vals[n] = Fraction(str(xv))
+        out.append(vals)
     return out
 
 
@@ -314,25 +332,41 @@ def _compare(w, ref, other, what):
                             "with fixed stochastic-gradient noise", n=n)
 
 
-def equivalence_simulation(w):
-    """Run (25) with (alpha, mu, lambda) and (26) with the claim's (alpha', mu', lambda') side by side."""
+def _equivalence_runs(w, names, ewa):
+    """Run (25) (or its EWA form) with (alpha, mu or q, lambda) and (26) with every solution of the claim's statement
+    for the primed parameters, side by side."""
     S = w.S
-    pm = _parameter_map(w, ["alpha'", "mu'", "lambda'"], {S.alpha: ALPHA, S.mu: MU, S["lambda"]: LAM})
+    base = {S.alpha: ALPHA, S.q if ewa else S.mu: MU, S["lambda"]: LAM}
+    method = "the statement solved for the primed parameters at the run's (alpha, mu, lambda)"
+    try:
+        pms = _parameter_map(w, names, base)
+    except (ValueError, NotImplementedError) as exc:
+        return w.observe(False, f"alpha={ALPHA}, {'q' if ewa else 'mu'}={MU}, lambda={LAM}: {exc}", method=method)
     noise = _noise(w)
-    ref, _ = run_momentum_on_gradient(ALPHA, MU, LAM, noise)
-    other = run_momentum_on_both(pm["alpha'"], pm["mu'"], pm["lambda'"], noise, ref[1])
-    a_, m_, l_ = pm["alpha'"], pm["mu'"], pm["lambda'"]
-    return _compare(w, ref, other, f"alpha={ALPHA}, mu={MU}, lambda={LAM}; claimed alpha'={a_}, mu'={m_}, lambda'={l_}")
+    ref, _ = run_momentum_on_gradient(ALPHA, MU, LAM, noise, ewa=ewa)
+    obs = []
+    for pm in pms:
+        claimed = ", ".join(f"{n}={pm[n]}" for n in names)
+        try:
+            other = run_momentum_on_both(pm[names[0]], pm[names[1]], pm[names[2]], noise, ref[1], ewa=ewa)
+        except ZeroDivisionError:
+            obs.append(w.observe(False, f"claimed {claimed}: (26) cannot be run with these parameters (division by "
+                                        "zero), so it cannot reproduce (25)", method=method))
+            continue
+        obs.append(_compare(w, ref, other, f"alpha={ALPHA}, {'q' if ewa else 'mu'}={MU}, lambda={LAM}; claimed "
+                                           f"{claimed}"))
+    return obs
+
+
+def equivalence_simulation(w):
+    """Run (25) with (alpha, mu, lambda) and (26) with the claim's (alpha', mu', lambda') side by side; the primed
+    parameters are what the statement's relations, as written, determine (each solution is run)."""
+    return _equivalence_runs(w, ["alpha'", "mu'", "lambda'"], ewa=False)
 
 
 def equivalence_simulation_ewa(w):
-    S = w.S
-    pm = _parameter_map(w, ["alpha'", "q'", "lambda'"], {S.alpha: ALPHA, S.q: MU, S["lambda"]: LAM})
-    noise = _noise(w)
-    ref, _ = run_momentum_on_gradient(ALPHA, MU, LAM, noise, ewa=True)
-    other = run_momentum_on_both(pm["alpha'"], pm["q'"], pm["lambda'"], noise, ref[1], ewa=True)
-    a_, q_, l_ = pm["alpha'"], pm["q'"], pm["lambda'"]
-    return _compare(w, ref, other, f"alpha={ALPHA}, q={MU}, lambda={LAM}; claimed alpha'={a_}, q'={q_}, lambda'={l_}")
+    """The EWA forms of (25) and (26) side by side, (alpha', q', lambda') from the statement as written."""
+    return _equivalence_runs(w, ["alpha'", "q'", "lambda'"], ewa=True)
 
 
 def _recurrence_on_trajectory(w, thetas, grads, params, what):
