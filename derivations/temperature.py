@@ -121,35 +121,85 @@ def replicates_needed(w, rel_err=0.20, share=3):
     return sample_size(rel_err, w.alpha / share, 0.99, cv=max(cvs))
 
 
-def _scalar_statement(w, weights):
-    """The statement at N = len(weights) and the given alpha_i, with its Indexed entries as plain symbols."""
-    S = w.S
-    k, l, N, a = S["k"], S["l"], S["N"], S["alpha"]
-    SD, Sg = sp.Symbol("Sigma_DeltaPhi_kl"), sp.Symbol("Sigma_g_kl")
-    rel = w.statement.xreplace({S["Sigma_DeltaPhi"][k, l]: SD, S["Sigma_g"][k, l]: Sg, N: len(weights)}).doit()
-    rel = rel.xreplace({a[i + 1]: sp.Rational(v.numerator, v.denominator) for i, v in enumerate(weights)})
-    return rel, SD, Sg
+# weights the process does not use (alpha_i outside 1..N): a statement that sums them gets them, never 0
+UNUSED = {-2: Fraction(-3, 2), -1: Fraction(3, 4), 0: Fraction(-5, 4)}
 
 
-def weighted_sum_witness(w, weights=WEIGHTS):
-    """Draw R sets of N = 4 training points (iid, with replacement), form DeltaPhi = sum_i alpha_i ghat_i from
-    their backpropagated gradients, estimate Cov(DeltaPhi) entrywise and test the claim's statement."""
+def _entry_symbols(expr, name, values):
+    """The Indexed entries ``name[p, q]`` of ``expr`` with integer indices, as plain symbols (w.estimate takes
+    symbols); returns (expression, {symbol: value}) or None if an entry is outside the 2 x 2 matrix."""
+    rep, vals = {}, {}
+    for a in sp.sympify(expr).atoms(sp.Indexed):
+        if str(a.base) != name:
+            continue
+        p, q = (int(x) if x.is_Integer else None for x in a.indices)
+        if p is None or q is None:
+            raise ValueError(f"the entry {a} has a non-numeric index at the test point")
+        if not (1 <= p <= 2 and 1 <= q <= 2):
+            return None
+        sym = sp.Symbol(f"{name}[{p},{q}]")
+        rep[a] = sym
+        vals[sym] = values[p - 1][q - 1]
+    return sp.sympify(expr).xreplace(rep), vals
+
+
+def weighted_sum_witness(w, weight_sets=(WEIGHTS, (Fraction(1, 2), Fraction(1)))):
+    """For each weight set (N = 4 and N = 2): draw R sets of N training points (iid, with replacement), form
+    DeltaPhi = sum_i alpha_i ghat_i from their backpropagated gradients and estimate its covariance matrix. The
+    statement is evaluated, both sides, at each entry (k, l) in (1,1), (1,2), (2,2) with N, the weights (alpha_i
+    outside 1..N, which the process does not use, get fixed nonzero values), the measured Sigma_DeltaPhi entries
+    it names and the population's exact Sigma_g entries. A point where the statement names an entry outside the
+    2 x 2 matrices is not applicable and skipped."""
     from proofs.stats import covariance_se
-    base, SD, Sg = _scalar_statement(w, weights)
+    S = w.S
+    k, l, N, al = S["k"], S["l"], S["N"], S["alpha"]
     _, cov = gradient_moments()
     pop = np.array([[float(c) for c in v] for v in per_example_gradients()])
-    alpha = np.array([float(v) for v in weights])
     R = replicates_needed(w)
-    idx = w.rng.integers(0, len(pop), size=(R, len(weights)))
-    dphi = np.einsum("i,rik->rk", alpha, pop[idx])                     # (R, 2)
-    out = []
-    for a, b in ENTRIES:
-        est, se = covariance_se(dphi[:, a], dphi[:, b])
-        entry = sp.Symbol(f"Sigma_DeltaPhi[{a + 1},{b + 1}]")
-        rel = base.xreplace({SD: entry})
-        out.append(w.estimate({entry: est}, {entry: se}, at={Sg: cov[a][b]}, relation=rel, n=R, share=len(ENTRIES),
-                              method=f"entry ({a},{b}): {R} weighted sums of N={len(weights)} iid per-example "
-                                     f"gradients, alpha = {', '.join(map(str, weights))}"))
+    share = len(ENTRIES) * len(weight_sets)
+    out, skipped = [], []
+    for weights in weight_sets:
+        alpha = np.array([float(v) for v in weights])
+        idx = w.rng.integers(0, len(pop), size=(R, len(weights)))
+        dphi = np.einsum("i,rik->rk", alpha, pop[idx])                     # (R, 2)
+        est = [[covariance_se(dphi[:, a], dphi[:, b]) for b in range(2)] for a in range(2)]
+        avals = {**{al[i]: UNUSED[i] for i in UNUSED}, **{al[i + 1]: v for i, v in enumerate(weights)}}
+        for a, b in ENTRIES:
+            at = {k: a + 1, l: b + 1, N: len(weights)}
+            sides = []
+            for side in (w.statement.lhs, w.statement.rhs):
+                e = sp.sympify(side).xreplace(at).doit().xreplace(avals)
+                sides.append(e)
+            rel = sp.Eq(*sides, evaluate=False)
+            means = [[x[0] for x in row] for row in est]
+            ses = [[x[1] for x in row] for row in est]
+            parts = []
+            for side in (rel.lhs, rel.rhs):
+                m = _entry_symbols(side, "Sigma_DeltaPhi", means)
+                m_se = _entry_symbols(side, "Sigma_DeltaPhi", ses)
+                c = m and _entry_symbols(m[0], "Sigma_g", cov)
+                if m is None or c is None:
+                    break
+                parts.append((c[0], m[1], c[1], m_se[1]))
+            if len(parts) < 2:
+                skipped.append(f"N={len(weights)}, (k,l)=({a + 1},{b + 1})")
+                continue
+            r2 = sp.Eq(parts[0][0], parts[1][0], evaluate=False)
+            vals = {**parts[0][1], **parts[1][1]}
+            exact = {**parts[0][2], **parts[1][2]}
+            se = {**parts[0][3], **parts[1][3]}
+            if not vals:
+                out.append(w.exact(exact, relation=r2, method="the statement names no measured entry; exact "
+                                                              "population covariance"))
+                continue
+            out.append(w.estimate(vals, se, at=exact, relation=r2, n=R, share=share,
+                                  method=f"N={len(weights)}, entry (k,l)=({a + 1},{b + 1}): {R} weighted sums of "
+                                         f"iid per-example gradients, alpha = {', '.join(map(str, weights))}"))
+    if not out:
+        out.append(w.observe(False, "the statement names no entry of the 2 x 2 covariance at any test point",
+                             method="weighted sums of per-example gradients"))
+    if skipped:
+        out[-1].detail += f" (not applicable, outside the 2 x 2 matrices: {'; '.join(skipped)})"
     return out
 
 

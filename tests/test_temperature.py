@@ -35,7 +35,7 @@ def test_source_claim_witness_observes_the_failure(source):
     (w,) = source.witnesses
     assert w.kind == "monte-carlo" and w.observed == "fails" and w.verdict == "agrees", w.detail
     assert sum(T.WEIGHTS) != sum(a * a for a in T.WEIGHTS)
-    assert w.detail.count(" > ") == 3                       # every entry rejects (sum alpha) Sigma_g
+    assert w.detail.count(" > ") == 6                       # every entry, both weight sets, rejects (sum alpha) Sigma_g
 
 
 def test_corrected_claim_proved_and_witnessed(corrected):
