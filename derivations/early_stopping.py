@@ -43,6 +43,11 @@ class NotMeasured(Exception):
     """The statement names something the process does not produce (or a point where it cannot run)."""
 
 
+class Undefined(NotMeasured):
+    """The statement's expression has no value at this point (0/0, 1/0; an inequality between non-real numbers):
+    the point is skipped, as a point outside the expression's domain."""
+
+
 DPS = 40
 
 
@@ -128,21 +133,24 @@ class Process:
             out = e.func(*args)
         except (TypeError, ValueError, ZeroDivisionError) as exc:
             raise NotMeasured(f"{e} cannot be evaluated: {exc}")
-        return self._real(out, e)
+        return self._real(out, e, allow_inf=True)
 
     @staticmethod
-    def _real(v, e):
+    def _real(v, e, allow_inf=False):
+        """A finite number (complex values are kept: a limit or an equation may hold for them; an inequality
+        treats a point where a side is not real as undefined). With allow_inf, an infinite intermediate value is
+        passed on as SymPy's arithmetic does (1/(1 + zoo) = 0); a side that ends infinite is undefined."""
         v = sp.N(sp.sympify(v), DPS)
+        if allow_inf and (v is sp.zoo or v in (sp.oo, -sp.oo)):
+            return v
         if v.has(sp.nan, sp.zoo) or not v.is_number:
-            raise NotMeasured(f"{e} is undefined at the process's values")
+            raise Undefined(f"{e} is undefined at the process's values")
         if v in (sp.oo, -sp.oo):
             return v
-        if not v.is_real:
-            re, im = v.as_real_imag()
-            if abs(im) > 1e-30 * (1 + abs(re)):
-                raise NotMeasured(f"{e} is not real at the process's values ({v})")
-            v = re
-        return sp.Float(v, DPS)
+        re, im = v.as_real_imag()
+        if im == 0 or abs(im) <= 1e-30 * (1 + abs(re)):
+            return sp.Float(re, DPS)
+        return sp.Float(re, DPS) + sp.I * sp.Float(im, DPS)
 
     def _derivative(self, e, env, level):
         body, counts = e.expr, list(e.variable_count)
@@ -185,7 +193,7 @@ class Process:
             s = 1 if str(direction) in ("+", "+-") else -1
             xs = [point + s * sp.Rational(1, 64 * 2 ** (k + level)) for k in range(5)]
         vals = [self.ev(body, {**env, name: x}, level) for x in xs]
-        if any(v in (sp.oo, -sp.oo) for v in vals):
+        if any(v is sp.zoo or v in (sp.oo, -sp.oo) for v in vals):
             raise NotMeasured(f"{e}: the expression diverges along the process's sequence")
 
         def richardson(v):
@@ -218,8 +226,12 @@ class Process:
         try:
             l0, r0 = self.ev(rel.lhs, env, 0), self.ev(rel.rhs, env, 0)
             l1, r1 = self.ev(rel.lhs, env, 1), self.ev(rel.rhs, env, 1)
+        except Undefined:
+            raise
         except NotMeasured as exc:
             return False, f"{to_text_safe(rel)}{where}: {exc}"
+        if any(v is sp.zoo for v in (l0, r0, l1, r1)):
+            raise Undefined(f"{to_text_safe(rel)}{where}: a side is undefined (complex infinity)")
         inf = [v for v in (l0, r0, l1, r1) if v in (sp.oo, -sp.oo)]
         if inf:
             return False, f"{to_text_safe(rel)}{where}: a side is infinite"
@@ -227,26 +239,21 @@ class Process:
         scale = 1 + abs(l1) + abs(r1)
         if err > settle * scale:
             return False, (f"{to_text_safe(rel)}{where}: the sides did not settle with finer steps "
-                           f"({float(l0):.10g} -> {float(l1):.10g}, {float(r0):.10g} -> {float(r1):.10g})")
-        tol = k * err + rel_floor * scale
+                           f"({_fv(l0)} -> {_fv(l1)}, {_fv(r0)} -> {_fv(r1)})")
         diff = l1 - r1
         op = type(rel)
-        if op is sp.Eq:
-            ok = abs(diff) <= tol
-        elif op is sp.Ne:
-            ok = abs(diff) > tol
-        elif op is sp.Le:
-            ok = diff <= tol
-        elif op is sp.Lt:
-            ok = diff < -tol
-        elif op is sp.Ge:
-            ok = diff >= -tol
-        elif op is sp.Gt:
-            ok = diff > tol
-        else:
+        sym = {sp.Eq: "=", sp.Ne: "!=", sp.Le: "<=", sp.Lt: "<", sp.Ge: ">=", sp.Gt: ">"}.get(op)
+        if sym is None:
             return False, f"{rel}: unknown relation"
-        sym = {sp.Eq: "=", sp.Ne: "!=", sp.Le: "<=", sp.Lt: "<", sp.Ge: ">=", sp.Gt: ">"}[op]
-        return bool(ok), (f"{to_text_safe(rel)}{where}: {float(l1):.12g} {sym} {float(r1):.12g} "
+        if op in (sp.Eq, sp.Ne):
+            tol = k * err + rel_floor * scale
+            ok = abs(diff) <= tol if op is sp.Eq else abs(diff) > tol
+        else:
+            if not (l1.is_real and r1.is_real):
+                raise Undefined(f"{to_text_safe(rel)}{where}: a side is not real ({_fv(l1)}, {_fv(r1)})")
+            tol = k * err + rel_floor * max(abs(l1), abs(r1))
+            ok = {sp.Le: diff <= tol, sp.Lt: diff < -tol, sp.Ge: diff >= -tol, sp.Gt: diff > tol}[op]
+        return bool(ok), (f"{to_text_safe(rel)}{where}: {_fv(l1)} {sym} {_fv(r1)} "
                           f"{'holds' if ok else 'fails'} (tolerance {float(tol):.2g})")
 
     def statement(self, w, *, points=({},), relation=None, method="", n=None, **kw):
@@ -256,15 +263,34 @@ class Process:
         rels = rels if isinstance(rels, tuple) else (rels,)
         obs = []
         for i, rel in enumerate(rels):
-            res = [self.judge(rel, at=pt, **kw) for pt in points]
-            bad = [t for ok, t in res if not ok]
+            res, skipped = [], []
+            for pt in points:
+                try:
+                    res.append(self.judge(rel, at=pt, **kw))
+                except Undefined as exc:
+                    skipped.append(str(exc))
             head = f"relation {i + 1} of {len(rels)}: " if len(rels) > 1 else ""
+            if not res:
+                obs.append(w.observe(False, head + "undefined at every point: " + "; ".join(skipped[:2]),
+                                     method=method, n=0))
+                continue
+            bad = [t for ok, t in res if not ok]
             if bad:
                 detail = head + "fails: " + "; ".join(bad[:2]) + (f" (and {len(bad) - 2} more)" if len(bad) > 2 else "")
             else:
-                detail = head + (f"holds at {len(points)} points; e.g. " if len(points) > 1 else "") + res[0][1]
-            obs.append(w.observe(not bad, detail, method=method, n=n if n is not None else len(points)))
+                detail = head + (f"holds at {len(res)} points; e.g. " if len(res) > 1 else "") + res[0][1]
+            if skipped:
+                detail += f" ({len(skipped)} points where it is undefined skipped, e.g. {skipped[0]})"
+            obs.append(w.observe(not bad, detail, method=method, n=n if n is not None else len(res)))
         return obs
+
+
+def _fv(v):
+    """A value for a detail line (real or complex)."""
+    if v.is_real:
+        return f"{float(v):.12g}"
+    re, im = v.as_real_imag()
+    return f"{float(re):.12g}{float(im):+.12g}i"
 
 
 def _show(v):
