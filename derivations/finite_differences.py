@@ -198,59 +198,154 @@ class LogisticLoss:
                 float((s * (1 - s) * (1 - 2 * s) * c ** 3).mean()) / 6)
 
 
-def _limit_parts(rel, eps):
-    lim = rel.lhs
-    if not isinstance(lim, sp.Limit):
-        raise ValueError(f"expected Limit(...) = value, got {rel}")
-    return lim.args[0]
+class _MpLine:
+    """The logistic loss of a :class:`LogisticLoss` along its line w + eps u, evaluated in mpmath at 60 digits
+    (L(eps) = mean_i softplus(z_i + eps c_i)), with its Taylor coefficients <J,u>, <u,Hu>, c_3 in closed form
+    (softplus' derivatives), at the same precision: the process the limits are taken on, without float64 rounding."""
+
+    def __init__(self, loss):
+        import mpmath
+        self.mp = mpmath.mp.clone()
+        self.mp.dps = 60
+        mp = self.mp
+        self.z = [mp.mpf(float(v)) for v in -loss.y * (loss.X @ loss.w)]
+        self.c = [mp.mpf(float(v)) for v in -loss.y * (loss.X @ loss.u)]
+        s = [1 / (1 + mp.exp(-zi)) for zi in self.z]
+        n = len(self.z)
+        self.Ju = mp.fsum(si * ci for si, ci in zip(s, self.c)) / n
+        self.Q = mp.fsum(si * (1 - si) * ci ** 2 for si, ci in zip(s, self.c)) / n
+        self.C = mp.fsum(si * (1 - si) * (1 - 2 * si) * ci ** 3 for si, ci in zip(s, self.c)) / n / 6
+
+    def L(self, eps):
+        mp = self.mp
+        return mp.fsum(mp.log1p(mp.exp(zi + eps * ci)) for zi, ci in zip(self.z, self.c)) / len(self.z)
+
+
+def _mpf(v, mp):
+    return sp.Float(mp.nstr(v, 55), 55) if not isinstance(v, sp.Basic) else v
+
+
+def _neville(hs, vals):
+    """Polynomial extrapolation to h = 0 through the points (Neville); returns (value, error estimate: the change
+    between the last two orders)."""
+    n = len(hs)
+    P = list(vals)
+    prev = P[-1]
+    best = P[-1]
+    for k in range(1, n):
+        for i in range(n - k):
+            P[i] = (hs[i + k] * P[i] - hs[i] * P[i + 1]) / (hs[i + k] - hs[i])
+        prev, best = best, P[0]
+    return best, abs(best - prev)
+
+
+def _limit_value(body_at, x0, direction, mp, mode="poly", hs=None):
+    """The limit of a statement's own limit body as the variable approaches x0 from the side the statement writes,
+    from the process's values along a sequence approaching x0. ``body_at(x)`` evaluates the body there.
+
+    Returns (value, error, description); value is +-oo when the body diverges (|body| grows like a negative power
+    of the distance: log-log slope < -1/2 over the last points). ``mode`` "poly": a finite limit is extrapolated
+    with Neville's scheme (the body is smooth in the distance); "power": the distance is a scale (delta), a limit
+    with positive log-log slope (> 0.05) is 0 (error: the last value), else the last value (error: last change)."""
+    sign = -1 if str(direction) == "-" else 1
+    if hs is None:
+        hs = [mp.mpf(2) ** -k for k in range(6, 16)]
+    vals = []
+    for h in hs:
+        v = body_at(x0 + sign * h)
+        if v is None or not mp.isfinite(v):
+            return (mp.inf, mp.mpf(0), "the body is not finite along the sequence")
+        vals.append(v)
+    tail = [(mp.log(h), mp.log(abs(v))) for h, v in zip(hs[-3:], vals[-3:]) if v != 0]
+    slope = (tail[-1][1] - tail[0][1]) / (tail[-1][0] - tail[0][0]) if len(tail) >= 2 else mp.mpf(1)
+    if slope < -0.5:
+        return (mp.inf if vals[-1] > 0 else -mp.inf, mp.mpf(0), f"diverges (log-log slope {float(slope):.2f})")
+    if mode == "power" and x0 == 0:
+        if slope > 0.05:
+            return (mp.mpf(0), abs(vals[-1]), f"-> 0 (log-log slope {float(slope):.3f}, last {mp.nstr(vals[-1], 4)})")
+        if slope < -0.05:
+            return (mp.inf if vals[-1] > 0 else -mp.inf, mp.mpf(0), f"diverges (log-log slope {float(slope):.3f})")
+        return (vals[-1], abs(vals[-1] - vals[-2]), f"finite (log-log slope {float(slope):.3f})")
+    v, err = _neville(hs[-7:], vals[-7:])
+    return (v, err + abs(v) * mp.mpf(10) ** (-40), f"extrapolated {mp.nstr(v, 8)} +- {mp.nstr(err, 2)}")
+
+
+def _evaluate_with_limits(w, rel, limit_value, outside, what, method):
+    """Each Limit(...) of the relation becomes a symbol with the value ``limit_value(node)`` gives (value, error,
+    description); the other atoms take ``outside``. A divergent limit makes the relation compare +-oo: it is decided
+    as written. Otherwise w.close checks the relation with the limits' errors."""
+    mp = None
+    nodes = {}
+    for node in sorted(sp.sympify(rel).atoms(sp.Limit), key=sp.default_sort_key):
+        nodes[node] = sp.Symbol(f"Lim_{len(nodes) + 1}")
+    vals, errs, descr, infinite = {}, {}, [], {}
+    for node, sym in nodes.items():
+        v, e, dsc, mp = limit_value(node)
+        descr.append(f"{sp.sstr(node)[:70]}: {dsc}")
+        if mp.isinf(v):
+            infinite[sym] = sp.oo if v > 0 else -sp.oo
+        else:
+            vals[sym], errs[sym] = float(v), float(e)
+    relx = rel.xreplace(nodes)
+    if infinite or not nodes:
+        lhs = sp.sympify(relx.lhs).xreplace({**infinite, **{s: sp.Float(v) for s, v in vals.items()}}).xreplace(outside)
+        rhs = sp.sympify(relx.rhs).xreplace({**infinite, **{s: sp.Float(v) for s, v in vals.items()}}).xreplace(outside)
+        try:
+            holds = bool(type(rel)(lhs, rhs))
+        except TypeError:
+            holds = False
+        return w.observe(holds, f"{what}: " + "; ".join(descr) + f"; {sp.sstr(rel)[:80]} reads {lhs} vs {rhs}",
+                         method=method)
+    o = w.close(vals, errs, at=outside, relation=relx, k=10, floor=1e-15, method=method)
+    o.detail = f"{what}: " + "; ".join(descr) + "; " + o.detail
+    return o
 
 
 def difference_witness(w):
-    """For every relation lim_{eps -> 0+} body(eps) = value of the statement: body measured on a logistic-regression
-    loss in float64 (L evaluated at w, w + eps u, w - eps u; <J, u> from the analytic gradient) over
-    eps = 2^-3 .. 2^-8; a claimed limit 0 must show body(eps) -> 0 (log-log slope > 1/2), a non-zero limit must be
-    matched within 10x (the change between the two smallest eps + the rounding bound 8 u |L| / eps^p). The
-    measured convergence order of the derivative estimate (proofs.finite_diff.convergence_order) is reported."""
+    """For every relation of the statement: each lim_{eps -> x0} body(eps) it writes is evaluated on the process,
+    a logistic-regression loss along w + eps u evaluated in 60-digit arithmetic (L at w, w + eps u, w - eps u; Delta L
+    from the claim's definition; <J,u>, <u,Hu>, c_3 its Taylor coefficients in closed form), along eps = x0 +- 2^-6
+    .. 2^-15 from the side the statement writes, extrapolated to x0 (Neville; divergence when the body grows like a
+    negative power), and the relation, both sides, is checked with those values (atoms outside a limit: eps = 3/10).
+    The float64 convergence order of the derivative estimates (proofs.finite_diff.convergence_order) is reported."""
     from proofs.finite_diff import convergence_order
     S, rng = w.S, w.rng
     loss = LogisticLoss(rng)
-    Ju, Q, C = loss.coefficients()
+    line = _MpLine(loss)
+    mp = line.mp
     eps = S.epsilon
     defs = {f.relation.lhs: f.relation.rhs for f in w.d.definitions}
+    coeffs = {S["<J,u>"]: line.Ju, S["<u,Hu>"]: line.Q, S.c_3: line.C}
+    L0 = line.L(0)
+
+    def atoms_at(e):
+        e = mp.mpf(e)
+        vals = {S["L(w)"]: L0, S["L(w+Dw)"]: line.L(e), S["L(w-Dw)"]: line.L(-e), eps: e}
+        vals[S.DeltaL] = mp.mpf(str(sp.N(defs[S.DeltaL].xreplace({k: _mpf(v, mp) for k, v in vals.items()}), 55)))
+        vals.update(coeffs)
+        return vals
+
+    def limit_value(node):
+        body, var, x0, direction = node.args[0], node.args[1], node.args[2], node.args[3]
+        if var != eps:
+            return (mp.inf, mp.mpf(0), f"a limit in {var}, which the process does not vary", mp)
+
+        def body_at(x):
+            v = sp.N(body.xreplace({k: _mpf(val, mp) for k, val in atoms_at(x).items()}), 50)
+            return mp.mpf(str(v)) if v.is_real and v.is_finite else None
+        v, e, dsc = _limit_value(body_at, mp.mpf(str(sp.N(x0, 50))), direction, mp)
+        return v, e, dsc, mp
+
+    outside = {k: _mpf(v, mp) for k, v in atoms_at(mp.mpf(3) / 10).items()}
+    obs = [_evaluate_with_limits(w, rel, limit_value, outside, f"relation {r + 1}",
+                                 "60-digit finite differences of a logistic-regression loss")
+           for r, rel in enumerate(w._relations())]
+    Ju = loss.coefficients()[0]
     hs = 2.0 ** -np.arange(3, 9)
-
-    def values(h):
-        return {S["L(w)"]: loss(loss.w), S["L(w+Dw)"]: loss(loss.w + h * loss.u),
-                S["L(w-Dw)"]: loss(loss.w - h * loss.u), S["<J,u>"]: Ju, eps: h}
-
-    obs, parts = [], []
-    for rel in w._relations():
-        body = _limit_parts(rel, eps).xreplace(defs)
-        fn = sp.lambdify(list(values(1.0)), body, "math")
-        series = np.array([fn(*values(h).values()) for h in hs])
-        claimed = float(rel.rhs.xreplace({S["<u,Hu>"]: Q, S.c_3: C}))
-        if claimed == 0:
-            slope = float(np.polyfit(np.log(hs), np.log(np.abs(series) + 1e-300), 1)[0])
-            ok = slope > 0.5
-            parts.append(f"{sp.sstr(rel.lhs)} = 0: body ~ eps^{slope:.2f} (last {series[-1]:.3g})")
-            obs.append(w.observe(ok, parts[-1], method="float64 finite differences of a logistic-regression loss",
-                                 n=len(hs)))
-        else:
-            X = sp.Symbol("measured limit")
-            power = sp.degree(sp.fraction(sp.together(body))[1], eps)
-            rounding = 8 * np.finfo(float).eps * abs(loss(loss.w)) / hs[-1] ** power
-            err = abs(series[-1] - series[-2]) + rounding
-            o = w.close({X: float(series[-1])}, {X: err}, relation=sp.Eq(X, rel.rhs),
-                        at={S["<u,Hu>"]: sp.Float(Q, 17), S.c_3: sp.Float(C, 17)}, k=10, floor=0,
-                        method="float64 finite differences of a logistic-regression loss", n=len(hs))
-            parts.append(f"{sp.sstr(rel.lhs)}: measured {series[-1]:.6g} at eps = {hs[-1]:.3g} (truncation + rounding "
-                         f"estimate {err:.2g}), claimed {claimed:.6g}")
-            o.detail = parts[-1] + "; " + o.detail
-            obs.append(o)
     fwd = convergence_order(lambda h: (loss(loss.w + h * loss.u) - loss(loss.w)) / h - Ju, hs)
     cen = convergence_order(lambda h: (loss(loss.w + h * loss.u) - loss(loss.w - h * loss.u)) / (2 * h) - Ju, hs)
-    obs[0].detail += (f" | measured convergence order of the derivative estimate: forward {fwd:.2f}, central {cen:.2f} "
-                      f"(<u,Hu> = {Q:.4g}, c_3 = {C:.4g})")
+    obs[0].detail += (f" | float64 convergence order of the derivative estimate: forward {fwd:.2f}, central {cen:.2f} "
+                      f"(<J,u> = {mp.nstr(line.Ju, 6)}, <u,Hu> = {mp.nstr(line.Q, 6)}, c_3 = {mp.nstr(line.C, 6)})")
     _error_figure(w, loss, Ju, hs)
     return obs
 
@@ -412,3 +507,161 @@ def accuracy_witness(w):
 
 
 central_more_accurate.add_witness(accuracy_witness, kind="finite-difference", name="best_errors")
+
+
+class _PolyLine:
+    """A loss that is exactly a polynomial of degree 2 (least squares) or 3 (least squares + a cubic term) along
+    every line, evaluated in mpmath at 60 digits: L(w) = mean_i (r_i^2/2 + kappa r_i^3/6), r_i = x_i.w - y_i.
+    Along u (||u|| = 1): <J,u>, <u,Hu> and c_3 = (1/6) d^3/deps^3 L(w + eps u) in closed form."""
+
+    def __init__(self, rng, kappa, mp, m=6, dim=4):
+        self.mp = mp
+        X = rng.standard_normal((m, dim))
+        y = rng.standard_normal(m)
+        w = rng.standard_normal(dim)
+        u = rng.standard_normal(dim)
+        u = u / np.linalg.norm(u)
+        self.r0 = [mp.mpf(float(v)) for v in X @ w - y]
+        self.a = [mp.mpf(float(v)) for v in X @ u]
+        self.kappa = mp.mpf(kappa)
+        n = mp.mpf(m)
+        self.Ju = mp.fsum((r + self.kappa * r ** 2 / 2) * a for r, a in zip(self.r0, self.a)) / n
+        self.Q = mp.fsum((1 + self.kappa * r) * a ** 2 for r, a in zip(self.r0, self.a)) / n
+        self.C = self.kappa * mp.fsum(a ** 3 for a in self.a) / n / 6
+
+    def L(self, eps):
+        k = self.kappa
+        return self.mp.fsum((r + eps * a) ** 2 / 2 + k * (r + eps * a) ** 3 / 6
+                            for r, a in zip(self.r0, self.a)) / len(self.r0)
+
+
+def _best_error(line, delta, central):
+    """The best achievable error of the forward / central derivative estimate when every value of L carries an
+    error of at most delta: the worst case over the rounding errors (they add up against the truncation error:
+    |truncation| + 2 delta/eps, resp. + delta/eps), minimised over the step eps > 0 (golden-section search on
+    log eps; the worst-case error is unimodal in eps). Returns (minimum, its error from the search)."""
+    mp = line.mp
+    L0 = line.L(0)
+
+    def worst(le):
+        e = mp.exp(le)
+        if central:
+            return abs((line.L(e) - line.L(-e)) / (2 * e) - line.Ju) + delta / e
+        return abs((line.L(e) - L0) / e - line.Ju) + 2 * delta / e
+
+    lo, hi = mp.log(delta) / 2 - 8, mp.log(delta) / 3 + 8      # contains both optimal steps, delta^(1/2), ^(1/3)
+    g = (mp.sqrt(5) - 1) / 2
+    a, b = hi - g * (hi - lo), lo + g * (hi - lo)
+    fa, fb = worst(a), worst(b)
+    for _ in range(70):
+        if fa < fb:
+            hi, b, fb = b, a, fa
+            a = hi - g * (hi - lo)
+            fa = worst(a)
+        else:
+            lo, a, fa = a, b, fb
+            b = lo + g * (hi - lo)
+            fb = worst(b)
+    best = min(fa, fb)
+    return best, abs(fa - fb) + best * mp.mpf(10) ** -45
+
+
+def accuracy_model_witness(w):
+    """The rounding model the statement is about, run on losses whose restriction to the line is exactly the
+    Taylor polynomial the model uses: every value of L carries an error of at most delta, the errors take their
+    worst case, and the step is chosen best (golden-section search). A least-squares loss (exactly quadratic along
+    the line) gives the best forward error, a loss with a cubic term (exactly cubic) the best central error;
+    <u,Hu>, c_3 of the loss used. Every relation is evaluated as written: relations naming the best central error
+    on the cubic loss, the others on the quadratic one, the atoms outside a limit at delta = 2^-20 and 3e-9 (two
+    points), and a Limit(body, delta, x0) by evaluating the statement's own body on the process along delta -> x0
+    from the side it writes (delta = 10^-10 .. 10^-30 for x0 = 0: the limit is 0 if |body| decays like a positive
+    power of delta, infinite if it grows; else extrapolated)."""
+    import mpmath
+    S, rng = w.S, w.rng
+    mp = mpmath.mp.clone()
+    mp.dps = 50
+    delta = S.delta
+    Mf, Mc = S["best error, forward"], S["best error, central"]
+    q2, c3 = S["|<u,Hu>|"], S["|c_3|"]
+
+    def draw(kappa):
+        while True:        # coefficients away from 1 and from each other (no degenerate test point)
+            line = _PolyLine(rng, kappa, mp)
+            q, c = abs(line.Q), abs(line.C)
+            if abs(mp.log(q)) > 0.3 and (kappa == 0 or (abs(mp.log(c)) > 0.3 and abs(mp.log(q / c)) > 0.3)):
+                return line
+    quad = draw(0)
+    cubic = draw(1.5)
+    cache = {}
+
+    def best(line, d, central):
+        key = (id(line), d, central)
+        if key not in cache:
+            cache[key] = _best_error(line, d, central=central)
+        return cache[key]
+
+    def values(line, d, names):
+        """The process's values of the atoms in ``names`` (only the best errors named are computed)."""
+        vals, errs = {q2: abs(line.Q), c3: abs(line.C), delta: d}, {}
+        for s, central in ((Mf, False), (Mc, True)):
+            if s in names:
+                vals[s], errs[s] = best(line, d, central)
+        return vals, errs
+
+    limits = {}
+
+    obs = []
+    for r, rel in enumerate(w._relations()):
+        line = cubic if rel.has(Mc) else quad
+        which = "cubic" if line is cubic else "quadratic"
+
+        def limit_value(node, line=line):
+            if (node, id(line)) not in limits:
+                limits[node, id(line)] = limit_value_(node, line)
+            return limits[node, id(line)]
+
+        def limit_value_(node, line):
+            body, var, x0, direction = node.args
+            if var != delta:
+                return (mp.inf, mp.mpf(0), f"a limit in {var}, which the process does not vary", mp)
+
+            def body_at(d):
+                vals, _ = values(line, d, body.free_symbols)
+                v = sp.N(body.xreplace({k: sp.Float(mp.nstr(x, 55), 55) for k, x in vals.items()}), 50)
+                return mp.mpf(str(v)) if v.is_real and v.is_finite else None
+            x0 = mp.mpf(str(sp.N(x0, 50)))
+            if x0 == 0:
+                v, e, dsc = _limit_value(body_at, x0, direction, mp, mode="power",
+                                         hs=[mp.mpf(10) ** -k for k in range(10, 31, 5)])
+            else:
+                v, e, dsc = _limit_value(body_at, x0, direction, mp, hs=[mp.mpf(2) ** -k for k in range(6, 14)])
+            return v, e, dsc, mp
+
+        for d in (mp.mpf(2) ** -20, mp.mpf("3e-9")):
+            free = {s for s in rel.free_symbols}
+            vals, errs = values(line, d, free)
+            meas = {s: float(vals[s]) for s in (Mf, Mc) if s in free}
+            at = {s: sp.Float(mp.nstr(vals[s], 55), 55) for s in (q2, c3, delta) if s in free}
+            if meas and not rel.atoms(sp.Limit):
+                resid = sp.N((sp.sympify(rel.lhs) - sp.sympify(rel.rhs)).xreplace(
+                    {**at, **{s: sp.Float(mp.nstr(vals[s], 55), 55) for s in meas}}), 30)
+                if not resid.is_real:          # e.g. (-2)^(1/3): a real best error cannot equal a non-real number
+                    obs.append(w.observe(False, f"relation {r + 1} at delta = {mp.nstr(d, 4)}: the two sides differ "
+                                                f"by the non-real {resid}", method="worst-case rounding model"))
+                    continue
+                o = w.close(meas, {s: float(errs[s]) + abs(meas[s]) * 2.0 ** -52 for s in meas}, at=at,
+                            relation=rel, k=10, floor=1e-30,
+                            method="worst-case rounding of delta on an exactly polynomial loss, best step")
+                o.detail = (f"relation {r + 1} on the {which} loss at delta = {mp.nstr(d, 4)}: "
+                            + ", ".join(f"{s} = {v:.10g}" for s, v in meas.items()) + "; " + o.detail)
+                obs.append(o)
+            else:
+                vals, errs = values(line, d, free | {Mf, Mc} if free - {q2, c3, delta} else free)
+                outside = {s: sp.Float(mp.nstr(vals[s], 55), 55) for s in vals}
+                obs.append(_evaluate_with_limits(w, rel, limit_value, outside,
+                                                 f"relation {r + 1} on the {which} loss at delta = {mp.nstr(d, 4)}",
+                                                 "worst-case rounding of delta on an exactly polynomial loss"))
+    return obs
+
+
+central_more_accurate.add_witness(accuracy_model_witness, kind="finite-difference", name="rounding_model")
