@@ -93,9 +93,10 @@ def on_sequences(rel, at: dict, seqs: dict):
 
 def put_values(expr, at: dict, seqs: dict):
     """``expr`` with the process's values put into the atoms it names: symbols and entries by name from ``at``
-    (``{"t": 3, "N": 4, "Sigma[0, 1]": 1/2}`` or symbol keys); then finite sums are expanded; then every entry of a sequence named in
-    ``seqs`` (``seqs[name]``: a list indexed from 0, or a function of the index) at the index the expression
-    writes: ``name[k]`` (Indexed), ``name(k)`` (a function) or a plain symbol ``name_k`` / ``name_{t-1}``. So a
+    (``{"t": 3, "N": 4, "Sigma[0, 1]": 1/2}`` or symbol keys); then finite sums are expanded; then every entry
+    of a sequence named in ``seqs`` (``seqs[name]``: a list indexed from 0, or a function of the index) at the
+    index the expression writes: ``name[k]`` (Indexed), ``name(k)`` (a function) or a plain symbol ``name_k`` /
+    ``name_{t-1}``. So a
     statement that names another entry, a swapped sequence or a negated side is evaluated as written. An index
     outside the process raises."""
     names = _named(at)
@@ -168,10 +169,10 @@ def limit_estimates(w, relation, var: str, point, direction, samples, *, max_err
     """The statement's limits evaluated on the process: every outermost ``Limit(body, x, x0, dir)`` of
     ``relation`` must be the one the process approaches (x named ``var``, x0 == ``point``, the side
     ``direction`` ("+"/"-"; ignored for oo)); its own body is evaluated at each sample (``samples``: three
-    ``{name: value}`` of the process along the approach, entries of the sequences ``seqs`` as in :func:`put_values`, with step h, h/2, h/4 in 1/x or x - x0) and
-    extrapolated by two Richardson rounds. Returns (relation with the limits as symbols, {symbol: estimate},
-    {symbol: error}, problem) where problem is a sentence when the statement's limit is not the process's or
-    its body does not settle (error above ``max_err``), else None. With ``formula=True`` (the body is a formula
+    ``{name: value}`` of the process along the approach, with step h, h/2, h/4 in 1/x or x - x0; entries of the
+    sequences ``seqs`` as in :func:`put_values`) and extrapolated by two Richardson rounds. Returns (relation
+    with the limits as symbols, {symbol: estimate}, {symbol: error}, problem) where problem is a sentence when
+    the statement's limit is not the process's or its body does not settle (error above ``max_err``), else None. With ``formula=True`` (the body is a formula
     of the process's parameters, nothing measured) a limit in another variable or at another point is not a
     problem: its body is evaluated along that limit itself (the other values from the last sample)."""
     rel, limits = limits_as_symbols(relation)

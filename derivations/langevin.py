@@ -176,7 +176,8 @@ def langevin_noise_witness(w):
     values = {**{g[a]: mean[a] for a in range(2)}, **{Sig[a, b]: cov[a][b] for a in range(2) for b in range(2)}}
     rank = {"Sigma": 2, "epsilon": 2, "g": 1, "Delta": 1, "n": 1}
     for r in rels:
-        bad = sorted({str(a) for a in r.atoms(sp.Indexed) if len(a.indices) != rank.get(str(a.base.label), len(a.indices))})
+        bad = sorted({str(a) for a in r.atoms(sp.Indexed)
+                      if len(a.indices) != rank.get(str(a.base.label), len(a.indices))})
         if bad:
             return w.observe(False, f"the statement names {', '.join(bad)}: the process has no such quantity (Sigma "
                                     "is a matrix, g, Delta and n are vectors, epsilon is indexed by step and "
@@ -360,7 +361,8 @@ def _fokker_planck_at(w, eta_v, sig_v):
         for p0 in pts:
             lv, rv = lhs.xreplace({S.Phi: p0}), rhs.xreplace({S.Phi: p0})
             if lv.free_symbols or rv.free_symbols:
-                raise ValueError(f"the sampler gives no value for {sorted(map(str, lv.free_symbols | rv.free_symbols))}")
+                names = sorted(map(str, lv.free_symbols | rv.free_symbols))
+                raise ValueError(f"the sampler gives no value for {names}")
             d = sp.N(lv - rv, 50)
             holds = abs(d) < sp.Float("1e-40") * (1 + abs(sp.N(lv, 50))) if f is sp.Equality else bool(f(lv, rv))
             if not holds:
