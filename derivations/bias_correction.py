@@ -172,9 +172,10 @@ def limit_estimates(w, relation, var: str, point, direction, samples, *, max_err
     ``{name: value}`` of the process along the approach, with step h, h/2, h/4 in 1/x or x - x0; entries of the
     sequences ``seqs`` as in :func:`put_values`) and extrapolated by two Richardson rounds. Returns (relation
     with the limits as symbols, {symbol: estimate}, {symbol: error}, problem) where problem is a sentence when
-    the statement's limit is not the process's or its body does not settle (error above ``max_err``), else None. With ``formula=True`` (the body is a formula
-    of the process's parameters, nothing measured) a limit in another variable or at another point is not a
-    problem: its body is evaluated along that limit itself (the other values from the last sample)."""
+    the statement's limit is not the process's or its body does not settle (error above ``max_err``), else
+    None. With ``formula=True`` (the body is a formula of the process's parameters, nothing measured) a limit in
+    another variable or at another point is not a problem: its body is evaluated along that limit itself (the
+    other values from the last sample)."""
     rel, limits = limits_as_symbols(relation)
     vals, errs = {}, {}
     for sym, lim in limits.items():
