@@ -385,7 +385,7 @@ def _gd_run(w):
                 return _iterate(b, s_, z, gamma, _as_index(k))
 
             def named(shift, b=b, s_=s_, z=z):
-                return lambda env: _iterate(b, s_, z, gamma, _as_index(env["n"]) + shift if shift is not None else 0)
+                return lambda env: _iterate(b, s_, z, gamma, _as_index(env["n"]) + shift)
             proc = Process(values={"beta_i": b, "w_i*": s_, "gamma": gamma, "w_i": F(5, 3)},
                            functions={"w_i": it},
                            quantities={"w_i(0)": lambda env, z=z: z, "w_i(1)": lambda env, it=it: it(env, 1),

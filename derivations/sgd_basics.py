@@ -24,7 +24,7 @@ import numpy as np
 import sympy as sp
 
 from proofs import E, Source, claim
-from proofs.witness import expectation_estimates, expectation_values, expectations_as_symbols
+from proofs.witness import expectation_estimates, expectation_values
 
 from derivations.early_stopping import NotMeasured, Process, Undefined
 

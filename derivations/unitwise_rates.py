@@ -16,6 +16,8 @@ import sympy as sp
 
 from proofs import claim, Eq, Source
 
+from derivations.early_stopping import NotMeasured, Process
+
 TOPIC = "learning rates"
 WEEK5 = "004_75a7c5df244e2fc1.txt"
 R = sp.Rational
@@ -140,7 +142,6 @@ def _gradient_fd(w):
     (E = |w_1| + 75 |w_2| in the claim; piecewise linear, so exact there), compared with its right side. The
     statement writes E out inside each derivative, so this reads all of it; E is not compared with the statement by
     the roles of w_1, w_2 (renaming w_1 <-> w_2 throughout gives a true statement)."""
-    from derivations.early_stopping import Process
     S = w.S
     pts = [(F(3, 2), F(-2, 3)), (F(-5, 7), F(1, 9)), (F(2), F(4, 5)), (F(-7, 3), F(-3, 11))]
     obs = Process().statement(w, points=[{S.w_1: a, S.w_2: b} for a, b in pts],
@@ -562,7 +563,6 @@ def momentum_limit_witness(w):
     Delta w_2^(t) (its lines 'Delta w_1, closed' and 'Delta w_2, closed') must equal the simulated steps; every
     relation of its statement is evaluated as written with Delta w_i[k] the simulated step k (the limit in tau
     along tau = 64 .. 1024, Richardson); Delta w at t = 200 must be within 1e-20 of (14)'s values."""
-    from derivations.early_stopping import Process
     S = w.S
     obs = []
     lines = (_line(w, "Delta w_1, closed").rhs, _line(w, "Delta w_2, closed").rhs)
@@ -590,7 +590,7 @@ def momentum_limit_witness(w):
             def f(env, k):
                 k = float(k)
                 if k != int(k) or not 0 <= k <= T:
-                    raise NotMeasuredError(f"Delta w_{i}[{k}]: the run has steps 0..{T}")
+                    raise NotMeasured(f"Delta w_{i}[{k}]: the run has steps 0..{T}")
                 return _num(steps[int(k)][i - 1])
             return f
         proc = Process(values={"eta": eta, "alpha": alpha}, functions={"Delta w_1": step(1), "Delta w_2": step(2)})
@@ -601,11 +601,6 @@ def momentum_limit_witness(w):
         obs.append(w.observe(gap < F(1, 10 ** 20), f"eta = {eta}, alpha = {alpha}: |Delta w^(200) - (14)| = "
                              f"{float(gap):.2e}", method="momentum run exactly", n=T))
     return obs
-
-
-def NotMeasuredError(msg):
-    from derivations.early_stopping import NotMeasured
-    return NotMeasured(msg)
 
 
 momentum_limit.add_witness(momentum_limit_witness, kind="exact", name="momentum_run")
