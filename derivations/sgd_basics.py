@@ -535,9 +535,10 @@ def _sgd_runs(w):
     """R independent SGD runs (eta_t = 1/(1+t)) on skewed samples y ~ 1 + Exp(scale 2) (mean 3, variance 4).
     First relation: whatever the statement writes inside E(...) is averaged over the runs at T = 8 and 32 (sized for a
     10% error; cv of the squared error <= 1.8) and the relation tested as written. Second relation: the expression
-    under its limit in T, with its E(...) averaged over fresh runs at T = 32 and 64, is extrapolated to T -> oo
-    (Richardson in 1/T: 2 X(64) - X(32), exact for a 1/T law) and put in place of the limit; the relation is then
-    tested as written (z-test, SE propagated)."""
+    under its limit in T, with its E(...) averaged over fresh runs at T = 32, 64 and 128, is extrapolated to T -> oo
+    ((8 X(128) - 6 X(64) + X(32)) / 3, exact for a + b/T + c/T^2: the 1/T law of the mean square and the 1/T^2 law
+    of higher central moments of a mean) and put in place of the limit; the relation is then tested as written
+    (z-test, SE propagated)."""
     from proofs.stats import sample_size
     S = w.S
     R = sample_size(0.10, w.alpha / 3, 0.99, cv=1.8)
@@ -553,7 +554,8 @@ def _sgd_runs(w):
     if second is None:
         return obs
     lims = [a for a in sp.preorder_traversal(second) if isinstance(a, sp.Limit)]
-    method = f"{R} SGD runs at T = 32 and 64 each; the limit's expression extrapolated (Richardson in 1/T)"
+    method = (f"{R} SGD runs at T = 32, 64 and 128 each; the limit's expression extrapolated (two rounds of "
+              "Richardson in 1/T)")
     if len(lims) != 1 or lims[0].args[1] != S.T or lims[0].args[2] != sp.oo:
         obs.append(w.observe(False, f"the second relation {second} has no limit T -> oo of the runs' expectation "
                                     "(the process approaches T -> oo)", method=method))
@@ -561,7 +563,7 @@ def _sgd_runs(w):
     lim = lims[0]
     body = lim.args[0]
     vals, errs = {}, {}
-    for T in (32, 64):
+    for T in (32, 64, 128):
         beta = _sgd_quadratic_runs(w, T, R)
         at = {**base, S.T: T}
         rel, means, ses, n = expectation_estimates(sp.Eq(body, 0), {S.beta_T: beta}, at=at)
@@ -570,11 +572,12 @@ def _sgd_runs(w):
         vals[T] = float(sp.N(f.xreplace(pt)))
         errs[T] = math.sqrt(sum((float(sp.N(sp.diff(f, k).xreplace(pt))) * ses[k]) ** 2 for k in means))
     L = sp.Symbol("lim_T")
-    est = 2 * vals[64] - vals[32]
-    se = math.sqrt((2 * errs[64]) ** 2 + errs[32] ** 2)
+    est = (8 * vals[128] - 6 * vals[64] + vals[32]) / 3          # exact for a + b/T + c/T^2
+    se = math.sqrt((8 * errs[128]) ** 2 + (6 * errs[64]) ** 2 + errs[32] ** 2) / 3
     try:
         obs.append(w.estimate({L: est}, {L: se}, at=base, relation=second.xreplace({lim: L}), n=R, share=3,
-                              method=method + f" ({body}: {vals[32]:.4g} at T = 32, {vals[64]:.4g} at T = 64)"))
+                              method=method + f" ({body}: {vals[32]:.4g}, {vals[64]:.4g}, {vals[128]:.4g} at "
+                                              "T = 32, 64, 128)"))
     except ValueError as exc:
         obs.append(w.observe(False, f"the second relation cannot be compared with the runs: {exc}", method=method))
     return obs
