@@ -32,6 +32,7 @@ from sympy.tensor.indexed import Indexed
 from sympy.core.function import AppliedUndef
 
 from .sampling import SIMPLE_VALUES, Infeasible, PointSampler, Unevaluable, evaluate, free_atoms
+from .timelimit import StageTimeout, time_limit
 
 _INEQ = (sp.StrictGreaterThan, sp.GreaterThan, sp.StrictLessThan, sp.LessThan)
 
@@ -438,10 +439,15 @@ class Scope:
             for a in free_atoms(written):
                 if a in vals or a not in self.subst.mapping:
                     continue
+                value = self.subst.apply(a)
+                if value.has(sp.Limit, sp.Derivative, sp.Integral) or \
+                        any(_is_moment(n) for n in sp.preorder_traversal(value)):
+                    continue              # an operator as written, not normalised: no value to show cheaply
                 probe = dict(point)
                 try:
-                    v = evaluate(self.subst.apply(a), probe, self.sampler)
-                except (Unevaluable, Infeasible, ZeroDivisionError, TypeError, ValueError):
+                    with time_limit(0.5):
+                        v = evaluate(value, probe, self.sampler)
+                except (Unevaluable, Infeasible, ZeroDivisionError, TypeError, ValueError, StageTimeout):
                     continue
                 if v is not None and v.is_number and not [k for k in probe if k not in point]:
                     vals[a] = v

@@ -11,6 +11,7 @@ evaluates operators whose meaning is fixed.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.tensor.indexed import Indexed
 
 from .timelimit import time_limit
 
@@ -28,6 +29,15 @@ def _has_expectation(expr) -> bool:
 
 
 def _limit(lim: sp.Limit, ctx):
+    """The limit evaluated by SymPy (bounded symbols reparametrised first); left unevaluated where SymPy cannot
+    decide it (``NotImplementedError: Result depends on the sign of ...``): nothing is proved from it then."""
+    try:
+        return _limit_value(lim, ctx)
+    except NotImplementedError:
+        return lim
+
+
+def _limit_value(lim: sp.Limit, ctx):
     subs = ctx.reparametrisation(lim) if ctx is not None else {}
     subs = {k: v for k, v in subs.items() if ctx is not None and k in ctx.bounds}
     if not subs:
@@ -78,9 +88,70 @@ def normalise(expr, subst, ctx):
             expr = expect(expr, ctx.random_model)
         if subst is not None:          # the model's moments name the author's symbols: refine them too
             expr = subst.apply(expr)
+    expr = symmetric_covariances(rebind_indices(expr), ctx)
     if ctx is None or not expr.has(*_OPERATORS):
         return evaluate_operators(expr, ctx)
     cache = ctx.caches.setdefault("operators", {})   # a chain normalises each middle line twice
     if expr not in cache:
         cache[expr] = evaluate_operators(expr, ctx)
     return cache[expr]
+
+
+def _range_respects(v, lo, hi) -> bool:
+    """Does every integer in [lo, hi] satisfy the sign assumptions of the index ``v``? (Provably; else False.)"""
+    checks = []
+    if v.is_positive:
+        checks.append((lo - 1).is_nonnegative)
+    elif v.is_nonnegative:
+        checks.append(lo.is_nonnegative)
+    if v.is_negative:
+        checks.append((-hi - 1).is_nonnegative)
+    elif v.is_nonpositive:
+        checks.append((-hi).is_nonnegative)
+    return all(c is True for c in checks)
+
+
+def rebind_indices(expr):
+    """Sums and products whose range leaves the sign assumptions of their index (``j`` declared positive, summed
+    from -1) get an index of their own with only ``integer=True``: SymPy reads the index's assumptions, so
+    ``Sum(KroneckerDelta(i, j) a[i], (i, 1, N))`` inside a sum over j from -1 became ``a[j]`` for j <= N only,
+    silently dropping the condition 1 <= j (a true step was refuted; a false one could be proved)."""
+    if not expr.has(sp.Sum, sp.Product):
+        return expr
+
+    def fix(node):
+        lims, rep = [], {}
+        for lim in node.limits:
+            v = lim[0]
+            if len(lim) == 3 and not _range_respects(v, lim[1], lim[2]):
+                fresh = sp.Dummy(str(v), integer=True)
+                rep[v] = fresh
+                lims.append((fresh, lim[1], lim[2]))
+            else:
+                lims.append(lim)
+        if not rep:
+            return node
+        return node.func(node.function.xreplace(rep), *lims)
+
+    return expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)), fix)
+
+
+def symmetric_covariances(expr, ctx):
+    """Entries of a declared covariance matrix in one index order: ``Sigma[l, i]`` becomes ``Sigma[i, l]`` (the
+    order SymPy sorts them in), because ``d.random.family(..., cov=Sigma)`` declares Sigma a covariance, which is
+    symmetric. Without it a swapped entry would be a free value, and a true step refuted at Sigma[0, 1] = -1,
+    Sigma[1, 0] = 1."""
+    model = getattr(ctx, "random_model", None) if ctx is not None else None
+    if model is None or not expr.has(Indexed):
+        return expr
+    bases = {f.cov for f in getattr(model, "_families", {}).values() if f.vector and isinstance(f.cov, sp.IndexedBase)}
+    if not bases:
+        return expr
+    rep = {}
+    for a in expr.atoms(Indexed):
+        n = len(a.indices)
+        if a.base in bases and n % 2 == 0 and n:             # Sigma[i, j], or Sigma[i1, i2, j1, j2] of pairs
+            first, second = a.indices[:n // 2], a.indices[n // 2:]
+            if [sp.default_sort_key(x) for x in second] < [sp.default_sort_key(x) for x in first]:
+                rep[a] = a.base[second + first]
+    return expr.xreplace(rep) if rep else expr

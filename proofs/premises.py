@@ -49,7 +49,7 @@ class Substitution:
         if not self.mapping and not self.rewrites and not self.templates:
             return expr
         for _ in range(rounds):
-            new = expr.xreplace(self.mapping) if self.mapping else expr
+            new = _replace_free(expr, self.mapping) if self.mapping else expr
             if self.templates:             # entries the mapping values (v[0] = 0) are never unrolled further
                 new = _instantiate(new, self.templates, self.mapping)
             if self.rewrites and new.has(sp.Sum, sp.Product):
@@ -60,10 +60,50 @@ class Substitution:
         return expr
 
 
+_BINDERS = (sp.Limit, sp.Sum, sp.Product, sp.Integral)
+
+
+def _bound(node) -> set:
+    if isinstance(node, sp.Limit):
+        return {node.args[1]}
+    return {lim[0] for lim in node.limits}
+
+
+def _replace_free(expr, mapping: dict):
+    """``expr.xreplace(mapping)`` that leaves bound variables alone: in ``Limit(eta Delta_t, Delta_t, 0)`` a premise
+    ``Delta_t = k eta`` is not put in for the limit's own variable (that would turn the limit of a varying quantity
+    into the limit of a constant); likewise a sum's or integral's index. The limit point and the sum's ends are
+    free and are replaced."""
+    if not expr.has(*_BINDERS):
+        return expr.xreplace(mapping)
+    if not any(_bound(n) & mapping.keys() for n in expr.atoms(*_BINDERS)):
+        return expr.xreplace(mapping)
+
+    def walk(e):
+        if e in mapping:
+            return mapping[e]
+        if not e.args:
+            return e
+        if isinstance(e, _BINDERS):
+            inner = {k: v for k, v in mapping.items() if k not in _bound(e)}
+            if isinstance(e, sp.Limit):
+                body, var, point, direction = e.args
+                return sp.Limit(_replace_free(body, inner), var, walk(point), str(direction))
+            lims = [(lim[0],) + tuple(walk(x) for x in lim[1:]) for lim in e.limits]
+            return e.func(_replace_free(e.function, inner), *lims)
+        args = tuple(walk(a) for a in e.args)
+        return e.func(*args) if args != e.args else e
+    return walk(expr)
+
+
 def _acyclic(out: Substitution, atom, value) -> bool:
     """May ``atom -> value`` join the mapping? Not when the mapping already leads back to ``atom`` from
     ``value`` (x -> -w - 3 and then w -> x**2 - ...: a point would give x one value and show another)."""
-    return not out.apply(value).has(atom)
+    v = out.apply(value)
+    if v.has(atom):
+        return False
+    a = out.apply(atom)      # the atom is already rewritten (a template, another mapping): E(...) -> Sigma^B[i, j]
+    return a == atom or not (v == a or v.has(a))   # after Sigma^B[i, j] -> E(...) would only undo it
 
 
 def _instantiate(expr, templates, mapping=None):
@@ -295,10 +335,14 @@ def _solve(eqs: list, targets: list, ctx) -> tuple[dict, list]:
 
 
 def substitutions(facts, unknowns, ctx=None) -> Substitution:
-    """Turn premise facts into one substitution (applied repeatedly to a fixed point)."""
+    """Turn premise facts into one substitution (applied repeatedly to a fixed point). Definitions, givens and
+    assumptions come before the results of steps (a step's ``Limit(n_t, N, oo) = t`` must not turn ``t`` into a
+    limit before the given ``n_t = ...`` is in the mapping)."""
     out = Substitution()
     pending_eqs, pending_targets, deferred = [], [], []
     unknowns = list(unknowns or [])
+    order = {"definition": 0, "given": 1, "assumption": 2}
+    facts = sorted(facts, key=lambda f: order.get(f.kind, 3))
     for fact in facts:
         for rel in _relations(fact.relation):
             if fact.kind != "definition" and unknowns and not any(rel.has(u) for u in unknowns):

@@ -145,10 +145,9 @@ def test_variant_refuted_at_broken_step_and_flagged(cid):
     assert r.result_verdict == "refuted", r.message
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a premise x = f(y) substituted into Limit(h(x), x, oo) rewrites the "
-                                      "limit variable too (xreplace does not respect the binding); "
-                                      "batch_scaling.N_mu states its rule as N_mu,B = N_mu,1/B to avoid it")
 def test_engine_premise_does_not_rewrite_limit_variable():
+    """Fixed (proofs.premises._replace_free): a premise x = f(y) is not put in for the variable of Limit(h(x), x, oo)
+    (xreplace did not respect the binding; batch_scaling.N_mu states its rule as N_mu,B = N_mu,1/B because of it)."""
     @claim(id="test.limit_binding", title="t", source=Source("x", "y"))
     def c(d):
         N1, NB, B = d.symbols("N1 NB B", positive=True)

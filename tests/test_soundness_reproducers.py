@@ -5,7 +5,7 @@ case, a side condition or an infinite value must not be skipped).
 """
 import sympy as sp
 
-from proofs import Eq, Source, claim
+from proofs import Cov, Eq, Source, claim
 from proofs.engine import check_claim
 
 SRC = Source("issue-8.tex", "reproducer")
@@ -342,3 +342,91 @@ def test_a_verdict_does_not_depend_on_the_claim_checked_before():
     check_claim(make("r.peel.nonneg", nonnegative=True))          # n = 0 is admissible here
     after = check_claim(make("r.peel.pos", positive=True))
     assert alone.verdict == after.verdict == "proved", after.message
+
+
+# -- 10. found by mutating the catalog (docs/mutation.md): true relations that were refuted ----------------------
+def test_a_covariance_matrix_is_symmetric():
+    """Sigma declared as a family's covariance: eta^2 k Sigma[l, i] = eta^2 k Sigma[i, l] is true (it was refuted at
+    Sigma[0, 1] = -1, Sigma[1, 0] = 1, two values for one covariance)."""
+    @claim(id="r.cov_symmetric", title="Cov(n_i, n_l) written with Sigma[l, i]", source=SRC)
+    def c(d):
+        i, l = d.symbols("i l", integer=True)
+        g, Sig = d.indexed("g"), d.indexed("Sigma")
+        gh = d.random.family("ghat", mean=g, cov=Sig)
+        d.step(sp.Eq(Cov(gh[1, i], gh[1, l]), Sig[l, i]), using=[])
+        d.statement(sp.Eq(Cov(gh[1, i], gh[1, l]), Sig[l, i]))
+    r = check_claim(c)
+    assert r.verdict == "proved", r.message
+
+
+def test_a_sum_index_summed_outside_its_declared_sign():
+    """j is declared positive but summed from -1: SymPy read Sum(delta(i, j) a_i, (i, 1, N)) as a_j for j <= N
+    only, dropping 1 <= j, and a true step was refuted at alpha[0] = 1 (a false one could have been proved)."""
+    @claim(id="r.index_range", title="terms with j < 1 vanish", source=SRC)
+    def c(d):
+        N = d.symbol("N", integer=True, positive=True)
+        i, j = d.symbols("i j", integer=True, positive=True)
+        a = d.indexed("alpha")
+        lhs = sp.Sum(a[i] ** 2, (i, 1, N))
+        rhs = sp.Sum(sp.KroneckerDelta(i, j) * a[i] * a[j], (i, 1, N), (j, -1, N))
+        d.step(sp.Eq(lhs, rhs), using=[])
+        d.statement(sp.Eq(lhs, rhs))
+    r = check_claim(c)
+    assert r.verdict != "refuted", r.message
+
+    @claim(id="r.index_range_wrong", title="the same with a term too many", source=SRC)
+    def wrong(d):
+        N = d.symbol("N", integer=True, positive=True)
+        i, j = d.symbols("i j", integer=True, positive=True)
+        a = d.indexed("alpha")
+        lhs = sp.Sum(a[i] ** 2, (i, 1, N))
+        rhs = sp.Sum(sp.KroneckerDelta(i, j) * a[i] * a[j], (i, 1, N), (j, -1, N)) + a[N] ** 2
+        d.step(sp.Eq(lhs, rhs), using=[])
+        d.statement(sp.Eq(lhs, rhs))
+    assert check_claim(wrong).verdict == "refuted"
+
+
+def test_a_premise_is_not_put_in_for_a_limit_variable():
+    """With Delta_t = k eta given, lim_{Delta_t -> 0} eta Delta_t Sigma = 0 is true; substituting the premise for
+    the limit's own variable made it the limit of a constant and refuted it."""
+    @claim(id="r.limit_binding", title="noise vanishes as Delta t -> 0", source=SRC)
+    def c(d):
+        eta, Dt = d.symbols("eta Delta_t", positive=True)
+        k = d.symbol("k", integer=True, positive=True)
+        s = d.symbol("sigma", positive=True)
+        d.given(sp.Eq(Dt, k * eta))
+        rel = sp.Eq(sp.Limit(eta * Dt * s, Dt, 0, "+"), 0)
+        d.step(rel, using=[])
+        d.statement(rel)
+    r = check_claim(c)
+    assert r.verdict == "proved", r.message
+
+
+def test_a_limit_sympy_cannot_decide_is_unproved_not_an_error():
+    """lim_{t -> oo} N (1 - (1 - 1/N)^t) = N for integer N >= 1 (N = 1 included): SymPy raises NotImplementedError
+    ('depends on the sign of log(1 - 1/N)'); that is 'unproved', not an error of the user's file."""
+    @claim(id="r.limit_undecided", title="n_t -> N", source=SRC)
+    def c(d):
+        N, t = d.symbols("N t", integer=True, positive=True)
+        rel = sp.Eq(sp.Limit(N * (1 - (1 - 1 / N) ** t), t, sp.oo), N)
+        d.step(rel, using=[])
+        d.statement(rel)
+    r = check_claim(c)
+    assert r.verdict == "unproved", r.message
+
+
+def test_a_step_result_does_not_substitute_a_given_symbol_cyclically():
+    """B5: a step result solved for w while the given maps x -> -w - 3 made a cyclic substitution; the counterexample
+    showed x = 0 where the givens say x = -2. Now the point satisfies both givens."""
+    @claim(id="r.cyclic", title="x^2 - w", source=SRC)
+    def c(d):
+        y, w, x = d.symbols("y w x", real=True)
+        g1 = d.given(sp.Eq(w, 5 * y / 3 - 1))
+        g2 = d.given(sp.Eq(x, -w - 3))
+        s1 = d.step(sp.Eq(x, -5 * y / 3 - 2), using=[g2, g1])
+        d.chain(x ** 2 - w, using=[s1]).eq((-5 * y / 3 - 2) ** 2 - w).eq(25 * y ** 2 / 9 + 5 * y + 5, using=[g1])
+        d.statement(sp.Eq(x ** 2 - w, 25 * y ** 2 / 9 + 5 * y + 6))
+    r = check_claim(c)
+    assert r.verdict == "refuted", r.message
+    p = _point(r)
+    assert p["w"] == 5 * p["y"] / 3 - 1 and p["x"] == -p["w"] - 3, p
