@@ -1,0 +1,1 @@
+"""Benchmarks and measurement scripts (targets live here, not in the tests)."""
