@@ -23,7 +23,7 @@ from sympy.core.function import AppliedUndef
 
 from proofs import E, Source, claim
 from proofs.sampling import free_atoms
-from proofs.witness import expectation_values
+from proofs.witness import expectation_values, nodes_as_symbols
 
 TOPIC = "running averages"
 SLIDES = "003_1009e14fdb7b0e79.txt"
@@ -148,20 +148,7 @@ def limits_as_symbols(rel):
     """Each outermost ``Limit(...)`` of the statement replaced by a fresh symbol: (relation(s), {symbol: Limit}).
     A witness evaluates the limit's own body on the process and puts the extrapolated value in its place, so a
     change outside the limit (a negated side, another term) is still compared."""
-    nodes = {}
-
-    def walk(e):
-        if isinstance(e, sp.Limit):
-            nodes.setdefault(e, sp.Symbol(f"Lim_{len(nodes) + 1}"))
-            return
-        for a in e.args:
-            walk(a)
-
-    rels = rel if isinstance(rel, tuple) else (rel,)
-    for r in rels:
-        walk(r)
-    out = tuple(r.xreplace(nodes) for r in rels)
-    return (out if isinstance(rel, tuple) else out[0]), {s: node for node, s in nodes.items()}
+    return nodes_as_symbols(rel, sp.Limit, "Lim")
 
 
 def limit_estimates(w, relation, var: str, point, direction, samples, *, max_err: float = 1e-3, seqs=None,

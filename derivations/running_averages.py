@@ -5,6 +5,7 @@ import sympy as sp
 from derivations.bias_correction import limit_estimates, on_sequences, put_values
 from proofs import E, Source, Var, claim
 from proofs.sampling import free_atoms
+from proofs.witness import nodes_as_symbols
 
 TOPIC = "running averages"
 SGD_PROBLEMS = "000_e701d70adf034ba3.txt"
@@ -37,21 +38,9 @@ def variance_estimates(rel, draw, at: dict):
     draws of the random atoms it names (``draw(atom)``: an array of R samples, the same array for the same atom),
     with its delta-method SE. Returns (relation(s), {symbol: estimate}, {symbol: SE}, R)."""
     from proofs.stats import variance_se
-    nodes = {}
-
-    def walk(e):
-        if isinstance(e, Var):
-            nodes.setdefault(e, sp.Symbol(f"Var_{len(nodes) + 1}"))
-            return
-        for a in e.args:
-            walk(a)
-
-    rels = rel if isinstance(rel, tuple) else (rel,)
-    for r in rels:
-        walk(r)
-    out = tuple(r.xreplace(nodes) for r in rels)
+    relation, found = nodes_as_symbols(rel, Var, "Var")
     cache, means, ses, R = {}, {}, {}, 0
-    for node, sym in nodes.items():
+    for sym, node in found.items():
         inner = put_values(node.args[0], at, {})
         atoms = sorted(free_atoms(inner), key=str)
         if not atoms:                               # nothing random inside: the variance is 0 exactly
@@ -64,7 +53,7 @@ def variance_estimates(rel, draw, at: dict):
         R = len(cache[atoms[0]]) if atoms else 0
         vals = np.broadcast_to(np.asarray(f(*(cache[a] for a in atoms)), dtype=float), (max(R, 2),))
         means[sym], ses[sym] = variance_se(vals)
-    return (out if isinstance(rel, tuple) else out[0]), means, ses, R
+    return relation, means, ses, R
 
 
 @claim(id="running_average.variance_limit",

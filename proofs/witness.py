@@ -45,15 +45,15 @@ class Observation:
     predicted: str | None = None
 
 
-def expectations_as_symbols(rel):
-    """Replace each outermost ``E(...)`` of a relation (or tuple of them) by a fresh symbol, so a witness
-    can put its measured expectation in its place. Returns (relation, {symbol: E-node}) in order of appearance."""
-    from .expectation import E
+def nodes_as_symbols(rel, kind, prefix: str):
+    """Replace each outermost node of type ``kind`` (``E``, ``Var``, ``sp.Limit``, ...) of a relation (or tuple of
+    them) by a fresh symbol ``<prefix>_1``, ``<prefix>_2``, ... (the same node, the same symbol), so a witness can
+    put what it measured in its place. Returns (relation, {symbol: node}) in order of appearance."""
     nodes = {}
 
     def walk(e):
-        if isinstance(e, E):
-            nodes.setdefault(e, sp.Symbol(f"E_{len(nodes) + 1}"))
+        if isinstance(e, kind):
+            nodes.setdefault(e, sp.Symbol(f"{prefix}_{len(nodes) + 1}"))
             return
         for a in e.args:
             walk(a)
@@ -63,6 +63,13 @@ def expectations_as_symbols(rel):
         walk(r)
     out = tuple(r.xreplace(nodes) for r in rels)
     return (out if isinstance(rel, tuple) else out[0]), {s: node for node, s in nodes.items()}
+
+
+def expectations_as_symbols(rel):
+    """Replace each outermost ``E(...)`` of a relation (or tuple of them) by a fresh symbol, so a witness
+    can put its measured expectation in its place. Returns (relation, {symbol: E-node}) in order of appearance."""
+    from .expectation import E
+    return nodes_as_symbols(rel, E, "E")
 
 
 def expectation_values(rel, outcomes, at: dict | None = None):
