@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from proofs import E, Source, claim
-from proofs.witness import expectation_values
+from proofs.witness import expectation_values, nodes_as_symbols
 
 from derivations.bias_correction import LAW, law_mean, run_average
 
@@ -364,13 +364,6 @@ def same_effect_late(d):
     d.statement((sp.Eq(N - n, N * (1 - 1 / N) ** t), sp.Eq(sp.Limit(N - n, t, sp.oo), 0)))
 
 
-def _limits_to_symbols(rel):
-    nodes = {}
-    for node in sorted(sp.sympify(rel).atoms(sp.Limit), key=sp.default_sort_key):
-        nodes[node] = sp.Symbol(f"L_{len(nodes) + 1}")
-    return sp.sympify(rel).xreplace(nodes), {v: k for k, v in nodes.items()}
-
-
 def count_limit(w, lim, N: int, t: int):
     """The statement's ``Limit(body, var, oo)`` over the counts of published Adam, measured by impulse responses
     (exact): var = t runs t = 80, 160 at the fixed N (value at 160, error bound the change from 80; the counts
@@ -424,7 +417,7 @@ def _late_counts(w):
         for rel in rels:
             if not rel.has(sp.Limit):
                 continue
-            out, lims = _limits_to_symbols(rel)
+            out, lims = nodes_as_symbols(rel, sp.Limit, "L")
             values, errs = {}, {}
             for L, lim in lims.items():
                 got = count_limit(w, lim, N, 3)
@@ -482,7 +475,7 @@ def _early_counts(w):
         for rel in rels:
             if not rel.has(sp.Limit):
                 continue
-            out, lims = _limits_to_symbols(rel)
+            out, lims = nodes_as_symbols(rel, sp.Limit, "L")
             values, errs = {}, {}
             for L, lim in lims.items():
                 got = count_limit(w, lim, 4 + t, t)

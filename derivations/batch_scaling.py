@@ -21,6 +21,7 @@ import numpy as np
 import sympy as sp
 
 from proofs import claim, E, Eq, Source
+from proofs.witness import nodes_as_symbols
 
 TOPIC = "batch size"
 SLIDES = "003_1009e14fdb7b0e79.txt"
@@ -303,13 +304,6 @@ def simulate_momentum_average(w, B, N, R, T, rng_draw):
     return mu
 
 
-def _limits_to_symbols(rel):
-    nodes = {}
-    for node in sorted(sp.sympify(rel).atoms(sp.Limit), key=sp.default_sort_key):
-        nodes[node] = sp.Symbol(f"L_{len(nodes) + 1}")
-    return sp.sympify(rel).xreplace(nodes), {v: k for k, v in nodes.items()}
-
-
 @N_mu.witness("monte-carlo")
 def _momentum_average_variance(w):
     """Simulate the momentum average over batches of per-example gradients (shifted exponentials, variance 3):
@@ -352,7 +346,7 @@ def _momentum_average_variance(w):
     for rel in rels:
         if not rel.has(sp.Limit):
             continue
-        out, lims = _limits_to_symbols(rel)
+        out, lims = nodes_as_symbols(rel, sp.Limit, "L")
         values, errs = {}, {}
         for L, lim in lims.items():
             body, var, to = lim.args[0], lim.args[1], lim.args[2]
