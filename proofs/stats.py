@@ -17,6 +17,11 @@ gives every such witness the same discipline:
   ``se(s^2) = sqrt((m4 - s^4) / n)``, not the normal-theory ``s^2 sqrt(2/n)``
   (which silently assumes kurtosis 3 and false-alarms far too often on
   skewed or heavy-tailed data).
+* **NaN is evidence of nothing.**  A NaN, an infinity or a complex number
+  where a real measurement belongs (a diverged simulation, 0/0 in an
+  estimator) raises :class:`NoEvidence`; the engine reports it as a witness
+  ``error`` naming the quantity, never as "the statement fails" (which would
+  confirm a refuted claim) nor as "holds".  :func:`finite_real` is the check.
 * **A false-alarm budget.**  The whole catalog may raise at most
   ``CATALOG_FALSE_ALARM = 1e-3`` false alarms (probability a *correct* claim is
   reported as contradicted by some statistical witness).  By Bonferroni each
@@ -64,6 +69,88 @@ import numpy as np
 CATALOG_FALSE_ALARM = 1e-3
 MAX_STATISTICAL_WITNESSES = 100
 WITNESS_ALPHA = CATALOG_FALSE_ALARM / MAX_STATISTICAL_WITNESSES
+
+# --------------------------------------------------------------------------
+# NaN is evidence of nothing
+# --------------------------------------------------------------------------
+
+class NoEvidence(ValueError):
+    """A witness measured NaN, an infinity or a complex number where a finite real value belongs.
+
+    Raised by :func:`finite_real` and the estimators below; a witness that raises it is reported as a witness
+    ``error`` with this one-line message (a comparison with NaN is false, so without this check a NaN would
+    read as "the statement fails").
+    """
+
+
+def finite_real(x, what: str) -> float:
+    """``x`` as a float, or :class:`NoEvidence` naming ``what`` when it is NaN, infinite or complex.
+
+    Accepts Python and numpy numbers, ``Fraction``, 0-d arrays and SymPy numbers (``nan``, ``zoo``, ``oo`` and
+    non-real values are refused).
+
+    >>> finite_real(0.5, "the estimate of m")
+    0.5
+    >>> finite_real(float("nan"), "the estimate of m")
+    Traceback (most recent call last):
+    ...
+    proofs.stats.NoEvidence: the estimate of m is nan, not a finite real number: evidence of nothing
+    """
+    bad = None
+    if isinstance(x, (bool, np.bool_)):
+        return float(x)
+    if isinstance(x, np.ndarray):
+        if x.size != 1:
+            raise NoEvidence(f"{what} is an array of shape {x.shape}, not one number")
+        x = x.reshape(()).item()
+    if isinstance(x, (complex, np.complexfloating)):
+        if complex(x).imag != 0 or not math.isfinite(complex(x).real):
+            bad = f"complex ({complex(x)})" if math.isfinite(abs(complex(x))) else str(complex(x))
+        else:
+            x = complex(x).real
+    if bad is None and type(x).__module__.startswith("sympy"):
+        import sympy as sp
+        e = sp.sympify(x)
+        if e.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            bad = str(e)
+        elif e.is_number:
+            v = complex(sp.N(e, 30))
+            if v.imag != 0:
+                bad = f"complex ({e})"
+            elif not math.isfinite(v.real):
+                bad = str(e)
+            else:
+                return v.real
+        else:
+            raise NoEvidence(f"{what} is {e}, not a number")
+    if bad is None:
+        try:
+            v = float(x)
+        except (TypeError, ValueError) as exc:
+            raise NoEvidence(f"{what} is {x!r}, not a real number ({exc})") from None
+        if math.isfinite(v):
+            return v
+        bad = repr(v)
+    raise NoEvidence(f"{what} is {bad}, not a finite real number: evidence of nothing")
+
+
+def finite_samples(x, what: str = "the samples") -> np.ndarray:
+    """``x`` as a float array, or :class:`NoEvidence` when an entry is NaN or infinite (a diverged run)."""
+    arr = np.asarray(x)
+    if np.iscomplexobj(arr):
+        if np.any(arr.imag != 0):
+            raise NoEvidence(f"{what} contain complex values: NaN, infinity or a complex number is evidence "
+                             "of nothing")
+        arr = arr.real
+    arr = np.asarray(arr, dtype=float)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = np.argwhere(bad)[0]
+        where = ", ".join(map(str, first))
+        raise NoEvidence(f"{what} contain {int(bad.sum())} non-finite value(s) (first {arr[tuple(first)]!r} at "
+                         f"[{where}]): NaN or infinity is evidence of nothing")
+    return arr
+
 
 # --------------------------------------------------------------------------
 # Normal quantiles
@@ -198,7 +285,7 @@ def rng_for(claim_id: str, base_seed: int, salt: str = "") -> np.random.Generato
 
 def mean_se(samples, axis: int = 0):
     """Sample mean and its standard error ``sd(ddof=1) / sqrt(n)`` along axis."""
-    x = np.asarray(samples, dtype=float)
+    x = finite_samples(samples)
     n = x.shape[axis]
     if n < 2:
         raise ValueError("mean_se needs at least 2 samples")
@@ -234,7 +321,7 @@ def variance_se(samples, axis: int = 0, predicted: float | None = None,
     finite-n form ``Var(s^2) = (mu4 - (n-3)/(n-1) sigma^4) / n``, plug-in).
     Works along ``axis`` so many replicates can be processed at once.
     """
-    x = np.asarray(samples, dtype=float)
+    x = finite_samples(samples)
     n = x.shape[axis]
     if n < 4:
         raise ValueError("variance_se needs at least 4 samples")
@@ -244,6 +331,7 @@ def variance_se(samples, axis: int = 0, predicted: float | None = None,
     factor = (n - 3) / (n - 1) if small_sample else 1.0
     if predicted is None:
         return s2, np.sqrt(np.maximum(m4 - factor * s2 ** 2, 0.0) / n)
+    predicted = finite_real(predicted, "variance_se: the predicted variance")
     kurt = m4 / s2 ** 2
     return s2, abs(predicted) * np.sqrt(np.maximum(kurt - factor, 0.0) / n)
 
@@ -254,8 +342,8 @@ def covariance_se(xs, ys, axis: int = 0):
     ``p = (x - mean x)(y - mean y)``; ``Var(p)`` is its sample variance.  This
     is the covariance analogue of :func:`variance_se` (kurtosis-aware).
     """
-    x = np.asarray(xs, dtype=float)
-    y = np.asarray(ys, dtype=float)
+    x = finite_samples(xs)
+    y = finite_samples(ys)
     if x.shape != y.shape:
         raise ValueError(f"covariance_se: shapes differ {x.shape} vs {y.shape}")
     n = x.shape[axis]
@@ -307,9 +395,10 @@ def z_test(estimate: float, se: float, predicted: float,
     ``abs_floor`` absorbs a known deterministic error (e.g. a discretisation
     bias) that the standard error does not cover; keep it 0 unless justified.
     """
-    if se < 0 or not math.isfinite(se):
+    se = finite_real(se, "z_test: the standard error")
+    if se < 0:
         raise ValueError(f"z_test: se must be finite and >= 0, got {se!r}")
-    diff = float(estimate) - float(predicted)
+    diff = finite_real(estimate, "z_test: the estimate") - finite_real(predicted, "z_test: the predicted value")
     if se > 0:
         z = diff / se
     else:

@@ -17,6 +17,13 @@ under test), and reports what it measured through one of:
 
 Each returns an :class:`Observation`; a witness returns one or a list of them.
 
+NaN is evidence of nothing: a NaN, an infinity or a complex number among the
+values, standard errors, error bounds, the residual or the predicted value, or a
+``holds`` that is not True or False, raises :class:`proofs.stats.NoEvidence`
+(the engine reports a witness ``error`` naming the quantity). A comparison with
+NaN is false, so without the check a NaN would read as "the statement fails"
+and confirm a refuted claim.
+
 Invariants: observations are computed without knowing the symbolic verdict;
 random streams come from ``w.rng``, seeded from (claim id, seed, witness name)
 with SHA-256, so reruns are identical; every statistical comparison states its
@@ -28,10 +35,14 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
 import sympy as sp
 
 from .latex import to_text
 from .sampling import free_atoms
+from .stats import NoEvidence, finite_real, finite_samples
+
+_NOT_FINITE = (sp.nan, sp.zoo, sp.oo, -sp.oo)
 
 
 @dataclass
@@ -43,6 +54,36 @@ class Observation:
     estimate: str | None = None
     se: str | None = None
     predicted: str | None = None
+
+    def __post_init__(self):
+        self.holds = real_bool(self.holds)
+
+
+def real_bool(holds) -> bool:
+    """``holds`` as a bool: True/False, numpy's bool or SymPy's true/false; anything else (NaN, a number, an
+    undecided relation, None) raises :class:`NoEvidence`."""
+    if isinstance(holds, (bool, np.bool_)):
+        return bool(holds)
+    if holds is sp.true or holds is sp.false:
+        return bool(holds)
+    shown = repr(holds) if isinstance(holds, float) else str(holds)
+    raise NoEvidence(f"the observation's holds is {shown[:60]} ({type(holds).__name__}), not True or False: "
+                     "evidence of nothing")
+
+
+def check_observations(obs) -> list:
+    """What a witness returned, as a list of observations whose ``holds`` are real bools (the engine's check).
+
+    Raises TypeError when it is not an Observation or a list of them, :class:`NoEvidence` when a ``holds`` was
+    set to something other than True or False after the observation was made."""
+    obs_list = list(obs) if isinstance(obs, (list, tuple)) else [obs]
+    if not obs_list or not all(isinstance(o, Observation) for o in obs_list):
+        raise TypeError("a witness must return an Observation (w.exact / w.estimate / w.close / "
+                        "w.observe) or a list of them")
+    for o in obs_list:
+        if type(o.holds) is not bool:
+            o.holds = real_bool(o.holds)
+    return obs_list
 
 
 def nodes_as_symbols(rel, kind, prefix: str):
@@ -88,17 +129,18 @@ def expectation_values(rel, outcomes, at: dict | None = None):
     (Eq(E_1, c), {E_1: 5})
     """
     out, nodes = expectations_as_symbols(rel)
-    fixed = {sp.sympify(k): _exact(v) for k, v in (at or {}).items()}
+    fixed = {sp.sympify(k): _exact(v, f"the value of {k}") for k, v in (at or {}).items()}
     vals = {}
     for sym, node in nodes.items():
         inner = _by_name(sp.sympify(node.args[0]), fixed)
         total = sp.Integer(0)
         for prob, scenario in outcomes:
-            v = _by_name(inner, {sp.sympify(k): _exact(x) for k, x in scenario.items()})
+            v = _by_name(inner, {sp.sympify(k): _exact(x, f"the outcome's {k}") for k, x in scenario.items()})
             v = v.doit() if v.has(sp.Sum, sp.Product) else v
             if free_atoms(v):
                 raise ValueError(f"the outcomes give no value for {', '.join(map(str, free_atoms(v)))} in {node}")
-            total += _exact(prob) * v
+            _number(v, f"{node.args[0]} at an outcome")
+            total += _exact(prob, "an outcome's probability") * v
         vals[sym] = sp.nsimplify(total) if not total.is_Rational else total
     return out, vals
 
@@ -115,11 +157,10 @@ def expectation_estimates(rel, samples: dict, at: dict | None = None):
     """Monte Carlo counterpart of :func:`expectation_values`: ``samples`` maps each random symbol to a numpy
     array (one entry per independent run). Each outermost ``E(X)`` becomes a symbol estimated by the sample mean
     of ``X`` evaluated on the runs, with its standard error. Returns (relation, {symbol: mean}, {symbol: SE}, n)."""
-    import numpy as np
     out, nodes = expectations_as_symbols(rel)
-    fixed = {sp.sympify(k): _exact(v) for k, v in (at or {}).items()}
+    fixed = {sp.sympify(k): _exact(v, f"the value of {k}") for k, v in (at or {}).items()}
     keys = [sp.sympify(k) for k in samples]
-    arrays = [np.asarray(samples[k], dtype=float) for k in samples]
+    arrays = [finite_samples(samples[k], f"the samples of {k}") for k in samples]
     n = len(arrays[0]) if arrays else 0
     means, ses = {}, {}
     for sym, node in nodes.items():
@@ -129,22 +170,50 @@ def expectation_estimates(rel, samples: dict, at: dict | None = None):
         if missing:
             raise ValueError(f"the samples give no value for {', '.join(map(str, missing))} in {node}")
         f = sp.lambdify(keys, inner, modules="numpy")
-        vals = np.broadcast_to(np.asarray(f(*arrays), dtype=float), (n,))
+        with np.errstate(all="ignore"):
+            vals = np.broadcast_to(finite_samples(f(*arrays), f"the values of {node.args[0]} over the runs"), (n,))
         means[sym] = float(vals.mean())
         ses[sym] = float(vals.std(ddof=1) / np.sqrt(n)) if n > 1 else float("inf")
     return out, means, ses, n
 
 
-def _exact(v):
+def _exact(v, what: str = "a value"):
+    """``v`` as an exact SymPy value (a float as its exact binary value); NaN, an infinity or a complex number
+    raises :class:`NoEvidence` naming ``what`` (``sp.Rational(float("nan"))`` would be 0)."""
     if isinstance(v, Fraction):
         return sp.Rational(v.numerator, v.denominator)
-    if isinstance(v, float):
-        return sp.Rational(v)            # the exact binary value
-    return sp.sympify(v)
+    if isinstance(v, (float, np.floating, complex, np.complexfloating)):
+        return sp.Rational(finite_real(v, what))            # the exact binary value
+    e = sp.sympify(v)
+    return _number(e, what) if isinstance(e, sp.Expr) and e.is_number else e
+
+
+def _number(e, what: str):
+    """``e`` unchanged when it is a finite real number (or not a number at all); :class:`NoEvidence` otherwise."""
+    if isinstance(e, sp.Expr) and e.is_number and (e.has(*_NOT_FINITE) or e.is_extended_real is False):
+        finite_real(e, what)
+    return e
 
 
 def _fmt(x: float) -> str:
     return f"{x:.6g}"
+
+
+_NON_NUMBERS = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "-infinity", "zoo", "oo", "-oo"}
+
+
+def _shown_number(x, what: str) -> None:
+    """:class:`NoEvidence` when a number shown with an observation (or a comma-separated string of them) is NaN,
+    infinite or complex; other text passes."""
+    if x is None:
+        return
+    if isinstance(x, str):
+        for part in x.split(","):
+            if part.strip().lower() in _NON_NUMBERS:
+                raise NoEvidence(f"{what} is {x!r}: NaN or infinity is evidence of nothing")
+        return
+    if isinstance(x, (int, float, complex, Fraction, np.number, np.ndarray, sp.Basic)):
+        finite_real(x, what)
 
 
 class WitnessContext:
@@ -198,13 +267,15 @@ class WitnessContext:
     # -- observations --------------------------------------------------------------------
     def exact(self, values: dict, *, relation=None, method: str = "exact computation", n: int | None = None
               ) -> Observation:
-        pt = {k: _exact(v) for k, v in values.items()}
+        pt = {k: _exact(v, f"the value of {k}") for k, v in values.items()}
         fails = []
         for rel in self._relations(relation):
             lhs = sp.sympify(rel.lhs).xreplace(pt)
             rhs = sp.sympify(rel.rhs).xreplace(pt)
             lhs = lhs.doit() if lhs.has(sp.Sum, sp.Product) else lhs
             rhs = rhs.doit() if rhs.has(sp.Sum, sp.Product) else rhs
+            _number(lhs, f"the left side of {to_text(rel)}")
+            _number(rhs, f"the right side of {to_text(rel)}")
             diff = sp.nsimplify(sp.simplify(lhs - rhs)) if not (lhs - rhs).is_Rational else lhs - rhs
             missing = free_atoms(diff)
             if missing:
@@ -217,13 +288,14 @@ class WitnessContext:
         return Observation(True, f"holds exactly at {pts}", method, n)
 
     @staticmethod
-    def _keys_at(mapping: dict, at: dict) -> dict:
-        """Measured symbols with the ``at`` values substituted into their indices (S[i] -> S[1])."""
-        pt = {k: _exact(v) for k, v in at.items()}
-        return {sp.sympify(k).xreplace(pt): v for k, v in mapping.items()}
+    def _keys_at(mapping: dict, at: dict, what: str) -> dict:
+        """Measured symbols with the ``at`` values substituted into their indices (S[i] -> S[1]), each value a
+        finite float (:class:`NoEvidence` naming ``what`` and the symbol otherwise)."""
+        pt = {k: _exact(v, f"the value of {k}") for k, v in at.items()}
+        return {sp.sympify(k).xreplace(pt): finite_real(v, f"{what} {k}") for k, v in mapping.items()}
 
     def _residual(self, rel, at: dict):
-        pt = {k: _exact(v) for k, v in at.items()}
+        pt = {k: _exact(v, f"the value of {k}") for k, v in at.items()}
         f = (sp.sympify(rel.lhs) - sp.sympify(rel.rhs)).xreplace(pt)
         return f.doit() if f.has(sp.Sum, sp.Product) else f
 
@@ -231,7 +303,8 @@ class WitnessContext:
                  method: str = "Monte Carlo", share: int = 1) -> Observation:
         """z-test of the statement at the measured values; ``share`` splits alpha across comparisons."""
         at = at or {}
-        values, se = self._keys_at(values, at), self._keys_at(se, at)
+        values = self._keys_at(values, at, "the estimate of")
+        se = self._keys_at(se, at, "the standard error of")
         alpha = self.alpha / max(1, share)
         zmax = self._z(alpha)
         parts, ok = [], True
@@ -245,19 +318,22 @@ class WitnessContext:
             if missing:
                 raise ValueError(f"witness gave no value for {', '.join(map(str, missing))}")
             point = {s: float(values[s]) for s in syms}
-            r = float(sp.N(f.xreplace({s: sp.Float(v, 30) for s, v in point.items()})))
+            at_point = {s: sp.Float(v, 30) for s, v in point.items()}
+            r = finite_real(sp.N(f.xreplace(at_point)), f"the residual of {to_text(rel)} at the estimates")
             var = 0.0
             grads = {}
             for s in syms:
-                g = float(sp.N(sp.diff(f, s).xreplace({t: sp.Float(v, 30) for t, v in point.items()})))
+                if s not in se:
+                    raise ValueError(f"witness gave no standard error for {s}")
+                g = finite_real(sp.N(sp.diff(f, s).xreplace(at_point)), f"the slope of the residual in {s}")
                 grads[s] = g
-                var += (g * float(se[s])) ** 2
-            sd = math.sqrt(var)
+                var += (g * se[s]) ** 2
+            sd = finite_real(math.sqrt(var), "the residual's standard error")
             z = abs(r) / sd if sd > 0 else (0.0 if r == 0 else math.inf)
             ok = ok and z <= zmax
             if len(syms) == 1 and grads[syms[0]] != 0:
                 s = syms[0]
-                pred = point[s] - r / grads[s]
+                pred = finite_real(point[s] - r / grads[s], f"the predicted value of {s}")
                 preds.append(_fmt(pred)); ests.append(_fmt(point[s])); ses.append(_fmt(float(se[s])))
                 parts.append(f"{s}: estimate {_fmt(point[s])} +- {_fmt(float(se[s]))} (n={n}), "
                              f"predicted {_fmt(pred)}, |z|={z:.2f} {'<=' if z <= zmax else '>'} {zmax:.2f}")
@@ -274,7 +350,8 @@ class WitnessContext:
               floor: float = 1e-12, n: int | None = None, method: str = "floating point") -> Observation:
         """Deterministic floating-point check: |residual| <= k * propagated error bound + floor."""
         at = at or {}
-        values, err = self._keys_at(values, at), self._keys_at(err, at)
+        values = self._keys_at(values, at, "the value of")
+        err = self._keys_at(err, at, "the error bound of")
         parts, ok = [], True
         for rel in self._relations(relation):
             f = self._residual(rel, at)
@@ -284,9 +361,13 @@ class WitnessContext:
             missing = [a for a in free_atoms(f) if a not in values]
             if missing:
                 raise ValueError(f"witness gave no value for {', '.join(map(str, missing))}")
-            point = {s: sp.Float(float(values[s]), 30) for s in syms}
-            r = float(sp.N(f.xreplace(point)))
-            bound = sum(abs(float(sp.N(sp.diff(f, s).xreplace(point)))) * float(err[s]) for s in syms)
+            point = {s: sp.Float(values[s], 30) for s in syms}
+            r = finite_real(sp.N(f.xreplace(point)), f"the residual of {to_text(rel)} at the values")
+            if any(s not in err for s in syms):
+                raise ValueError(f"witness gave no error bound for {', '.join(str(s) for s in syms if s not in err)}")
+            bound = finite_real(sum(abs(finite_real(sp.N(sp.diff(f, s).xreplace(point)),
+                                                    f"the slope of the residual in {s}")) * err[s] for s in syms),
+                                "the propagated error bound")
             good = abs(r) <= k * bound + floor
             ok = ok and good
             parts.append(f"|residual| {abs(r):.3g} {'<=' if good else '>'} {k:g} x {bound:.3g} + {floor:.1g}")
@@ -296,6 +377,10 @@ class WitnessContext:
 
     def observe(self, holds: bool, detail: str, *, method: str = "direct", n: int | None = None,
                 estimate=None, se=None, predicted=None) -> Observation:
-        return Observation(bool(holds), detail, method, n,
+        """The witness decided itself; ``holds`` must be True or False (numpy's and SymPy's too), and a numeric
+        ``estimate``/``se``/``predicted`` must be finite and real."""
+        for what, x in (("estimate", estimate), ("standard error", se), ("predicted value", predicted)):
+            _shown_number(x, f"the observation's {what}")
+        return Observation(real_bool(holds), detail, method, n,
                            None if estimate is None else str(estimate), None if se is None else str(se),
                            None if predicted is None else str(predicted))
