@@ -200,7 +200,7 @@ def _message(result: ClaimResult, steps) -> str:
 
 def _run_witnesses(claim, d, result: ClaimResult, seed: int, debug: bool) -> None:
     from .verdicts import statement_truth
-    from .witness import Observation, WitnessContext
+    from .witness import WitnessContext, check_observations
     cv = Verdict(result.verdict)
     concl = bool(result.steps) and result.first_failing_step == len(result.steps)
     truth = statement_truth(cv, result.result_verdict, refuted_at_conclusion=concl)
@@ -208,11 +208,7 @@ def _run_witnesses(claim, d, result: ClaimResult, seed: int, debug: bool) -> Non
         t0 = time.perf_counter()
         try:
             w = WitnessContext(claim, d, seed=seed, name=spec.name)
-            obs = spec.fn(w)
-            obs_list = obs if isinstance(obs, (list, tuple)) else [obs]
-            if not obs_list or not all(isinstance(o, Observation) for o in obs_list):
-                raise TypeError("a witness must return an Observation (w.exact / w.estimate / w.close / "
-                                "w.observe) or a list of them")
+            obs_list = check_observations(spec.fn(w))     # each holds a real bool, else a witness error
             holds = all(o.holds for o in obs_list)
             o0 = obs_list[0]
             detail = " | ".join(o.detail for o in obs_list)
