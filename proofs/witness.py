@@ -218,16 +218,34 @@ def _shown_number(x, what: str) -> None:
 
 class WitnessContext:
     def __init__(self, claim, derivation, *, seed: int = 0, name: str = "witness"):
-        from .stats import WITNESS_ALPHA, rng_for, z_two_sided
+        from .stats import WITNESS_ALPHA, z_two_sided
         self.claim = claim
         self.d = derivation
         self.S = derivation.S
-        self.seed = seed
+        self._seed = seed
         self.name = name
-        self.rng = rng_for(claim.id if claim is not None else "anonymous", seed, salt=name)
+        self._rng_args = (claim.id if claim is not None else "anonymous", seed, name)
+        self._rng = None
+        self.stochastic = False          # set when the witness reads w.rng or w.seed (it depends on the seed)
         self.alpha = WITNESS_ALPHA
         self._z = z_two_sided
         self.figures: list = []
+
+    @property
+    def rng(self):
+        """The witness's random stream, seeded from (claim id, seed, witness name); reading it marks the witness
+        stochastic (``python -m bench.witness_seeds`` runs those over many seeds)."""
+        self.stochastic = True
+        if self._rng is None:
+            from .stats import rng_for
+            cid, seed, name = self._rng_args
+            self._rng = rng_for(cid, seed, salt=name)
+        return self._rng
+
+    @property
+    def seed(self) -> int:
+        self.stochastic = True
+        return self._seed
 
     # -- figures (see proofs.figure) -----------------------------------------------------
     def figure(self, title: str, **options):
