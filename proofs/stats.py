@@ -147,7 +147,7 @@ def finite_samples(x, what: str = "the samples") -> np.ndarray:
     if bad.any():
         first = np.argwhere(bad)[0]
         where = ", ".join(map(str, first))
-        raise NoEvidence(f"{what} contain {int(bad.sum())} non-finite value(s) (first {arr[tuple(first)]!r} at "
+        raise NoEvidence(f"{what} contain {int(bad.sum())} non-finite value(s) (first {float(arr[tuple(first)])!r} at "
                          f"[{where}]): NaN or infinity is evidence of nothing")
     return arr
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -237,3 +238,63 @@ def test_z_test_zero_se():
     assert not t.passed and t.z == math.inf
     with pytest.raises(ValueError):
         z_test(1.0, -1.0, 1.0)
+
+
+# --------------------------------------------------------------------------
+# NaN is evidence of nothing (issue 9)
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad", [float("nan"), np.nan, np.float32("nan"), math.inf, -np.inf, 1j, np.complex128(2 + 1e-3j),
+                                 np.array([np.nan]), "nan", None])
+def test_finite_real_refuses_what_is_not_a_finite_real_number(bad):
+    from proofs.stats import NoEvidence, finite_real
+    with pytest.raises(NoEvidence, match="^the estimate of m is "):
+        finite_real(bad, "the estimate of m")
+
+
+def test_finite_real_refuses_sympy_non_numbers():
+    import sympy as sp
+
+    from proofs.stats import NoEvidence, finite_real
+    for bad, shown in ((sp.nan, "nan"), (sp.zoo, "zoo"), (sp.oo, "oo"), (-sp.oo, "-oo"), (sp.I, "complex"),
+                       (sp.sqrt(-2), "complex"), (sp.Symbol("x"), "x, not a number")):
+        with pytest.raises(NoEvidence, match=f"^q is {re.escape(shown)}"):
+            finite_real(bad, "q")
+    assert finite_real(sp.sqrt(2), "q") == pytest.approx(math.sqrt(2))
+    assert finite_real(sp.Rational(1, 3), "q") == pytest.approx(1 / 3)
+
+
+def test_finite_real_passes_real_numbers():
+    from fractions import Fraction
+
+    from proofs.stats import finite_real
+    assert [finite_real(x, "q") for x in (1, 0.5, np.float32(2), Fraction(1, 4), np.array(3.0), 1 + 0j, True)] \
+        == [1.0, 0.5, 2.0, 0.25, 3.0, 1.0, 1.0]
+
+
+def test_estimators_refuse_diverged_samples():
+    from proofs.stats import NoEvidence
+    x = np.linspace(0, 1, 100)
+    x[3] = np.inf
+    for fn in (mean_se, variance_se):
+        with pytest.raises(NoEvidence, match=r"1 non-finite value\(s\) \(first inf at \[3\]\)"):
+            fn(x)
+    y = np.ones((10, 5))
+    y[2, 4] = np.nan
+    with pytest.raises(NoEvidence, match=r"at \[2, 4\]"):
+        covariance_se(y, y)
+    with pytest.raises(NoEvidence, match="complex"):
+        mean_se(np.array([1, 2, 3 + 1j]))
+    with pytest.raises(NoEvidence, match="predicted variance is nan"):
+        variance_se(np.linspace(0, 1, 10), predicted=float("nan"))
+
+
+def test_z_test_refuses_nan():
+    """A NaN estimate used to give passed=False, i.e. "the statement fails"."""
+    from proofs.stats import NoEvidence
+    with pytest.raises(NoEvidence, match="estimate is nan"):
+        z_test(float("nan"), 0.1, 1.0)
+    with pytest.raises(NoEvidence, match="predicted value is inf"):
+        z_test(1.0, 0.1, math.inf)
+    with pytest.raises(NoEvidence, match="standard error is nan"):
+        z_test(1.0, float("nan"), 1.0)
