@@ -45,6 +45,16 @@ def _positive_float(text: str) -> float:
     return x
 
 
+def _megabytes(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of megabytes") from None
+    if not x >= 0 or x == float("inf"):
+        raise argparse.ArgumentTypeError("must be a number of megabytes, 0 for no limit")
+    return x
+
+
 def _int(text: str) -> int:
     try:
         return int(text)
@@ -75,7 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     def running(sp):
         sp.add_argument("--timeout", type=_positive_float, default=120.0, metavar="S",
-                        help="seconds allowed per claim (default 120)")
+                        help="seconds allowed per claim, and for importing each file (default 120)")
+        sp.add_argument("--max-memory", type=_megabytes, default=4096.0, metavar="MB",
+                        help="memory each worker may allocate beyond the libraries it starts with; more is an "
+                             "error naming the limit (default 4096; 0: no limit)")
         sp.add_argument("--seed", type=_int, default=0, metavar="N", help="seed for numeric witnesses (default 0)")
         sp.add_argument("--no-cache", action="store_true", help="neither read nor write .derivcheck_cache/")
 
@@ -151,7 +164,7 @@ def cmd_list(args) -> int:
 
     cache = _cache(args)
     plan = runner.gather(args.targets, keyword=args.keyword, cache=cache)
-    runner.store(plan, cache, {})
+    runner.store(plan, cache, {})  # list: imports once, then the claims are known without importing
     _report_load_errors(plan.errors, args.debug)
     errors = [e.to_dict() for e in plan.errors]
     if args.format == "json":
@@ -182,9 +195,11 @@ def _run_checks(args):
 
     t0 = time.monotonic()
     cache = _cache(args)
-    plan = runner.gather(args.targets, keyword=args.keyword, cache=cache)
+    plan = runner.gather(args.targets, keyword=args.keyword, cache=cache, jobs=args.jobs, timeout=args.timeout,
+                         max_memory=args.max_memory)
     results = runner.check(plan, cache=cache, jobs=args.jobs, timeout=args.timeout, seed=args.seed,
-                           debug=args.debug, progress_stream=sys.stderr) if plan.selected else []
+                           debug=args.debug, progress_stream=sys.stderr,
+                           max_memory=args.max_memory) if plan.selected else []
     _report_load_errors(plan.errors, args.debug)
     summary = summarize(results, errors=[e.to_dict() for e in plan.errors], seed=args.seed,
                         versions=versions(__version__), seconds=time.monotonic() - t0)
@@ -252,13 +267,14 @@ def cmd_show(args) -> int:
     from proofs.render import use_color
 
     cache = _cache(args)
-    plan = runner.gather(args.paths, cache=cache, exact_id=args.claim_id)
+    plan = runner.gather(args.paths, cache=cache, exact_id=args.claim_id, timeout=args.timeout,
+                         max_memory=args.max_memory)
     _report_load_errors(plan.errors, args.debug)
     if not plan.selected:
         _err(f"derivcheck: error: no claim with id {args.claim_id!r}")
         return EXIT_USAGE
     results = runner.check(plan, cache=cache, jobs=1, timeout=args.timeout, seed=args.seed, debug=args.debug,
-                           progress_stream=sys.stderr)
+                           progress_stream=sys.stderr, max_memory=args.max_memory)
     if args.format == "json":
         from proofs.render.json_format import dumps
         from proofs.results import SCHEMA
@@ -272,6 +288,27 @@ def cmd_show(args) -> int:
 COMMANDS = {"list": cmd_list, "check": cmd_check, "show": cmd_show, "report": cmd_report}
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so every worker's process group is ended on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum, _frame):
+    raise Terminated(signum)
+
+
+def _catch_termination() -> None:
+    import signal
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            signal.signal(sig, _terminate)
+        except (ValueError, OSError):  # pragma: no cover - not the main thread
+            pass
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
@@ -283,11 +320,15 @@ def main(argv=None) -> int:
     if not args.command:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    _catch_termination()
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         _err("derivcheck: interrupted")
         return 130
+    except Terminated as t:
+        _err(f"derivcheck: terminated by signal {t.signum}; every worker was stopped")
+        return 128 + t.signum
     except BrokenPipeError:          # `derivcheck check | head`
         try:
             sys.stdout = open(os.devnull, "w")

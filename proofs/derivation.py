@@ -124,6 +124,9 @@ def _check_expr(e, where: str):
         return sp.sympify(e)
     if not isinstance(e, sp.Basic):
         raise DerivationError(f"{where}: expected a SymPy expression, got {type(e).__name__}")
+    if isinstance(e, (sp.core.relational.Relational, sp.logic.boolalg.BooleanFunction, sp.logic.boolalg.BooleanAtom)):
+        raise DerivationError(f"{where}: got the relation {sp.sstr(e)[:120]}; an expression is expected here "
+                              f"(a relation between expressions is a step or a given)")
     return e
 
 

@@ -106,15 +106,30 @@ def catalog_files() -> list:
     return sorted(out, key=lambda s: s.display)
 
 
+def shown(path: str) -> str:
+    """``path`` as printed: control characters, and bytes that are not UTF-8 (``surrogateescape``), as
+    ``\\xNN`` escapes, so a file name can neither break an output line nor fail to encode."""
+    out = []
+    for ch in path:
+        o = ord(ch)
+        if 0xDC80 <= o <= 0xDCFF:
+            out.append(f"\\x{o - 0xDC00:02x}")
+        elif o < 32 or 0x7F <= o < 0xA0 or 0xD800 <= o <= 0xDFFF or o in (0x2028, 0x2029, 0xFFFE, 0xFFFF):
+            out.append(f"\\x{o:02x}" if o < 256 else f"\\u{o:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def user_files(arg: str) -> list:
     """The ``.py`` files named by a PATH argument (a file, or a folder searched recursively)."""
     if os.path.isfile(arg):
         if not arg.endswith(".py"):
-            raise UsageError(f"{arg}: not a Python file (.py)")
+            raise UsageError(f"{shown(arg)}: not a Python file (.py)")
         path = os.path.realpath(arg)
-        return [SourceFile(path=path, display=os.path.normpath(arg), folder=os.path.dirname(path))]
+        return [SourceFile(path=path, display=shown(os.path.normpath(arg)), folder=os.path.dirname(path))]
     if not os.path.isdir(arg):
-        raise UsageError(f"{arg}: no such file or folder")
+        raise UsageError(f"{shown(arg)}: no such file or folder")
     root = os.path.realpath(arg)
     out = []
     for dirpath, dirnames, filenames in os.walk(arg):
@@ -122,7 +137,7 @@ def user_files(arg: str) -> list:
         for fn in sorted(filenames):
             if fn.endswith(".py") and not _skip(fn):
                 p = os.path.join(dirpath, fn)
-                out.append(SourceFile(path=os.path.realpath(p), display=os.path.normpath(p), folder=root))
+                out.append(SourceFile(path=os.path.realpath(p), display=shown(os.path.normpath(p)), folder=root))
     return out
 
 
@@ -145,7 +160,7 @@ def find_sources(targets) -> tuple:
                     seen.add(sf.path)
                     files.append(sf)
         elif looks_like_path(t):
-            raise UsageError(f"{t}: no such file or folder")
+            raise UsageError(f"{shown(t)}: no such file or folder")
         else:
             ids.append(t)
     if not any(os.path.exists(t) for t in targets):
@@ -266,16 +281,16 @@ def dependencies(module: ModuleType, new_modules, local_roots) -> dict:
             continue
         seen.add(id(mod))
         for value in list(vars(mod).values()):
-            if isinstance(value, ModuleType):
-                name = value.__name__
-            elif isinstance(value, Claim):
-                name = getattr(value.build, "__module__", None)
-            elif isinstance(value, type) or callable(value):
-                try:
+            try:                        # a global may raise when looked at: it is then no dependency
+                if isinstance(value, ModuleType):
+                    name = value.__name__
+                elif isinstance(value, Claim):
+                    name = getattr(value.build, "__module__", None)
+                elif isinstance(value, type) or callable(value):
                     name = getattr(value, "__module__", None)
-                except Exception:
+                else:
                     continue
-            else:
+            except Exception:  # noqa: BLE001
                 continue
             dep = consider(name)
             if dep is not None:
@@ -292,7 +307,7 @@ def dependencies(module: ModuleType, new_modules, local_roots) -> dict:
 
 def _unique_name(path: str) -> str:
     stem = "".join(ch if ch.isalnum() else "_" for ch in os.path.splitext(os.path.basename(path))[0])
-    return f"derivcheck_user_{hashlib.sha256(path.encode()).hexdigest()[:12]}_{stem}"
+    return f"derivcheck_user_{hashlib.sha256(os.fsencode(path)).hexdigest()[:12]}_{stem}"
 
 
 def _one_line(text: str, limit: int = 400) -> str:
@@ -321,7 +336,7 @@ def _load_error(sf: SourceFile, exc: BaseException) -> LoadError:
     return LoadError(sf.display, line, f"{kind}: {detail}" if detail else kind, tb_text)
 
 
-def _import(sf: SourceFile) -> ModuleType:
+def _import(sf: SourceFile, keep_path: bool = False) -> ModuleType:
     if sf.module is not None:
         return importlib.import_module(sf.module)
     name = _unique_name(sf.path)
@@ -338,10 +353,11 @@ def _import(sf: SourceFile) -> ModuleType:
         sys.modules.pop(name, None)
         raise
     finally:
-        try:
-            sys.path.remove(folder)
-        except ValueError:  # pragma: no cover - the file removed it itself
-            pass
+        if not keep_path:
+            try:
+                sys.path.remove(folder)
+            except ValueError:  # pragma: no cover - the file removed it itself
+                pass
     return module
 
 
@@ -355,9 +371,17 @@ def collect_claims(module: ModuleType, sf: SourceFile, owners=frozenset()) -> li
     me = _norm(sf.path)
 
     def consider(obj):
-        if not isinstance(obj, Claim) or id(obj) in seen:
+        try:
+            if type(obj) is not Claim and not isinstance(obj, Claim) or id(obj) in seen:
+                return
+        except Exception:  # noqa: BLE001 - an object whose __class__ raises is not a claim
             return
         seen.add(id(obj))
+        problem = claim_problem(obj)
+        if problem:
+            code = getattr(getattr(obj, "build", None), "__code__", None)
+            line = code.co_firstlineno if code is not None and _norm(code.co_filename or "") == me else 0
+            raise LoadError(sf.display, line, problem)
         code = getattr(obj.build, "__code__", None)
         home = _norm(code.co_filename) if code is not None and code.co_filename else me
         if home != me and home in owners:
@@ -370,32 +394,73 @@ def collect_claims(module: ModuleType, sf: SourceFile, owners=frozenset()) -> li
         found.append(obj)
 
     for value in list(vars(module).values()):
-        if isinstance(value, Claim):
+        try:
+            is_claim, is_sequence = isinstance(value, Claim), isinstance(value, (list, tuple))
+        except Exception:  # noqa: BLE001 - a global whose __class__ raises is neither
+            continue
+        if is_claim:
             consider(value)
-        elif isinstance(value, (list, tuple)):
+        elif is_sequence:
             for item in value:
                 consider(item)
     return found
 
 
-def load(sf: SourceFile, *, owners=frozenset()) -> Loaded:
-    """Import ``sf`` and collect its claims; raise :class:`LoadError` (never anything else but KeyboardInterrupt)."""
+def claim_problem(c: Claim) -> str:
+    """Why a :class:`Claim` (perhaps built by hand, ``Claim(...)``) cannot be accepted; ``""`` if it can.
+
+    Ids are one printable token (letters, digits, ``_ . -``): an id can never forge an output line.
+    """
+    from .model import Source, Verdict, _ID_RE
+    cid = c.id
+    if not isinstance(cid, str) or not _ID_RE.match(cid) or len(cid) > 200:
+        return f"claim id {_one_line(repr(cid), 80)} must be letters, digits, '_', '.', '-' (at most 200)"
+    if not isinstance(c.title, str):
+        return f"claim {cid}: title must be a string, not {type(c.title).__name__}"
+    if not isinstance(c.source, Source):
+        return f"claim {cid}: source must be a Source(file, locator), not {type(c.source).__name__}"
+    if not all(isinstance(s, Source) for s in (c.also or ())):
+        return f"claim {cid}: also= must list Source(file, locator) values"
+    try:
+        Verdict(getattr(c.expected, "value", c.expected))
+    except (ValueError, TypeError):
+        return f"claim {cid}: expected={c.expected!r} is not a verdict"
+    if not callable(c.build):
+        return f"claim {cid}: the builder is not callable"
+    for name in ("topic", "statement", "reading", "not_checkable"):
+        if not isinstance(getattr(c, name, ""), str):
+            return f"claim {cid}: {name} must be a string"
+    return ""
+
+
+def load(sf: SourceFile, *, owners=frozenset(), keep_path: bool = False) -> Loaded:
+    """Import ``sf`` and collect its claims; raise :class:`LoadError` (never anything else but KeyboardInterrupt).
+
+    ``keep_path`` (in a worker, which checks this one file and then ends): the file's folder stays on
+    ``sys.path`` and its helpers stay imported, so a builder may import a sibling module when it runs.
+    """
     before = set(sys.modules)
     try:
         with redirect_stdout(sys.stderr):       # a chatty user file must not corrupt a JSON report
-            module = _import(sf)
+            module = _import(sf, keep_path)
     except KeyboardInterrupt:
         raise
     except BaseException as exc:                 # SyntaxError, ImportError, SystemExit, anything
-        _forget_user_helpers(before, sf)
+        if not keep_path:
+            _forget_user_helpers(before, sf)
         raise _load_error(sf, exc) from None
     roots = _project_roots(sf)
     new = set(sys.modules) - before
     try:
         claims = collect_claims(module, sf, {_norm(o) for o in owners})
         deps = dependencies(module, new, roots)
+    except LoadError:
+        raise
+    except Exception as exc:                     # a global that raises when looked at
+        raise _load_error(sf, exc) from None
     finally:
-        _forget_user_helpers(before, sf, keep=getattr(module, "__name__", None))
+        if not keep_path:
+            _forget_user_helpers(before, sf, keep=getattr(module, "__name__", None))
     return Loaded(source=sf, claims=claims, deps=deps)
 
 

@@ -16,6 +16,10 @@ INCOMPLETE = ("error", "timeout")   # verdicts meaning "could not be checked"
 def failure_reason(result: dict) -> str:
     """Why ``result`` does not pass; ``""`` when it passes."""
     verdict, expected = result.get("verdict"), result.get("expected")
+    if verdict in INCOMPLETE:            # an error or a timeout is never "as expected", whatever was expected
+        msg = result.get("message") or verdict
+        never = " (an error or a timeout never passes, even when expected)" if verdict == expected else ""
+        return f"{verdict}: {msg}{never}"
     if verdict != expected:
         if verdict in INCOMPLETE:
             msg = result.get("message") or verdict

@@ -27,7 +27,7 @@ import traceback
 from collections import deque
 from dataclasses import dataclass, field
 
-from . import loader, selection
+from . import isolation, loader, selection
 from .cache import Cache
 from .loader import LoadError, UsageError
 
@@ -132,26 +132,66 @@ def _check_one(check, claim, seed: int, debug: bool) -> tuple:
         return ("raised", f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
 
-def _worker(check, claims, seed: int, conn, debug: bool) -> None:
-    """Check ``claims`` one after another (they share SymPy's caches), sending ``(id, msg)`` for each."""
+class FileJob:
+    """A file's claims to run in a worker that imports the file itself (user code never runs in the parent)."""
+
+    def __init__(self, source, owners, metas):
+        self.source, self.owners, self.metas = source, frozenset(owners), list(metas)
+
+    @property
+    def ids(self) -> list:
+        return [m["id"] for m in self.metas]
+
+    def claims(self) -> dict:
+        """Import the file in this (child) process: ``{id: Claim}``; raises :class:`LoadError`."""
+        loaded = loader.load(self.source, owners=self.owners, keep_path=True)
+        return {c.id: c for c in loaded.claims}
+
+
+def _send(conn, item) -> None:
+    try:
+        conn.send(item)
+    except Exception as exc:             # an unpicklable result: say so instead of dying silently
+        cid = item[0]
+        conn.send((cid, ("raised", f"result could not be sent: {type(exc).__name__}: {exc}",
+                         traceback.format_exc()), {}))
+
+
+def _worker(check, job, seed: int, conn, debug: bool, parent: int, max_memory: float | None) -> None:
+    """Check the job's claims one after another (they share SymPy's caches), sending ``(id, msg, reads)``.
+
+    ``reads`` are the files read so far in this worker after the import (a superset for every later claim:
+    a helper imported by an earlier claim's builder is not read again by a later one that uses it too).
+    A :class:`FileJob` first imports its file here and sends ``(None, ("loaded",), {})``.
+    """
+    isolation.enter_child(parent, max_memory_mb=max_memory)
     gc.set_threshold(50_000, 50, 50)     # a short-lived worker: collect rarely (cycles are still collected)
+    reads = isolation.ReadLog(ignore=(Cache.default_root(),)).start()
+    seen: dict = {}
     try:
-        os.dup2(2, 1)                   # the report owns stdout; a chatty claim writes to stderr
-        sys.stdout = sys.stderr
-    except OSError:  # pragma: no cover
-        pass
-    try:
-        for claim in claims:
-            msg = _check_one(check, claim, seed, debug)
+        if isinstance(job, FileJob):
             try:
-                conn.send((claim.id, msg))
-            except Exception as exc:
-                conn.send((claim.id, ("raised", f"result could not be sent: {type(exc).__name__}: {exc}",
-                                      traceback.format_exc())))
+                by_id, failure = job.claims(), None
+            except LoadError as e:
+                by_id, failure = {}, e.one_line()
+            except BaseException as exc:  # noqa: BLE001
+                by_id, failure = {}, f"{type(exc).__name__}: {exc}"
+            reads.take()
+            _send(conn, (None, ("loaded",), {}))
+            order = [(cid, by_id.get(cid)) for cid in job.ids]
+        else:
+            failure, order = None, [(c.id, c) for c in job]
+        for cid, claim in order:
+            if claim is None:
+                why = failure or "the claim was not defined when the worker imported the file"
+                msg = ("raised", f"the worker could not import the file: {why}", "")
+            else:
+                msg = _check_one(check, claim, seed, debug)
+            seen.update(reads.take())
+            _send(conn, (cid, msg, dict(seen)))
     finally:
         conn.close()
-        sys.stdout.flush()
-        sys.stderr.flush()
+        isolation.end_output()
         os._exit(0)
 
 
@@ -199,80 +239,130 @@ def _groups(claims, by_file: bool) -> list:
     return sorted(out, key=lambda g: (-sum(_size_hint(c) for c in g), g[0].id))
 
 
+@dataclass
+class _Info:
+    """What the parent knows of a claim it did not import (from its metadata): enough for an error result."""
+
+    id: str
+    title: str
+    source: object
+    expected: str
+    file: str
+    line: int
+    topic: str
+
+    @classmethod
+    def of(cls, meta: dict) -> "_Info":
+        return cls(id=meta["id"], title=meta.get("title", ""), source=_SourceDict(meta.get("source") or {}),
+                   expected=meta.get("expected", ""), file=meta.get("file", ""), line=meta.get("line", 0),
+                   topic=meta.get("topic", ""))
+
+
+class _SourceDict(dict):
+    def to_dict(self) -> dict:
+        return dict(self)
+
+
 def run_claims(claims, *, check=None, jobs: int | None = None, timeout: float = 120.0, seed: int = 0,
-               debug: bool = False, progress_stream=None, by_file: bool = True) -> list:
-    """Check ``claims`` (``Claim`` objects) in forked workers; result dicts sorted by id.
+               debug: bool = False, progress_stream=None, by_file: bool = True,
+               max_memory: float | None = None) -> list:
+    """Check ``claims`` (``Claim`` objects, already in memory) in forked workers; result dicts sorted by id.
 
     One worker per file (``by_file``) checks that file's claims in file order, so claims share SymPy's
     caches; which claims share a worker does not depend on ``jobs``. ``timeout`` is per claim: a claim
     over it is killed with its worker, and the rest of its file continues in a new worker.
     """
+    groups = [(g, g) for g in _groups(claims, by_file)]
+    return [r for r, _ in _run(groups, check=check, jobs=jobs, timeout=timeout, seed=seed, debug=debug,
+                               progress_stream=progress_stream, max_memory=max_memory)]
+
+
+def run_files(file_jobs, *, check=None, jobs: int | None = None, timeout: float = 120.0, seed: int = 0,
+              debug: bool = False, progress_stream=None, max_memory: float | None = None) -> list:
+    """Check :class:`FileJob` s, each in workers that import the file themselves: ``[(result, reads)]``."""
+    def size(job):
+        return -len(job.metas)
+    groups = [(job, [_Info.of(m) for m in job.metas]) for job in sorted(file_jobs, key=lambda j: (size(j), j.ids))]
+    return _run(groups, check=check, jobs=jobs, timeout=timeout, seed=seed, debug=debug,
+                progress_stream=progress_stream, max_memory=max_memory)
+
+
+def _remaining(job, left) -> object:
+    """The part of ``job`` still to run: the claims in ``left`` (a deque of claims or infos)."""
+    if isinstance(job, FileJob):
+        ids = {i.id for i in left}
+        return FileJob(job.source, job.owners, [m for m in job.metas if m["id"] in ids])
+    return list(left)
+
+
+def _run(groups, *, check, jobs, timeout, seed, debug, progress_stream, max_memory) -> list:
+    """Run ``[(job, infos)]``; ``[(result dict, reads)]`` sorted by claim id."""
     import multiprocessing
     from multiprocessing.connection import wait
 
-    claims = sorted(claims, key=lambda c: c.id)
-    if not claims:
+    total = sum(len(infos) for _, infos in groups)
+    if not total:
         return []
     if check is None:
         check = _default_check()
     _preload()
     gc.collect()
     gc.freeze()                          # see below: children inherit without copying GC-touched pages
-    warm = len(claims) >= WARM_UP_MIN_CLAIMS and check is _default_check()
+    warm = total >= WARM_UP_MIN_CLAIMS and check is _default_check()
     ctx = multiprocessing.get_context("fork")
-    pending = deque(_groups(claims, by_file))
+    pending = deque(groups)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
-    running: dict = {}           # recv connection -> [process, deque of claims left, start, deadline]
+    running: dict = {}           # recv connection -> [process, job, deque of infos left, start, deadline]
     results: dict = {}
-    progress = _Progress(len(claims), progress_stream)
+    order = sorted(i.id for _, infos in groups for i in infos)
+    progress = _Progress(total, progress_stream)
+    parent = os.getpid()
 
-    def finish(msg, proc, claim, elapsed):
+    def finish(msg, proc, info, elapsed, reads):
         if msg is None:
             code = proc.exitcode
             how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-            res = _error_dict(claim, "error", f"{_where(claim)}: worker process died ({how})", elapsed)
+            res = _error_dict(info, "error", f"{_where(info)}: worker process died ({how})", elapsed)
         elif msg[0] == "ok":
             res = msg[1]
             if not res.get("seconds"):
                 res["seconds"] = round(elapsed, 3)
             if not res.get("file"):
-                res["file"] = claim.file
+                res["file"] = info.file
         else:
             if debug and msg[2]:
-                sys.stderr.write(f"--- traceback (checker, claim {claim.id}) ---\n{msg[2]}")
-            res = _error_dict(claim, "error", f"{_where(claim)}: internal error in the checker: {_one_line(msg[1])}",
-                              elapsed)
-        results[claim.id] = res
+                sys.stderr.write(f"--- traceback (checker, claim {info.id}) ---\n{msg[2]}")
+            text = isolation.memory_note(_one_line(msg[1]), max_memory)
+            res = _error_dict(info, "error", f"{_where(info)}: internal error in the checker: {text}", elapsed)
+        _note_memory(res, max_memory)
+        results[info.id] = (res, reads or {})
 
     def stop(proc):
-        if proc.is_alive():
-            proc.terminate()
-            proc.join(1.0)
-        if proc.is_alive():
-            proc.kill()
-            proc.join(5.0)
+        isolation.kill_group(proc.pid)
+        proc.join(5.0)
 
-    def retire(conn, proc, left):
+    def retire(conn, proc, job, left):
         """The worker is done (or dead): close it; claims it did not reach run in a new worker."""
         stop(proc)
         conn.close()
         del running[conn]
         if left:
-            pending.appendleft(list(left))
+            pending.appendleft((_remaining(job, left), list(left)))
 
     try:
         while pending or running:
             while pending and len(running) < (1 if warm else jobs):
-                group = pending.popleft()
+                job, infos = pending.popleft()
                 recv, send = ctx.Pipe(duplex=False)
                 sys.stdout.flush()
                 sys.stderr.flush()
-                proc = ctx.Process(target=_worker, args=(check, group, seed, send, debug),
-                                   name=f"derivcheck:{group[0].id}", daemon=True)
+                proc = ctx.Process(target=_worker, args=(check, job, seed, send, debug, parent, max_memory),
+                                   name=f"derivcheck:{infos[0].id}", daemon=True)
                 start = time.monotonic()
                 proc.start()
+                isolation.adopt(proc.pid)
                 send.close()
-                running[recv] = [proc, deque(group), start, start + timeout]
+                running[recv] = [proc, job, deque(infos), start, start + timeout]
             if warm:                     # overlap the parent's warm-up with the first (biggest) group
                 _warm_up()
                 warm = False
@@ -280,46 +370,63 @@ def run_claims(claims, *, check=None, jobs: int | None = None, timeout: float = 
                 gc.freeze()              # inherited objects stay out of the children's GC: fewer copied pages
                 continue
             now = time.monotonic()
-            next_deadline = min(v[3] for v in running.values())
-            wait_for = max(0.0, min(next_deadline - now, 0.25 if progress.enabled else next_deadline - now))
+            next_deadline = min(v[4] for v in running.values())
+            wait_for = max(0.0, min(next_deadline - now, 0.25 if progress.enabled else next_deadline - now, 3600.0))
             ready = set(wait(list(running) + [v[0].sentinel for v in running.values()], timeout=wait_for))
             for conn in list(running):
-                proc, left, start, deadline = running[conn]
+                proc, job, left, start, deadline = running[conn]
                 while left and conn.poll():      # every answer already sent, in order
                     try:
-                        cid, msg = conn.recv()
+                        cid, msg, reads = conn.recv()
                     except (EOFError, OSError):
                         break
+                    except Exception as exc:     # noqa: BLE001 - a garbled message: the claim is an error
+                        cid, msg, reads = left[0].id, ("raised", f"unreadable answer: {exc}", ""), {}
                     now = time.monotonic()
-                    claim = left.popleft()
-                    if cid != claim.id:  # pragma: no cover - the worker sends in order
-                        msg = ("raised", f"worker answered for {cid!r} instead of {claim.id!r}", "")
-                    finish(msg, proc, claim, now - start)
+                    if cid is None:              # the worker imported the file: the first claim's time starts
+                        running[conn][3:] = [now, now + timeout]
+                        start = now
+                        continue
+                    info = left.popleft()
+                    if cid != info.id:  # pragma: no cover - the worker sends in order
+                        msg = ("raised", f"worker answered for {cid!r} instead of {info.id!r}", "")
+                    finish(msg, proc, info, now - start, reads)
                     start = now
-                    running[conn][2:] = [start, start + timeout]
+                    running[conn][3:] = [start, start + timeout]
+                deadline = running[conn][4]
                 if not left:
                     proc.join(5.0)
-                    retire(conn, proc, left)
+                    retire(conn, proc, job, left)
                     continue
                 now = time.monotonic()
                 if proc.sentinel in ready or not proc.is_alive():
                     proc.join(5.0)
-                    claim = left.popleft()
-                    finish(None, proc, claim, now - start)
-                    retire(conn, proc, left)
+                    info = left.popleft()
+                    finish(None, proc, info, now - start, {})
+                    retire(conn, proc, job, left)
                 elif now >= deadline:
                     stop(proc)
-                    claim = left.popleft()
-                    results[claim.id] = _error_dict(claim, "timeout", f"timed out after {timeout:g} s", now - start)
-                    retire(conn, proc, left)
+                    info = left.popleft()
+                    results[info.id] = (_error_dict(info, "timeout", f"timed out after {timeout:g} s", now - start),
+                                        {})
+                    retire(conn, proc, job, left)
             if running:
-                progress.update(len(results), min(v[1][0].id for v in running.values()))
+                progress.update(len(results), min(v[2][0].id for v in running.values()))
     finally:
         for conn, (proc, *_rest) in list(running.items()):
             stop(proc)
             conn.close()
         progress.clear()
-    return [results[c.id] for c in claims]
+    return [results[cid] for cid in order]
+
+
+def _note_memory(res: dict, max_memory) -> None:
+    """Name the memory limit wherever a result or witness reports a ``MemoryError``."""
+    if isinstance(res.get("message"), str):
+        res["message"] = isolation.memory_note(res["message"], max_memory)
+    for w in res.get("witnesses") or []:
+        if isinstance(w, dict) and isinstance(w.get("detail"), str):
+            w["detail"] = isolation.memory_note(w["detail"], max_memory)
 
 
 # -- loading, cache and selection together ------------------------------------------------------
@@ -329,7 +436,8 @@ class FileState:
     source: loader.SourceFile
     metas: list
     entry: dict | None = None           # a valid cache entry
-    loaded: loader.Loaded | None = None  # set when the file was imported in this run
+    deps: dict | None = None            # set when the file was imported in this run: {path: sha256}
+    all_metas: list | None = None       # every claim the import found (duplicates included), for the cache
 
 
 @dataclass
@@ -338,34 +446,136 @@ class Plan:
     selected: list                       # meta dicts of the selected claims
     errors: list = field(default_factory=list)   # LoadError
     ids: list = field(default_factory=list)
+    owners: frozenset = frozenset()
 
 
-def _load_into(state: FileState, owners, errors) -> bool:
+def _load_child(sf, owners, conn, parent: int, max_memory) -> None:
+    """In a forked child: import ``sf``, send ``("ok", metas, deps)`` or ``("error", LoadError args)``."""
+    isolation.enter_child(parent, max_memory_mb=max_memory)
+    reads = isolation.ReadLog(ignore=(Cache.default_root(),)).start()
     try:
-        state.loaded = loader.load(state.source, owners=owners)
-    except LoadError as e:
-        errors.append(e)
-        return False
-    state.metas = [loader.claim_meta(c, state.source) for c in state.loaded.claims]
-    return True
+        try:
+            loaded = loader.load(sf, owners=owners)
+            metas = [loader.claim_meta(c, sf) for c in loaded.claims]
+            deps = reads.take()
+            deps.pop(os.path.realpath(sf.path), None)       # the file itself is in the cache key
+            msg = ("ok", metas, deps)
+        except LoadError as e:
+            msg = ("error", (e.path, e.line, e.message, e.traceback))
+        except BaseException as exc:  # noqa: BLE001 - anything the file does on inspection
+            msg = ("error", (sf.display, 0, f"{type(exc).__name__}: {_one_line(exc)}", traceback.format_exc()))
+        try:
+            conn.send(msg)
+        except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable title
+            conn.send(("error", (sf.display, 0, f"claims could not be read: {type(exc).__name__}: {exc}", "")))
+    finally:
+        conn.close()
+        isolation.end_output()
+        os._exit(0)
 
 
-def gather(targets, *, keyword: str | None = None, cache: Cache | None = None, exact_id: str | None = None) -> Plan:
-    """Resolve PATH/ID arguments, read the cache or import each file, drop duplicate ids, select.
+def load_files(sources, *, owners=frozenset(), jobs: int | None = None, timeout: float = 120.0,
+               max_memory: float | None = None) -> dict:
+    """Import each file in a child of its own (at most ``jobs`` at once, each within ``timeout`` s).
+
+    ``{path: ("ok", metas, deps) | ("error", LoadError)}``. A file that loops at import, ends the process
+    (``os._exit``), is killed by a signal, or starts threads and processes cannot affect the parent or the
+    other files: the child's whole process group ends with it.
+    """
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    _preload()
+    ctx = multiprocessing.get_context("fork")
+    pending = deque(sources)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
+    running: dict = {}
+    out: dict = {}
+    parent = os.getpid()
+
+    def fail(sf, message):
+        out[sf.path] = ("error", LoadError(sf.display, 0, message))
+
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                sf = pending.popleft()
+                recv, send = ctx.Pipe(duplex=False)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                proc = ctx.Process(target=_load_child, args=(sf, owners, send, parent, max_memory),
+                                   name=f"derivcheck-load:{sf.short_module}", daemon=True)
+                proc.start()
+                isolation.adopt(proc.pid)
+                send.close()
+                running[recv] = (proc, sf, time.monotonic() + timeout)
+            next_deadline = min(v[2] for v in running.values())
+            wait(list(running) + [v[0].sentinel for v in running.values()],
+                 timeout=max(0.0, min(next_deadline - time.monotonic(), 3600.0)))
+            for conn in list(running):
+                proc, sf, deadline = running[conn]
+                msg = None
+                if conn.poll():
+                    try:
+                        msg = conn.recv()
+                    except Exception:  # noqa: BLE001 - EOF: the child died mid-message
+                        msg = None
+                elif proc.is_alive() and time.monotonic() < deadline:
+                    continue
+                alive = proc.is_alive()
+                isolation.kill_group(proc.pid)
+                proc.join(5.0)
+                conn.close()
+                del running[conn]
+                if msg is not None and msg[0] == "ok":
+                    out[sf.path] = ("ok", msg[1], msg[2])
+                elif msg is not None:
+                    out[sf.path] = ("error", LoadError(*msg[1]))
+                elif alive:
+                    fail(sf, f"importing the file took longer than {timeout:g} s (--timeout); "
+                             "nothing of it was checked")
+                else:
+                    code = proc.exitcode
+                    how = f"was killed by signal {-code}" if code is not None and code < 0 else \
+                        f"ended the process with exit code {code}"
+                    fail(sf, f"importing the file {how}; nothing of it was checked")
+    finally:
+        for conn, (proc, *_rest) in list(running.items()):
+            isolation.kill_group(proc.pid)
+            proc.join(5.0)
+            conn.close()
+    return out
+
+
+def gather(targets, *, keyword: str | None = None, cache: Cache | None = None, exact_id: str | None = None,
+           jobs: int | None = None, timeout: float = 120.0, max_memory: float | None = None) -> Plan:
+    """Resolve PATH/ID arguments, read the cache or import each file (in a child), drop duplicate ids, select.
 
     Raises :class:`UsageError` for a missing path, an unknown id or a bad ``-k``.
     """
     files, ids = loader.find_sources(targets)
     selection.parse(keyword)                         # a bad -k fails before anything is imported
-    owners = {f.path for f in files}
+    owners = frozenset(f.path for f in files)
     errors: list = []
     states = []
+    to_load = []
     for sf in files:
         entry = cache.lookup(sf.path, sf.display) if cache is not None else None
-        state = FileState(source=sf, metas=list(entry["claims"]) if entry else [], entry=entry)
-        if entry is None and not _load_into(state, owners, errors):
-            continue
-        states.append(state)
+        states.append(FileState(source=sf, metas=list(entry["claims"]) if entry else [], entry=entry,
+                                all_metas=list(entry["claims"]) if entry else None))
+        if entry is None:
+            to_load.append(sf)
+    loaded = load_files(to_load, owners=owners, jobs=jobs, timeout=timeout, max_memory=max_memory) if to_load else {}
+    kept_states = []
+    for state in states:
+        got = loaded.get(state.source.path)
+        if got is not None:
+            if got[0] == "error":
+                errors.append(got[1])
+                continue
+            state.metas, state.deps, state.all_metas = list(got[1]), dict(got[2]), list(got[1])
+        kept_states.append(state)
+    states = kept_states
     # duplicate ids: the first definition (in file order, then line) wins
     first: dict = {}
     for state in states:
@@ -388,48 +598,44 @@ def gather(targets, *, keyword: str | None = None, cache: Cache | None = None, e
     if unknown and not errors:
         raise UsageError("unknown claim id" + ("s" if len(unknown) > 1 else "") + ": " + ", ".join(unknown))
     chosen = sorted(chosen, key=lambda m: m["id"])
-    return Plan(files=states, selected=chosen, errors=errors, ids=ids)
+    return Plan(files=states, selected=chosen, errors=errors, ids=ids, owners=owners)
 
 
 def check(plan: Plan, *, cache: Cache | None = None, check_fn=None, jobs: int | None = None,
-          timeout: float = 120.0, seed: int = 0, debug: bool = False, progress_stream=None) -> list:
+          timeout: float = 120.0, seed: int = 0, debug: bool = False, progress_stream=None,
+          max_memory: float | None = None) -> list:
     """Results (dicts sorted by id) for ``plan.selected``: from the cache where valid, else computed."""
     wanted = {m["id"] for m in plan.selected}
     results: dict = {}
-    to_run = []
-    owners = {s.source.path for s in plan.files}
+    reads: dict = {}
+    file_jobs = []
     for state in plan.files:
-        mine = [m["id"] for m in state.metas if m["id"] in wanted]
-        if not mine:
-            continue
+        mine = [m for m in state.metas if m["id"] in wanted]
         missing = []
-        for cid in mine:
-            hit = Cache.cached_result(state.entry, cid) if state.entry is not None else None
+        for m in mine:
+            hit = cache.cached_result(state.entry, m["id"]) if (cache is not None and state.entry) else None
             if hit is not None:
-                results[cid] = hit
+                results[m["id"]] = hit
             else:
-                missing.append(cid)
-        if not missing:
-            continue
-        if state.loaded is None and not _load_into(state, owners, plan.errors):
-            continue
-        by_id = {c.id: c for c in state.loaded.claims}
-        to_run += [by_id[cid] for cid in missing if cid in by_id]
-    for res in run_claims(to_run, check=check_fn, jobs=jobs, timeout=timeout, seed=seed, debug=debug,
-                          progress_stream=progress_stream):
-        res.setdefault("cached", False)
+                missing.append(m)
+        if missing:
+            file_jobs.append(FileJob(state.source, plan.owners, missing))
+    for res, got in run_files(file_jobs, check=check_fn, jobs=jobs, timeout=timeout, seed=seed, debug=debug,
+                              progress_stream=progress_stream, max_memory=max_memory):
+        res["cached"] = False
         results[res["id"]] = res
+        reads[res["id"]] = got
     if cache is not None:
-        store(plan, cache, results)
+        store(plan, cache, results, reads)
     return [results[k] for k in sorted(results)]
 
 
-def store(plan: Plan, cache: Cache, results: dict) -> None:
+def store(plan: Plan, cache: Cache, results: dict, reads: dict | None = None) -> None:
     """Write an entry for every file imported in this run (its claims, deps and fresh results)."""
     for state in plan.files:
-        if state.loaded is None:
+        if state.deps is None and not any(m["id"] in (reads or {}) for m in state.metas):
             continue
-        metas = [loader.claim_meta(c, state.source) for c in state.loaded.claims]
-        fresh = [results[m["id"]] for m in metas if m["id"] in results and not results[m["id"]].get("cached")]
-        cache.store(state.source.path, state.source.display, metas=metas, deps=state.loaded.deps,
-                    results=fresh, previous=state.entry)
+        fresh = [results[m["id"]] for m in state.metas if m["id"] in results and not results[m["id"]].get("cached")]
+        cache.store(state.source.path, state.source.display, metas=state.all_metas or state.metas,
+                    deps=state.deps if state.deps is not None else None, results=fresh,
+                    reads={cid: r for cid, r in (reads or {}).items()}, previous=state.entry)

@@ -111,7 +111,10 @@ class _Parser:
 
 def parse(text: str | None) -> tuple:
     """Parse a ``-k`` expression into a tree; ``None`` or blank selects everything."""
-    return _Parser(text or "").parse()
+    try:
+        return _Parser(text or "").parse()
+    except RecursionError:
+        raise SelectionError("-k: expression nested too deeply") from None
 
 
 def evaluate(node: tuple, haystack: str) -> bool:

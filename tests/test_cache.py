@@ -159,13 +159,14 @@ def test_store_and_lookup_with_dependencies(tmp_path):
     c = Cache(str(tmp_path / "cache"), seed=3, version="test")
     assert c.lookup(str(src)) is None
     meta = [{"id": "a.b", "title": "t", "topic": "", "expected": "proved"}]
-    deps = {"helper": {"path": str(dep), "sha256": __import__("hashlib").sha256(dep.read_bytes()).hexdigest()}}
-    results = [{"id": "a.b", "verdict": "proved", "witnesses": []}, {"id": "zz", "verdict": "proved"}]
+    deps = {str(dep): __import__("hashlib").sha256(dep.read_bytes()).hexdigest()}
+    results = [{"id": "a.b", "verdict": "proved", "expected": "proved", "witnesses": []},
+               {"id": "zz", "verdict": "proved", "expected": "proved"}]
     c.store(str(src), "claims.py", metas=meta, deps=deps, results=results)
     assert c.lookup(str(src), "other/name.py") is None
     entry = c.lookup(str(src), "claims.py")
     assert entry is not None and list(entry["results"]) == ["a.b"]
-    assert Cache.cached_result(entry, "a.b")["cached"] is True
+    assert c.cached_result(entry, "a.b")["cached"] is True
     assert Cache(str(tmp_path / "cache"), seed=4, version="test").lookup(str(src), "claims.py") is None
     assert Cache(str(tmp_path / "cache"), seed=3, version="other").lookup(str(src), "claims.py") is None
     dep.write_text("y = 3\n")
