@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from proofs.outcome import summarize
-from proofs.report import document
+from proofs.report import document, tex
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "report"
@@ -96,7 +96,7 @@ def test_errata_come_first_with_source_words_failing_step_counterexample_witness
                    r"\dcrefuted", r"\dcproved"):
         assert needle in part, needle
     # the topic section points to the erratum instead of repeating it
-    assert text[topics:].count(r"\ref{erratum:temperature.weighted-sum-covariance}") == 2
+    assert text[topics:].count(r"\ref{" + tex.label("erratum", "temperature.weighted_sum_covariance") + "}") == 2
 
 
 def test_unproved_claim_is_marked_as_such():

@@ -13,9 +13,13 @@ Invariants
 * Deterministic: claims sorted by id, topics by name, no timings, no dates unless ``date`` is given
   (the CLI passes one only when ``SOURCE_DATE_EPOCH`` is set), so the bytes depend only on the results
   (not on ``-j``, the cache or ``PYTHONHASHSEED``).
-* Every piece of text goes through :func:`tex.text`, every piece of printed maths through
-  :func:`tex.math`; the preamble uses only packages of Debian's texlive-latex-base,
-  texlive-latex-recommended and lmodern.
+* Data is never TeX: every piece of text goes through :func:`tex.text` (escaped, cut when huge), every
+  piece of printed maths through :func:`tex.math` (verified against what the tool prints, else shown as
+  text); :func:`audit` lists the maths fields shown as text, for the CLI's warnings. No input line is
+  longer than ``LINE_LIMIT`` characters (TeX reads a line into a fixed buffer), lists are capped, and the
+  document never contains ``^^``. The preamble uses only packages of Debian's texlive-latex-base,
+  texlive-latex-recommended and lmodern, and after loading them disables ``\\pdfobj`` (which can read any
+  file, whatever kpathsea's ``openin_any``) as a second line of defence.
 * Nothing here imports SymPy: a saved JSON renders without the engine.
 """
 from __future__ import annotations
@@ -23,6 +27,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from . import tex
+
+LINE_LIMIT = 8000      # characters of one line of the .tex (TeX's buffer holds a line; 200,000 in TeX Live)
+LIST_LIMIT = 50        # entries shown of a list (premises, notes, assumptions, sides of one step)
 
 VERDICT_ORDER = ("proved", "refuted", "unproved", "not checkable", "error", "timeout")
 MARKS = {"proved": r"\dcproved", "refuted": r"\dcrefuted", "unproved": r"\dcunproved",
@@ -56,6 +63,7 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \renewcommand*\l@subsection{\@dottedtocline{2}{1.5em}{3.3em}}
 \makeatother
 \newcommand{\dcdisplay}[1]{\begin{center}\dcfit{$\displaystyle #1$}\end{center}}
+\let\pdfobj\relax
 """
 
 
@@ -121,6 +129,19 @@ def _counterexample(cx: dict) -> list:
 
 # -- the derivation as aligned chains ------------------------------------------------------------
 
+def _capped(items, what: str) -> tuple:
+    """At most ``LIST_LIMIT`` of ``items``, and a note (text) saying how many more there were."""
+    items = list(items or [])
+    more = len(items) - LIST_LIMIT
+    return items[:LIST_LIMIT], (f" [... {more:,} more {what} not shown]" if more > 0 else "")
+
+
+def _step_sides(st: dict) -> list:
+    """The step's ``[lhs, op, rhs]`` rows (at most ``LIST_LIMIT``); ``None`` as rhs: the relation as text."""
+    sides = _capped(st.get("sides"), "sides")[0]
+    return sides or [["", "", st.get("latex") or None]]
+
+
 def _rows(steps: list) -> list:
     """Runs of rows ``(lhs, op, rhs, step-or-None)``; a step whose left side is the previous right side
     continues the run (``= ...`` under the previous relation sign)."""
@@ -128,7 +149,7 @@ def _rows(steps: list) -> list:
     for st in steps:
         if st.get("rule") == "conclusion":
             continue
-        sides = st.get("sides") or [["", "", st.get("latex") or r"\text{" + tex.text(st.get("relation")) + "}"]]
+        sides = _step_sides(st)
         for j, (lhs, op, rhs) in enumerate(sides):
             cont = j == 0 and runs and lhs and lhs == prev_rhs
             row = ("" if cont else lhs, op, rhs, st if j == 0 else None)
@@ -147,7 +168,8 @@ def _chain(steps: list) -> list:
         for lhs, op, rhs, st in run:
             tag = (rf"&&\quad {_mark(st.get('verdict'))}~\text{{\small {tex.text(_step_name(st))}}}"
                    if st is not None else "")
-            lines.append(f"{tex.math(lhs) if lhs else ''} &{op} {tex.math(rhs)} {tag}".strip())
+            right = tex.math(rhs) if rhs is not None else r"\text{" + tex.text(st.get("relation")) + "}"
+            lines.append(f"{tex.math(lhs) if lhs else ''} &{tex.math(op) if op else ''} {right} {tag}".strip())
         out.append(r"\dcdisplay{\begin{aligned}" + " \\\\\n".join(lines) + r"\end{aligned}}")
     return out
 
@@ -161,7 +183,8 @@ def _justifications(steps: list) -> list:
         if st.get("why"):
             bits.append(tex.text(st["why"]))
         if st.get("premises"):
-            bits.append("uses " + ", ".join(tex.text(p) for p in dict.fromkeys(st["premises"])))
+            shown, more = _capped(dict.fromkeys(st["premises"]), "premises")
+            bits.append("uses " + ", ".join(tex.text(p) for p in shown) + tex.text(more))
         text = "; ".join(bits) + "."
         if st.get("verdict") != "proved" and st.get("detail"):
             text += r" \textit{" + tex.text(st["detail"]) + "}"
@@ -170,7 +193,7 @@ def _justifications(steps: list) -> list:
         if st.get("residual"):
             text += f" Residual: ${tex.math(st['residual'])}$."
         out.append(rf"\item[{_mark(st.get('verdict'))} {tex.text(_step_name(st))}] {text}")
-        for c in st.get("conditions") or []:
+        for c in _capped(st.get("conditions"), "side conditions")[0]:
             detail = f" ({tex.text(c['detail'])})" if c.get("detail") else ""
             out.append(rf"\item[] side condition {tex.code(c.get('condition', ''))}: {_mark(c.get('verdict'))} "
                        rf"{tex.text(c.get('verdict', ''))}{detail}")
@@ -259,11 +282,11 @@ def _body(r: dict, figures: dict) -> list:
     if steps:
         out += ["", r"\textbf{Derivation:}"]
         out += _chain(steps) + _justifications(steps)
-    for note in r.get("notes") or []:
+    for note in _capped(r.get("notes"), "notes")[0]:
         out += [r"\textbf{Note:} " + tex.text(note), ""]
     if r.get("assuming"):
         out += [r"\textbf{Proved, assuming (unchecked):}", r"\begin{itemize}"]
-        out += [r"\item " + tex.text(a) for a in r["assuming"]]
+        out += [r"\item " + tex.text(a) for a in _capped(r["assuming"], "assumptions")[0]]
         out += [r"\end{itemize}", ""]
     if r.get("loud"):
         out.append(rf"\fcolorbox{{dcred}}{{white}}{{\parbox{{0.95\linewidth}}{{\dcerror\ \textbf{{Symbolic and "
@@ -282,9 +305,9 @@ def _failing_step(r: dict) -> list:
         return []
     out = [rf"\textbf{{First failing step:}} {_mark('refuted')} {tex.text(_step_name(st))}, "
            rf"\emph{{{tex.text(st.get('rule', ''))}}}:", ""]
-    sides = st.get("sides") or []
+    sides = _capped(st.get("sides"), "sides")[0]
     if sides:
-        out.append(r"\dcdisplay{" + r",\quad ".join(f"{tex.math(l)} {op} {tex.math(rr)}".strip()
+        out.append(r"\dcdisplay{" + r",\quad ".join(f"{tex.math(l)} {tex.math(op)} {tex.math(rr)}".strip()
                                                     for l, op, rr in sides) + "}")
     if st.get("residual"):
         out += [rf"Residual (left minus right): ${tex.math(st['residual'])}$.", ""]
@@ -404,4 +427,59 @@ def render(results: list, summary: dict | None = None, *, figures: dict | None =
                 continue
             out += [r"\label{" + tex.label("claim", r["id"]) + "}"] + _meta(r) + _body(r, figures)
     out += [r"\end{document}", ""]
+    doc = "\n".join(_fold(line) for line in out)
+    if "^^" in doc:  # pragma: no cover - text() and math() never emit it; a last guard against a new bug
+        raise RuntimeError("the report would contain '^^' (TeX's character-code notation)")
+    return doc
+
+
+def _fold(line: str) -> str:
+    """A line longer than ``LINE_LIMIT`` broken at single spaces between two other characters (a line break
+    reads as the space it replaces; never after a backslash, never making an empty line)."""
+    if len(line) <= LINE_LIMIT:
+        return line
+    out, start = [], 0
+    while len(line) - start > LINE_LIMIT:
+        cut = start + LINE_LIMIT
+        while cut > start + 1 and not (line[cut] == " " and line[cut - 1] not in " \\\n" and line[cut + 1:cut + 2]
+                                        not in (" ", "\n", "")):
+            cut -= 1
+        if cut <= start + 1:                 # no space to break at: look forward instead
+            cut = start + LINE_LIMIT
+            while cut < len(line) - 1 and not (line[cut] == " " and line[cut - 1] not in " \\\n"
+                                               and line[cut + 1] not in " \n"):
+                cut += 1
+            if cut >= len(line) - 1:
+                break
+        out.append(line[start:cut])
+        start = cut + 1
+    out.append(line[start:])
     return "\n".join(out)
+
+
+def audit(results: list) -> list:
+    """``[(claim id, field, why)]``: every maths field that fails :func:`tex.check_math` and so is shown as
+    text, not typeset (in document order of the fields, claims by id)."""
+    found = []
+    for r in sorted(results, key=lambda r: str(r.get("id"))):
+        def check(field, s):
+            why = tex.check_math(s) if isinstance(s, str) and s.strip() else None
+            if why:
+                found.append((r.get("id"), field, why))
+        check("statement_latex", r.get("statement_latex"))
+        for i, g in enumerate(r.get("givens") or [], start=1):
+            check(f"given {i} latex", g.get("latex"))
+        for st in r.get("steps") or []:
+            name = f"step {st.get('index')}"
+            if not st.get("sides"):
+                check(f"{name} latex", st.get("latex"))
+            check(f"{name} residual", st.get("residual"))
+            for j, (lhs, op, rhs) in enumerate(_capped(st.get("sides"), "")[0], start=1):
+                for part, s in (("left side", lhs), ("operator", op), ("right side", rhs)):
+                    check(f"{name} sides[{j}] {part}", s)
+        for w in r.get("witnesses") or []:
+            for k, fig in enumerate(w.get("figures") or [], start=1):
+                for part in ("title", "caption"):
+                    for span in tex.math_spans(fig.get(part) or ""):
+                        check(f"witness {w.get('name')} figure {k} {part}", span)
+    return found
