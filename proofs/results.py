@@ -133,3 +133,123 @@ def error_result(*, id: str, title: str = "", source: dict | None = None, verdic
     return ClaimResult(id=id, title=title, topic=topic, source=source or {"file": file, "locator": ""},
                        also=[], statement="", statement_latex="", verdict=verdict, expected=expected,
                        message=message, file=file, seconds=seconds)
+
+
+# ------------------------------------------------------------------------------------------------
+# checking a record read back from JSON (``report --from``): data, so every type is checked
+# ------------------------------------------------------------------------------------------------
+class _Opt:
+    """A schema: ``None`` or ``inner``."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+
+class _List:
+    """A schema: a list of ``inner``."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+
+class _Map:
+    """A schema: an object whose keys are strings and values ``inner``."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+
+_STR, _INT, _NUM, _BOOL = (str,), (int,), (int, float), (bool,)
+_SCALAR = (str, int, float, bool, type(None))
+_SOURCE = {"file": _STR, "locator": _STR}
+_COUNTEREXAMPLE = {"point": _Map(_SCALAR), "lhs": _SCALAR, "rhs": _SCALAR, "arithmetic": _STR, "relation": _STR}
+_FIGURE = {"title": _STR, "caption": _STR, "xlabel": _STR, "ylabel": _STR, "xscale": _STR, "yscale": _STR,
+           "equal_aspect": _BOOL,
+           "series": _List({"label": _STR, "style": _STR, "x": _List(_NUM), "y": _List(_NUM)}),
+           "marks": _List({"axis": _STR, "at": _NUM, "label": _STR})}
+_STEP = {"index": _INT, "rule": _STR, "why": _STR, "relation": _STR, "latex": _STR, "verdict": _STR,
+         "detail": _STR, "stage": _STR, "residual": _Opt(_STR), "counterexample": _Opt(_COUNTEREXAMPLE),
+         "conditions": _List({"condition": _STR, "verdict": _STR, "detail": _STR}), "premises": _List(_STR),
+         "label": _STR, "seconds": _NUM, "sides": _List(_List(_STR))}
+_WITNESS = {"kind": _STR, "name": _STR, "verdict": _STR, "observed": _Opt(_STR), "detail": _STR, "method": _STR,
+            "n": _Opt(_INT), "estimate": _SCALAR, "se": _SCALAR, "predicted": _SCALAR, "seconds": _NUM,
+            "figures": _List(_FIGURE)}
+_CLAIM = {"id": _STR, "title": _STR, "topic": _STR, "source": _SOURCE, "also": _List(_SOURCE), "statement": _STR,
+          "statement_latex": _STR, "verdict": _STR, "expected": _STR, "message": _STR, "steps": _List(_STEP),
+          "witnesses": _List(_WITNESS), "first_failing_step": _Opt(_INT), "result_verdict": _Opt(_STR),
+          "counterexample": _Opt(_COUNTEREXAMPLE), "corrects": _Opt(_STR), "reading": _STR, "loud": _STR,
+          "givens": _List({"label": _STR, "kind": _STR, "relation": _STR, "latex": _STR, "why": _STR}),
+          "assuming": _List(_STR), "notes": _List(_STR), "file": _STR, "seconds": _NUM, "cached": _BOOL,
+          "as_expected": _BOOL}
+_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", type(None): "null"}
+
+
+def _describe(schema) -> str:
+    if isinstance(schema, dict):
+        return "an object"
+    if isinstance(schema, (_List, _Map)):
+        return "a list" if isinstance(schema, _List) else "an object"
+    if isinstance(schema, _Opt):
+        return _describe(schema.inner) + " or null"
+    if schema == _NUM:
+        return "a number"
+    return " or ".join(dict.fromkeys(_NAMES[t] for t in schema))
+
+
+def _problem(value, schema, where: str) -> str | None:
+    """The first place where ``value`` does not fit ``schema``, as ``where: expected ..., got ...``."""
+    if isinstance(schema, _Opt):
+        return None if value is None else _problem(value, schema.inner, where)
+    if isinstance(schema, tuple):
+        ok = isinstance(value, schema) and not (isinstance(value, bool) and bool not in schema)
+        return None if ok else f"{where}: expected {_describe(schema)}, got {_json_type(value)}"
+    if isinstance(schema, _List):
+        if not isinstance(value, list):
+            return f"{where}: expected a list, got {_json_type(value)}"
+        for i, item in enumerate(value):
+            p = _problem(item, schema.inner, f"{where}[{i}]")
+            if p:
+                return p
+        return None
+    if not isinstance(value, dict):
+        return f"{where}: expected an object, got {_json_type(value)}"
+    if isinstance(schema, _Map):
+        for k, v in value.items():
+            p = _problem(v, schema.inner, f"{where}.{k}")
+            if p:
+                return p
+        return None
+    for key, sub in schema.items():
+        if key in value:
+            p = _problem(value[key], sub, f"{where}.{key}" if where else key)
+            if p:
+                return p
+    return None
+
+
+def _json_type(value) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true or false", int: "an integer",
+            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def record_problem(record) -> str | None:
+    """None when ``record`` (one claim read back from a results file) has the shape and types
+    ``ClaimResult.to_dict()`` gives (missing keys are allowed, except ``id``; unknown keys are ignored), else
+    the first problem, e.g. ``steps[2].sides[0]: expected a list, got a string``. A ``sides`` entry must be
+    ``[lhs, op, rhs]``; ``verdict`` and ``expected`` must be verdicts."""
+    from .verdicts import CLAIM_VERDICTS
+    if not isinstance(record, dict):
+        return f"expected an object, got {_json_type(record)}"
+    if not isinstance(record.get("id"), str) or not record["id"]:
+        return "no id (a non-empty string)"
+    p = _problem(record, _CLAIM, "")
+    if p:
+        return p
+    for key in ("verdict", "expected"):
+        if key in record and record[key] not in CLAIM_VERDICTS:
+            return f"{key}: {record[key][:40]!r} is not a verdict ({', '.join(CLAIM_VERDICTS)})"
+    for i, st in enumerate(record.get("steps") or []):
+        for j, side in enumerate(st.get("sides") or []):
+            if len(side) != 3:
+                return f"steps[{i}].sides[{j}]: expected [lhs, op, rhs], got {len(side)} strings"
+    return None

@@ -84,16 +84,24 @@ def test_a_failed_render_leaves_the_previous_report_intact(tmp_path, monkeypatch
     assert [p.name for p in tmp_path.iterdir()] == ["r.tex"]      # no temporary file left behind
 
 
-def test_stale_figures_are_removed(tmp_path):
+def test_stale_figures_are_removed_but_never_a_users_own_file(tmp_path):
     pytest.importorskip("matplotlib", reason="figures need matplotlib (pip install 'derivcheck[report]')")
     folder = tmp_path / "r-figures"
     folder.mkdir()
-    (folder / "old-claim-w-1.pdf").write_bytes(b"%PDF stale")
+    (folder / "old-claim-w-1.pdf").write_bytes(b"%PDF a user's own file")      # not written by derivcheck
     fig = {"title": "t", "series": [{"label": "a", "x": [1, 2], "y": [3, 4], "style": "solid"}], "marks": []}
-    res = [{"id": "c.one", "witnesses": [{"name": "w", "figures": [fig]}]}]
-    paths = build.draw_figures(res, folder)
-    assert list(paths.values()) == ["r-figures/" + sorted(p.name for p in folder.iterdir())[0]]
-    assert not (folder / "old-claim-w-1.pdf").exists()
+    first = [{"id": "c.one", "witnesses": [{"name": "w", "figures": [fig]}]}]
+    paths = build.draw_figures(first, folder)
+    [drawn] = paths.values()
+    assert drawn.startswith("r-figures/c-one-w-") and (tmp_path / drawn).is_file()
+    second = [{"id": "c.two", "witnesses": [{"name": "w", "figures": [fig]}]}]
+    [again] = build.draw_figures(second, folder).values()
+    assert not (tmp_path / drawn).exists() and (tmp_path / again).is_file()      # its own stale figure: removed
+    assert (folder / "old-claim-w-1.pdf").read_bytes() == b"%PDF a user's own file"
+    # a figure of the tool's that the user has since edited is the user's: kept
+    (tmp_path / again).write_bytes(b"%PDF edited by hand")
+    assert build.draw_figures([], folder) == {}
+    assert (tmp_path / again).read_bytes() == b"%PDF edited by hand"
 
 
 @pytest.mark.skipif(find_engine() is None, reason=NO_TEX)

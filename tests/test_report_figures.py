@@ -104,15 +104,20 @@ def test_bad_styles_scales_and_sizes_are_rejected():
 # ------------------------------------------------------------------------------------------------
 # file names, availability, the import
 # ------------------------------------------------------------------------------------------------
-def test_figure_file_name_is_safe_and_deterministic():
-    assert (figures.figure_file_name("unitwise_rates.gd_iterates", "gradient_descent", 1)
-            == "unitwise-rates-gd-iterates-gradient-descent-1.pdf")
+def test_figure_file_name_is_safe_deterministic_and_distinct():
+    name = figures.figure_file_name("unitwise_rates.gd_iterates", "gradient_descent", 1)
+    assert re.fullmatch(r"unitwise-rates-gd-iterates-gradient-descent-[0-9a-f]{10}-1\.pdf", name)
+    assert name == figures.figure_file_name("unitwise_rates.gd_iterates", "gradient_descent", 1)
     odd = figures.figure_file_name("Variant.X__y/../z", " _weird name!_ ", 12)
-    assert odd == "variant-x-y-z-weird-name-12.pdf"
-    assert re.fullmatch(r"[a-z0-9-]+\.pdf", odd)
-    assert figures.figure_file_name("a", "", 2) == "a-2.pdf"
-    assert figures.figure_file_name("a", "w", 1, suffix=".png") == "a-w-1.png"
+    assert re.fullmatch(r"variant-x-y-z-weird-name-[0-9a-f]{10}-12\.pdf", odd)
+    assert figures.FILE_NAME.fullmatch(odd) and figures.FILE_NAME.fullmatch(name)
+    assert re.fullmatch(r"a-[0-9a-f]{10}-2\.pdf", figures.figure_file_name("a", "", 2))
+    assert figures.figure_file_name("a", "w", 1, suffix=".png").endswith("-1.png")
     assert len(figures.figure_file_name("x" * 500, "y" * 500, 3)) < 160
+    # ids that differ only in punctuation or case, and ids cut at the same place, get different files
+    names = {figures.figure_file_name(i, "w", 1) for i in ("a.b", "a_b", "A.b", "a-b", "x" * 300, "x" * 301)}
+    assert len(names) == 6 and all(figures.FILE_NAME.fullmatch(n) for n in names)
+    assert figures.figure_file_name("a\ud800", "w", 1)           # a lone surrogate from JSON: still a name
     with pytest.raises(ValueError):
         figures.figure_file_name("a", "w", -1)
 

@@ -6,9 +6,12 @@
   or ``timeout`` gets ``<error message=...>`` instead.
 * A file that could not be loaded adds a ``<testcase classname="load">`` with
   an ``<error>``, so CI never reads a broken file as green.
+* Always well-formed XML 1.0: every attribute and text goes through ``_clean`` (characters XML cannot
+  carry, such as U+FFFE, U+FFFF, lone surrogates and control characters, become U+FFFD; huge texts are cut).
 """
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from ..outcome import failure_reason, is_failure_kind_error
@@ -24,9 +27,27 @@ def _classname(r: dict) -> str:
     return str(r.get("id", "")).split(".", 1)[0]
 
 
+# characters XML 1.0 cannot carry (https://www.w3.org/TR/xml/#charsets): C0 controls other than tab, line feed
+# and carriage return, lone surrogates, U+FFFE and U+FFFF
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+MAX_TEXT = 100_000   # characters of one attribute or element text (a 10 MB message is cut, with a note)
+
+
 def _clean(text) -> str:
-    """XML 1.0 cannot carry most control characters: drop them."""
-    return "".join(ch for ch in str(text) if ch in "\t\n\r" or ord(ch) >= 0x20)
+    """Any value as text XML 1.0 can carry: characters it cannot are replaced by U+FFFD, and a huge text is cut
+    with a note."""
+    s = str(text)
+    if len(s) > MAX_TEXT:
+        s = s[:MAX_TEXT] + f" [... {len(s) - MAX_TEXT:,} more characters not shown]"
+    return _NOT_XML.sub("\ufffd", s)
+
+
+def _seconds(v) -> str:
+    try:
+        x = float(v or 0)
+    except (TypeError, ValueError):
+        x = 0.0
+    return f"{x:.3f}" if x == x and abs(x) != float("inf") else "0.000"
 
 
 def render_check(results: list, summary: dict) -> str:
@@ -40,24 +61,24 @@ def render_check(results: list, summary: dict) -> str:
         "failures": str(n_fail),
         "errors": str(n_err),
         "skipped": "0",
-        "time": f"{float(summary.get('seconds') or 0):.3f}",
+        "time": _seconds(summary.get("seconds")),
     })
     props = ET.SubElement(suite, "properties")
-    ET.SubElement(props, "property", {"name": "seed", "value": str(summary.get("seed", ""))})
-    for k, v in sorted((summary.get("versions") or {}).items()):
-        ET.SubElement(props, "property", {"name": f"version.{k}", "value": _clean(v)})
+    ET.SubElement(props, "property", {"name": "seed", "value": _clean(summary.get("seed", ""))})
+    for k, v in sorted((summary.get("versions") or {}).items(), key=lambda kv: str(kv[0])):
+        ET.SubElement(props, "property", {"name": _clean(f"version.{k}"), "value": _clean(v)})
     for r in results:
         case = ET.SubElement(suite, "testcase", {
             "classname": _clean(_classname(r)),
             "name": _clean(r.get("id", "")),
-            "time": f"{float(r.get('seconds') or 0):.3f}",
+            "time": _seconds(r.get("seconds")),
         })
         if r.get("file"):
             case.set("file", _clean(r["file"]))
         reason = failure_reason(r)
         if reason:
             tag = "error" if is_failure_kind_error(r) else "failure"
-            el = ET.SubElement(case, tag, {"message": _clean(reason), "type": str(r.get("verdict"))})
+            el = ET.SubElement(case, tag, {"message": _clean(reason), "type": _clean(r.get("verdict"))})
             body = [r.get("message") or "", r.get("loud") or ""]
             el.text = _clean("\n".join(b for b in body if b))
         out = [f"verdict: {r.get('verdict')}{', assuming' if r.get('assuming') else ''} (expected {r.get('expected')})"]

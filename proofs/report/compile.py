@@ -8,9 +8,13 @@ Invariants
 * Never runs shell escape: ``-no-shell-escape`` on the command line, ``shell_escape=f`` in the
   environment, latexmk with ``-norc`` (no user/system rc file can swap in another command), and
   kpathsea's paranoid ``openout_any=p``/``openin_any=p`` (TeX writes only inside the temp directory
-  and reads no dot files).
-* Never waits forever: stdin is closed, TeX runs non-interactively, and one total ``timeout`` covers
-  every run; on expiry the engine's whole process group is killed and ``TexTimeout`` is raised.
+  and reads no dot files, no absolute paths and nothing above it: ``\\input``, ``\\openin``,
+  ``\\pdfximage``, ``\\pdffiledump`` are refused). pdfTeX's ``\\pdfobj file`` ignores ``openin_any``;
+  the report's preamble disables ``\\pdfobj``, and the report never passes data to TeX as TeX
+  (:mod:`proofs.report.tex`), which is the real defence.
+* Never waits forever: stdin is closed, TeX runs non-interactively, and one total ``timeout`` (120 s by
+  default; the whole catalog's 170 pages take a few seconds) covers every run; on expiry the engine's
+  whole process group is killed and ``TexTimeout`` is raised.
 
 Every failure is a ``CompileError`` whose ``str()`` is one line, fit for the CLI (exit code 2).
 ``SOURCE_DATE_EPOCH``/``FORCE_SOURCE_DATE`` reach TeX only if the user set them.
@@ -184,7 +188,7 @@ def _copy_assets(src_dir: Path, work: Path, assets) -> None:
             raise CompileError(f"asset not found: {src}")
 
 
-def compile_pdf(tex_path, pdf_path, *, assets=(), timeout: float = 300) -> CompileResult:
+def compile_pdf(tex_path, pdf_path, *, assets=(), timeout: float = 120) -> CompileResult:
     """Compile ``tex_path`` (with ``assets``: files/dirs relative to its directory) into ``pdf_path``.
     The engine's log is saved next to the PDF (``report.log`` for ``report.pdf``), also on failure."""
     engine = find_engine()

@@ -12,7 +12,8 @@
   ``.pdf`` (the default, vector, for ``\\includegraphics``), ``.svg`` or ``.png`` (previews).
 * :func:`available` says whether matplotlib (the optional ``report`` extra) is installed; without it
   :func:`render` raises :class:`FiguresUnavailable`, whose message says what to install.
-* :func:`figure_file_name` gives the deterministic, file-system-safe name ``[a-z0-9-]+.pdf`` of a figure.
+* :func:`figure_file_name` gives the deterministic, file-system-safe name ``[a-z0-9-]+.pdf`` of a figure,
+  distinct for distinct (claim id, witness name, index).
 
 Invariants
 ----------
@@ -39,6 +40,7 @@ Invariants
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -136,34 +138,65 @@ def _matplotlib():
 
 
 def figure_file_name(claim_id: str, witness_name: str, index: int, suffix: str = ".pdf") -> str:
-    """``unitwise_rates.gd_iterates``, ``gradient_descent``, 1 -> ``unitwise-rates-gd-iterates-gradient-descent-1.pdf``.
+    """``unitwise_rates.gd_iterates``, ``gradient_descent``, 1 ->
+    ``unitwise-rates-gd-iterates-gradient-descent-1a2b3c4d5e-1.pdf``.
 
-    Lower case, every run of other characters one ``-``; ``index`` counts a witness's figures from 1.
-    (Ids differing only in punctuation or case give the same name: a report listing many claims
-    should check its names are distinct.)"""
+    A readable part (lower case, every run of other characters one ``-``, at most 100 characters), then the
+    first 10 hex digits of the SHA-256 of the exact claim id and witness name (so ids differing only in
+    punctuation or case get different files), then ``index`` (a witness's figures count from 1). Only
+    ``[a-z0-9-]`` and the suffix: safe in any file system and in ``\\includegraphics``."""
     if not isinstance(index, int) or index < 0:
         raise ValueError(f"index must be a non-negative integer, got {index!r}")
     if suffix not in FORMATS:
         raise ValueError(f"suffix must be one of {', '.join(FORMATS)}, got {suffix!r}")
     parts = [re.sub(r"[^a-z0-9]+", "-", str(p).lower()).strip("-") for p in (claim_id, witness_name)]
-    stem = "-".join(p for p in parts if p) or "figure"
-    return f"{stem[:150].rstrip('-')}-{index}{suffix}"
+    stem = ("-".join(p for p in parts if p) or "figure")[:100].rstrip("-")
+    key = hashlib.sha256(f"{claim_id}\0{witness_name}".encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{stem}-{key}-{index}{suffix}"
+
+
+FILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,130}\.(?:pdf|svg|png)")   # every name figure_file_name gives
+TEXT_LIMIT = 1000        # characters of a title, axis label, series or mark label that matplotlib draws
 
 
 # ------------------------------------------------------------------------------------------------
 # validation: a record from a JSON file is checked with proofs.figure's own rules before drawing
 # ------------------------------------------------------------------------------------------------
 def _validated(fig: dict):
+    """The record as a :class:`proofs.figure.Figure`; ``ValueError`` (naming what is wrong) for anything
+    :mod:`proofs.figure` would not have produced, wrong types and missing keys included."""
+    try:
+        return _build(fig)
+    except (TypeError, KeyError, AttributeError) as e:
+        raise ValueError(f"malformed figure record ({type(e).__name__}: {' '.join(str(e).split())[:200]})") from None
+
+
+def _text_field(d: dict, key: str) -> None:
+    v = d.get(key, "")
+    if not isinstance(v, str):
+        raise ValueError(f"{key} must be a string, got {type(v).__name__}")
+    if len(v) > TEXT_LIMIT:
+        raise ValueError(f"{key} is longer than {TEXT_LIMIT} characters ({len(v):,})")
+
+
+def _build(fig: dict):
     from proofs.figure import Figure
     if not isinstance(fig, dict):
-        raise TypeError(f"a figure record must be a dict (Figure.to_dict()), got {type(fig).__name__}")
+        raise ValueError(f"a figure record must be a dict (Figure.to_dict()), got {type(fig).__name__}")
     if "title" not in fig:
         raise ValueError("a figure record needs a title")
+    for key in ("title", "xlabel", "ylabel"):
+        _text_field(fig, key)
+    for key in ("series", "marks"):
+        if not isinstance(fig.get(key, []), list) or not all(isinstance(x, dict) for x in fig.get(key, [])):
+            raise ValueError(f"{key} must be a list of records")
     out = Figure(**{k: fig[k] for k in ("title", "xlabel", "ylabel", "xscale", "yscale", "caption", "equal_aspect")
                     if k in fig})
     for s in fig.get("series", []):
+        _text_field(s, "label")
         out.line(s["x"], s["y"], label=s.get("label", ""), style=s.get("style", "solid"))
     for m in fig.get("marks", []):
+        _text_field(m, "label")
         axis = m.get("axis")
         if axis not in ("x", "y"):
             raise ValueError(f"mark axis must be 'x' or 'y', got {axis!r}")
