@@ -301,14 +301,6 @@ def _directions(n: int, n_directions, rng):
     return rng.standard_normal((int(n_directions), n)), False
 
 
-def _block_dirs(dirs, n: int, i0: int, i1: int) -> np.ndarray:
-    if dirs is not None:
-        return dirs[i0:i1]
-    out = np.zeros((i1 - i0, n))
-    out[np.arange(i1 - i0), np.arange(i0, i1)] = 1.0
-    return out
-
-
 def _evaluate(f, points: np.ndarray, shape, batched: bool) -> np.ndarray:
     """f at each row of ``points`` (m, n) -> (m,) values; one call if batched."""
     if batched:
@@ -336,61 +328,74 @@ def _base(dirs, s):
         return np.where(dirs != 0, s / np.abs(dirs), np.inf).min(axis=1)
 
 
-def _effective(pts, x, dirs):
-    """Signed displacement of each point along its direction, in units of d."""
+def _geometry(x, g, s, dirs, idx, multipliers):
+    """Points ``fl(x + c T d)`` for each multiplier c (c-major), T the
+    direction's scale; coordinate directions (``dirs`` None, entries ``idx``)
+    in O(1) bookkeeping per point.  Returns the points (len(c) * b, n), their
+    effective displacements along d (len(c), b) in units of d, <g, fl(x+cTd)
+    - x> (len(c), b), the scales T, <g, d> and sum_i |d_i| / s_i."""
+    c = np.asarray(multipliers, dtype=float)[:, None]
+    if dirs is None:
+        base, xi, b = s[idx], x[idx], len(idx)
+        moved = xi + c * base                               # (K, b)
+        eff = moved - xi
+        pts = np.tile(x, (len(c) * b, 1))
+        pts[np.arange(len(c) * b), np.tile(idx, len(c))] = moved.ravel()
+        return pts, eff, eff * g[idx], base, g[idx], 1.0 / base
     b = len(dirs)
-    dd = np.einsum("ij,ij->i", dirs, dirs)
-    rows = (pts - x).reshape(-1, b, x.size)
-    return np.einsum("kij,ij->ki", rows, dirs) / dd
+    base = _base(dirs, s)
+    pts = (x + (c[:, :, None] * base[None, :, None] * dirs[None])).reshape(-1, x.size)
+    disp = pts - x
+    eff = (np.einsum("kij,ij->ki", disp.reshape(len(c), b, x.size), dirs)
+           / np.einsum("ij,ij->i", dirs, dirs))
+    return (pts, eff, (disp @ g).reshape(len(c), b), base, dirs @ g,
+            (np.abs(dirs) / s).sum(axis=1))
 
 
-def _pair_block(f, x, g, dirs, s, shape, batched, f0):
+def _pair_block(f, x, g, s, dirs, idx, shape, batched, f0):
     """Complex pair: f at ``x +- t d + i h d`` (t = 2^-24, h = 2^-64 of the
     direction's scale).  Real parts are f(x +- t d), imaginary parts / h the
     derivatives there; returns per direction the discrepancy, its budget
     terms, the kink statistic and the one-sided derivatives."""
-    base = _base(dirs, s)
-    t, h = PAIR_SHIFT * base, PAIR_IMAG * base
-    up, dn = x + t[:, None] * dirs, x - t[:, None] * dirs
-    dp, dm = _effective(up, x, dirs)[0], -_effective(dn, x, dirs)[0]
-    pts = np.concatenate([up, dn]) + 1j * (np.concatenate([h, h])[:, None]
-                                           * np.concatenate([dirs, dirs]))
+    pts, eff, _, base, analytic, inv_scale = _geometry(x, g, s, dirs, idx,
+                                                       (PAIR_SHIFT, -PAIR_SHIFT))
+    h = PAIR_IMAG * base
+    b = len(base)
+    pts = pts.astype(complex)
+    if dirs is None:
+        pts[np.arange(2 * b), np.tile(idx, 2)] += 1j * np.tile(h, 2)
+    else:
+        pts += 1j * np.tile(h[:, None] * dirs, (2, 1))
     vals = _evaluate_complex(f, pts, shape, batched)
-    b = len(dirs)
-    F = vals.real
-    G = vals.imag / np.concatenate([h, h])
+    F, G = vals.real, vals.imag / np.tile(h, 2)
     Fp, Fm, Gp, Gm = F[:b], F[b:], G[:b], G[b:]
+    dp, dm = eff[0], -eff[1]
     width = dp + dm
     numeric = (dm * Gp + dp * Gm) / width          # linear interpolation to x
-    chord = (Fp - Fm) / width                      # real central difference
     r = ((Fp - f0) / dp - (f0 - Fm) / dm - (Gp - Gm) / 2) * width / 2
-    analytic = dirs @ g
     return dict(disc=np.abs(numeric - analytic), analytic=analytic, numeric=numeric,
-                stat=r, inv_scale=(np.abs(dirs) / s).sum(axis=1),
-                predicted_kink=(Gp - Gm) * width / 4,
-                curv=np.abs(Gp - Gm), chord=chord, width=width, asym=np.abs(dp - dm),
-                fmax=np.maximum(np.abs(Fp), np.abs(Fm)), left=Gm, right=Gp)
+                stat=r, inv_scale=inv_scale, predicted_kink=(Gp - Gm) * width / 4,
+                curv=np.abs(Gp - Gm), chord=(Fp - Fm) / width, width=width,
+                asym=np.abs(dp - dm), fmax=np.maximum(np.abs(Fp), np.abs(Fm)),
+                left=Gm, right=Gp)
 
 
-def _richardson_block(f, x, g, dirs, s, shape, batched, f0):
+def _richardson_block(f, x, g, s, dirs, idx, shape, batched, f0):
     """Richardson over steps t and t/2 (t = eps^(1/3) of the direction's
     scale), with the analytic part of the effective displacements removed;
     the 4th difference is the kink statistic."""
-    b = len(dirs)
-    t = CBRT_EPS * _base(dirs, s)
-    steps = np.concatenate([t, -t, t / 2, -t / 2])
-    pts = x + steps[:, None] * np.tile(dirs, (4, 1))
+    pts, eff, disp, _, analytic, _ = _geometry(x, g, s, dirs, idx,
+                                               (CBRT_EPS, -CBRT_EPS, CBRT_EPS / 2,
+                                                -CBRT_EPS / 2))
+    b = len(analytic)
     vals = _evaluate(f, pts, shape, batched).real.reshape(4, b)
-    eff = _effective(pts, x, dirs)                               # (4, b)
-    disp = (pts - x).reshape(4, b, -1) @ g                      # <g, fl(x+s d) - x>
     d1 = (vals[0] - vals[1]) / (eff[0] - eff[1])
     d2 = (vals[2] - vals[3]) / (eff[2] - eff[3])
     p1 = (disp[0] - disp[1]) / (eff[0] - eff[1])
     p2 = (disp[2] - disp[3]) / (eff[2] - eff[3])
     numeric, predicted = (4 * d2 - d1) / 3, (4 * p2 - p1) / 3
-    trunc = np.abs((d2 - p2) - (d1 - p1)) / 3 + 2 * EPS * (np.abs(dirs) @ np.abs(g))
+    trunc = np.abs((d2 - p2) - (d1 - p1)) / 3 + 2 * EPS * np.abs(analytic)
     delta4 = vals[0] + vals[1] - 4 * (vals[2] + vals[3]) + 6 * f0
-    analytic = dirs @ g
     left, right = (f0 - vals[3]) / -eff[3], (vals[2] - f0) / eff[2]
     return dict(disc=np.abs(numeric - predicted), analytic=analytic,
                 numeric=numeric - predicted + analytic, stat=delta4, trunc=trunc,
@@ -465,8 +470,9 @@ def noise_level(delta4, fmax) -> float:
 def _run(block, f, xf, g, dirs, s, shape, batched, f0, per_dir, chunk):
     n_dirs = xf.size if dirs is None else len(dirs)
     step = max(1, int(chunk) // per_dir)
-    parts = [block(f, xf, g, _block_dirs(dirs, xf.size, i, min(i + step, n_dirs)), s,
-                   shape, batched, f0) for i in range(0, n_dirs, step)]
+    parts = [block(f, xf, g, s, None if dirs is None else dirs[i:i + step],
+                   np.arange(i, min(i + step, n_dirs)), shape, batched, f0)
+             for i in range(0, n_dirs, step)]
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
