@@ -33,7 +33,7 @@ from pathlib import Path
 from ..results import SCHEMA
 
 MAX_RESULTS_BYTES = 256 * 2**20      # a results file of the whole catalog is about 1.3 MB
-MAX_WARNINGS = 20                    # maths fields shown as text: one line each, then a count
+MAX_WARNINGS = 200                   # maths fields shown as text: one line each, then a count
 MANIFEST = ".derivcheck-figures.json"
 
 
@@ -45,14 +45,16 @@ class ResultsError(ReportError):
     """A saved results file that cannot be rendered."""
 
 
-def printable(s, limit: int = 80) -> str:
-    """``s`` fit for one line of a terminal message: quoted, control and other non-printable characters
-    (line breaks, escape sequences, lone surrogates) as escapes, cut to ``limit`` characters."""
+def printable(s, limit: int = 80, quote: bool = True) -> str:
+    """``s`` fit for one line of a terminal message: control and other non-printable characters (line breaks,
+    escape sequences, lone surrogates) as escapes, cut to ``limit`` characters; with ``quote``, in quotes
+    (and a quote or backslash in it escaped)."""
     s = str(s)
-    cut = s[:limit]
-    out = "".join(ch if ch.isprintable() and ch not in "\\'" else
-                  ("\\" + ch if ch in "\\'" else ascii(ch)[1:-1]) for ch in cut)
-    return "'" + out + "'" + (f" (+{len(s) - limit:,} characters)" if len(s) > limit else "")
+    special = "\\'" if quote else ""
+    out = "".join(ch if ch.isprintable() and ch not in special else
+                  ("\\" + ch if ch in special else ascii(ch)[1:-1]) for ch in s[:limit])
+    more = f" (+{len(s) - limit:,} characters)" if len(s) > limit else ""
+    return ("'" + out + "'" if quote else out) + more
 
 
 def _read_json(path) -> object:
@@ -180,10 +182,18 @@ def _manifest(folder: Path) -> dict:
             and isinstance(v, str) and re.fullmatch(r"[0-9a-f]{64}", v)}
 
 
-def draw_figures(results: list, folder: Path, *, warn=None) -> dict:
+def _origin(r: dict, summary: dict | None) -> str:
+    """Where a claim came from, for a warning: the results file, else the claim's own file."""
+    origin = (summary or {}).get("results_file") or r.get("file") or (r.get("source") or {}).get("file") or "?"
+    return printable(origin, 200)
+
+
+def draw_figures(results: list, folder: Path, *, warn=None, summary: dict | None = None) -> dict:
     """Draw every witness figure into ``folder``; ``{(claim id, witness, k): path relative to the .tex}``.
-    Removes the figures an earlier run wrote that this run does not draw (see the module invariants)."""
-    wanted = [(r["id"], w.get("name", ""), k, fig) for r in results for w in r.get("witnesses") or []
+    Removes the figures an earlier run wrote that this run does not draw (see the module invariants).
+    Each figure not drawn gets one ``warn`` line naming the file (see :func:`_origin`), claim, witness and
+    figure."""
+    wanted = [(r, w.get("name", ""), k, fig) for r in results for w in r.get("witnesses") or []
               for k, fig in enumerate(w.get("figures") or [], start=1)]
     folder = Path(folder)
     old = _manifest(folder) if folder.is_dir() else {}
@@ -198,20 +208,21 @@ def draw_figures(results: list, folder: Path, *, warn=None) -> dict:
     out, written = {}, {}
     if wanted:
         folder.mkdir(parents=True, exist_ok=True)
-    for cid, wname, k, fig in wanted:
+    for r, wname, k, fig in wanted:
+        cid = r["id"]
         name = figures.figure_file_name(cid, wname, k)
         target = folder / name
+        where = f"derivcheck: warning: {_origin(r, summary)}: claim {printable(cid)}: witness {printable(wname)}: " \
+                f"figure {k} not drawn"
         if (target.exists() or target.is_symlink()) and old.get(name) != _sha256(target):
             if warn:
-                warn(f"derivcheck: warning: claim {printable(cid)}: witness {printable(wname)}: figure {k} not "
-                     f"drawn: {target} exists and was not written by derivcheck (left as it is)")
+                warn(f"{where}: {printable(str(target), 200)} exists and was not written by derivcheck (left as it is)")
             continue
         try:
             figures.render(fig, target)
         except ValueError as e:          # a malformed record: describe it, draw the others
             if warn:
-                warn(f"derivcheck: warning: claim {printable(cid)}: witness {printable(wname)}: figure {k} not "
-                     f"drawn: {' '.join(str(e).split())[:300]}")
+                warn(f"{where}: {printable(' '.join(str(e).split()), 300, quote=False)}")
             continue
         written[name] = _sha256(target)
         out[(cid, wname, k)] = f"{folder.name}/{name}"
@@ -233,10 +244,8 @@ def _warn_unverified(results: list, summary: dict, warn) -> None:
     found = document.audit(results)
     by_id = {r.get("id"): r for r in results}
     for cid, field, why in found[:MAX_WARNINGS]:
-        r = by_id.get(cid) or {}
-        origin = summary.get("results_file") or r.get("file") or (r.get("source") or {}).get("file") or "?"
-        warn(f"derivcheck: warning: {printable(origin, 200)}: claim {printable(cid)}: {field}: not typeset as "
-             f"maths ({why}); shown as plain text")
+        warn(f"derivcheck: warning: {_origin(by_id.get(cid) or {}, summary)}: claim {printable(cid)}: "
+             f"{printable(field, 200, quote=False)}: not typeset as maths ({why}); shown as plain text")
     if len(found) > MAX_WARNINGS:
         warn(f"derivcheck: warning: {len(found) - MAX_WARNINGS} more maths field(s) shown as plain text")
 
@@ -252,7 +261,7 @@ def write_report(results: list, summary: dict, output, *, pdf: bool = False,
     if warn:
         _warn_unverified(results, summary or {}, warn)
     try:
-        figs = draw_figures(results, folder, warn=warn)
+        figs = draw_figures(results, folder, warn=warn, summary=summary)
         text = document.render(results, summary, figures=figs, title=title, subtitle=_subtitle(results),
                                date=_date())
         atomic_write(str(tex_path), text)
