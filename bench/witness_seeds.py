@@ -1,7 +1,7 @@
 """False alarms of the catalog's stochastic witnesses over many seeds (issue 9).
 
     python -m bench.witness_seeds [--seeds 200] [--claims PATTERN ...] [--json FILE] [--doc FILE]
-                                  [--minutes 60] [--no-doc] [--from-json FILE] [-q]
+                                  [--minutes 60] [--deep 2000] [--no-doc] [--from-json FILE] [-q]
 
 ``proofs.stats`` designs every statistical comparison at ``WITNESS_ALPHA`` (1e-5) so that the catalog as a
 whole raises a false alarm with probability at most ``CATALOG_FALSE_ALARM`` (1e-3). This script measures it.
@@ -23,7 +23,9 @@ whole raises a false alarm with probability at most ``CATALOG_FALSE_ALARM`` (1e-
    the designed alpha (the sum of the ``alpha=`` of the z-tests it reports: the union bound over its
    comparisons), the observed rate with a two-sided 95% Clopper-Pearson upper bound, and a flag when the
    count is improbable under the design (``P(Binomial(n, alpha) >= k) < 0.01``).
-5. **Catalog.** The seeds at which at least one witness of a statement not known to be false false-alarmed,
+5. **Deeper.** A witness flagged at ``--seeds`` runs on to ``--deep`` seeds (when that fits in a quarter of
+   ``--minutes``), so its rate is measured, not only detected; the catalog line keeps the first ``--seeds``.
+6. **Catalog.** The seeds at which at least one witness of a statement not known to be false false-alarmed,
    out of the seeds every witness ran, against ``CATALOG_FALSE_ALARM``.
 
 200 seeds cannot show a rate of 1e-5 (0 alarms in 200 runs bounds the rate by 1.8% at 95%); what they can
@@ -53,6 +55,45 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "false-alarms.md"
 PROBE_SEEDS = 3
 FLAG_P = 0.01          # a count this improbable under the designed alpha is flagged
+
+# Why a flagged witness false-alarms: diagnosed by hand from the runs at the seeds the report lists (the report
+# shows a diagnosis only for a witness it flags). Keyed by (claim id, witness name).
+_RICHARDSON = (
+    "Not a CLT tail: the witness compares its complex-step derivative with a Richardson-extrapolated central "
+    "difference, `|cs - rich| <= 10 x rerr + 1e-12`, where `rerr` is `proofs.finite_diff.richardson`'s own error "
+    "estimate `|D(h/2) - D(h)| / 3 + 2 eps max|f| / h`. That estimate is itself random: the first term vanishes when "
+    "the two central differences happen to agree, and the rounding term assumes each loss evaluation is exact to "
+    "one ulp of max|f|, whereas the loss (a mean of per-example losses through tanh/exp/log) carries several ulps. "
+    "At the listed seeds the actual gap is 12 to 35 times `rerr` (e.g. seed 136, batch element 3, direction 2: "
+    "complex step 0.0457937479465 vs Richardson 0.0457937479051, gap 4.1e-11, `rerr` 1.2e-12). The same "
+    "cross-check in `weightnorm.*` (derivations/backprop.py) false-alarms too, less often: at 2000 seeds, "
+    "`weightnorm.grad_b` 3 (seeds 643, 955, 1830), `weightnorm.grad_x` 1 (853), `weightnorm.grad_w.corrected` 4 "
+    "(244, 821, 1855, 1963), `weightnorm.grad_w` 0, `batched_layer.batch_grad` 0 "
+    "(`python -m bench.witness_seeds --seeds 2000 --claims batched_layer.per_example_grad "
+    "batched_layer.batch_grad weightnorm`). The complex step itself agrees with the statement at every seed; it is "
+    "the cross-check between two estimates of the process that fails. A fix is a design change of the error "
+    "estimate (a rounding floor from the measured noise of f, as `gradient_check` does with 4th differences), "
+    "not a larger k; it belongs to `proofs/finite_diff.py` and the witnesses that call `richardson`.")
+DIAGNOSES = {
+    ("batched_layer.per_example_grad", "per_example_gradient_fd"): _RICHARDSON,
+    ("batched_layer.batch_grad", "batch_gradient_fd"): _RICHARDSON,
+    **{(f"weightnorm.{c}", w): _RICHARDSON for c, w in (("grad_b", "bias_gradient_fd"), ("grad_x", "input_gradient_fd"),
+                                                        ("grad_w", "weight_gradient_fd"),
+                                                        ("grad_w.corrected", "weight_gradient_fd"))},
+    ("sgd.convergence_theorem", "nonconvex_sgd"): (
+        "A heavy-tailed statistic under a fixed threshold, with no alpha: the first observation requires the mean over "
+        "400 runs of the oscillation max - min of L(w_t) over the window [2^11, 2^12) to be at most 0.01 and at most "
+        "a quarter of the same mean over [2^7, 2^8). Every failing seed fails the 4x ratio (measured 1.5 to 3.9; "
+        "the last window's mean is 0.003 to 0.007, under 0.01), never the stationarity test (mean |L'(w_T)| at most "
+        "0.023 against 0.05). In those seeds 4 of the 400 runs carry 93 to 97% of the last window's mean (median over "
+        "all seeds 9%): a run that still hops between the basins near k pi late, driven by the skewed Exp(1) - 1 "
+        "gradient noise, dominates a mean of max - min. The typical run behaves as the theorem says: the median "
+        "run's oscillation shrinks 13x to 16x over the 4 doublings at every one of the 200 seeds (eta_t ~ 1/t, so "
+        "the spread of w_t around its minimum, and with it L - L*, ~ 1/t: 16x), and the ratio of the means has "
+        "median 66. A fix is a design change of the observation (a robust statistic such as the median run or a "
+        "trimmed mean, or a ratio tested against its spread over the runs), not a looser 4x; it belongs to "
+        "derivations/sgd_basics.py (convergence_observation, shared with the schedule claims that call it)."),
+}
 
 _ALPHA_RE = re.compile(r"alpha=([0-9.]+e[-+]?[0-9]+)")
 
@@ -114,6 +155,7 @@ class Row:
     alpha: float | None = None  # designed (sum of the alpha= its z-tests report), None if not stated
     seconds: float = 0.0
     first_detail: str = ""
+    deep: bool = False          # ran on past --seeds because it was flagged
 
     @property
     def kind_of_miss(self) -> str:
@@ -144,6 +186,7 @@ class Row:
         d["upper_95"] = self.upper()
         d["p_value"] = self.p_value()
         d["over_budget"] = self.over_budget()
+        d["diagnosis"] = DIAGNOSES.get((self.claim, self.witness), "") if d["over_budget"] else ""
         return d
 
 
@@ -243,7 +286,8 @@ def plan(rows: list, seeds: int, minutes: float) -> float | None:
     return cap
 
 
-def run(patterns=(), seeds: int = 200, minutes: float = 60.0, quiet: bool = False, log=sys.stderr) -> dict:
+def run(patterns=(), seeds: int = 200, minutes: float = 60.0, deep: int = 0, quiet: bool = False,
+        log=sys.stderr) -> dict:
     from proofs.stats import CATALOG_FALSE_ALARM, MAX_STATISTICAL_WITNESSES, WITNESS_ALPHA
     t_start = time.perf_counter()
     claims = [c for c in catalog_claims(patterns) if c.witnesses]
@@ -298,20 +342,34 @@ def run(patterns=(), seeds: int = 200, minutes: float = 60.0, quiet: bool = Fals
     for row in stoch:
         for s in row.false_alarms:
             per_seed_alarm.setdefault(s, []).append(f"{row.claim}/{row.witness}")
+    catalog_runs = {(r.claim, r.witness): r.runs for r in stoch}
 
-    # 5: catalog level, over the seeds every stochastic witness of a not-false statement ran
+    # 5: flagged witnesses run on to --deep seeds
+    for row in stoch:
+        if row.over_budget() and deep > row.runs and row.cost * deep <= minutes * 60 / 4:
+            b = benches[row.claim]
+            spec = next(s for s in b.claim.witnesses if s.name == row.witness)
+            for s in range(row.runs, deep):
+                wr, _ = b.run(spec, s)
+                _record(row, wr, s)
+            row.deep = True
+            say(f"deeper {row.claim} / {row.witness}: {row.runs} runs, {len(row.false_alarms)} false alarms")
+
+    # 6: catalog level, over the seeds every stochastic witness of a not-false statement ran (before --deep)
     watched = [r for r in stoch if r.truth != "fails"]
-    common = min((r.runs for r in watched), default=0)
+    common = min((catalog_runs[(r.claim, r.witness)] for r in watched), default=0)
     alarm_seeds = sorted(s for s in per_seed_alarm if s < common)
+    flagged = {f"{r.claim}/{r.witness}" for r in stoch if r.over_budget()}
+    alarm_seeds_rest = sorted(s for s, who in per_seed_alarm.items() if s < common and set(who) - flagged)
     catalog = dict(
-        seeds=common, seeds_with_false_alarm=alarm_seeds, observed_rate=(len(alarm_seeds) / common) if common else None,
+        seeds=common, seeds_with_false_alarm=alarm_seeds, seeds_with_false_alarm_unflagged=alarm_seeds_rest, observed_rate=(len(alarm_seeds) / common) if common else None,
         upper_95=clopper_pearson_upper(len(alarm_seeds), common), budget=CATALOG_FALSE_ALARM,
         designed_sum=sum(r.alpha or 0.0 for r in watched),
         statistical_kind=sum(1 for r in rows if r.statistical), max_statistical=MAX_STATISTICAL_WITNESSES,
         witnesses_false_alarming=sorted({f"{r.claim}/{r.witness}" for r in watched if r.false_alarms}),
         all_seeds_with_false_alarm={str(k): v for k, v in sorted(per_seed_alarm.items())})
     return dict(
-        config=dict(seeds=seeds, minutes=minutes, claims=list(patterns), probe_seeds=probe,
+        config=dict(seeds=seeds, minutes=minutes, deep=deep, claims=list(patterns), probe_seeds=probe,
                     witness_alpha=WITNESS_ALPHA, catalog_false_alarm=CATALOG_FALSE_ALARM, cap_seconds=cap,
                     estimated_seconds=est),
         rows=[r.to_dict() for r in rows], catalog=catalog, unexpected=unexpected,
@@ -395,7 +453,9 @@ def render(data: dict) -> str:
         f"* observed catalog false-alarm rate **{_rate(k, n)}** = {_g(cat['observed_rate'])}, 95% upper bound "
         f"{_g(cat['upper_95'])}, against the budget {cat['budget']:.0e} (the designed alphas of these "
         f"witnesses sum to {cat['designed_sum']:.2g});",
-        f"* false alarms in all runs: {sum(len(r['false_alarms']) for r in stoch)} (expected under the design, "
+        f"* without the witnesses flagged below: {_rate(len(cat['seeds_with_false_alarm_unflagged']), n)} seeds with "
+        f"a false alarm, 95% upper bound {_g(clopper_pearson_upper(len(cat['seeds_with_false_alarm_unflagged']), n))};",
+        f"* false alarms in all runs, the deeper ones included: {sum(len(r['false_alarms']) for r in stoch)} (expected under the design, "
         f"the sum of alpha x runs: {sum((r['alpha'] or 0.0) * r['runs'] for r in stoch if r['truth'] != 'fails'):.2g}); "
         f"misses: "
         f"{sum(len(r['misses']) for r in stoch)}; errors: {sum(len(r['errors']) for r in stoch)}; witness runs: "
@@ -411,10 +471,21 @@ def render(data: dict) -> str:
     out += ["## Witnesses over budget", ""]
     if over:
         for r in over:
-            out.append(f"* `{r['claim']}` / `{r['witness']}`: {len(r['false_alarms'])} false alarms in {r['runs']} "
-                       f"runs (seeds {', '.join(map(str, r['false_alarms']))}); designed alpha {_g(r['alpha'])}, "
-                       f"P = {_g(r['p_value'])}.")
-        out.append("")
+            k = len(r["false_alarms"])
+            deeper = (f" (flagged at {cfg['seeds']} seeds, then run on to {r['runs']})" if r.get("deep") else "")
+            out.append(f"### `{r['claim']}` / `{r['witness']}` ({r['kind']})")
+            out.append("")
+            out.append(f"{k} false alarms in {r['runs']} runs{deeper}: rate {_g(k / r['runs'])}, 95% upper bound "
+                       f"{_g(r['upper_95'])}; designed alpha {_g(r['alpha'])}"
+                       + (f", P(this many or more under the design) = {_g(r['p_value'])}" if r["p_value"] is not None
+                          else " (the witness states none: any false alarm is unexpected)")
+                       + f". Seeds: {', '.join(map(str, r['false_alarms']))}. Reproduce one with "
+                       f"`derivcheck check --no-cache --seed {r['false_alarms'][0]} {r['claim']}`.")
+            out.append("")
+            out.append("Diagnosis: " + (r.get("diagnosis") or "not diagnosed yet."))
+            out.append("")
+        out += ["The budgets and tolerances were left as they are; a fix is a design change, committed on its own.",
+                ""]
     else:
         out += ["None: no witness false-alarmed more often than its design allows.", ""]
     out += ["## Runs", ""]
@@ -470,6 +541,8 @@ def main(argv=None) -> int:
                     help="claim ids, id prefixes or fnmatch patterns (default: the whole catalog)")
     ap.add_argument("--minutes", type=float, default=60.0,
                     help="time budget of one core for the runs; over it, expensive witnesses get fewer seeds")
+    ap.add_argument("--deep", type=int, default=2000, metavar="N",
+                    help="run a flagged witness on to N seeds (default 2000; 0: never)")
     ap.add_argument("--json", metavar="FILE", help="also write every row as JSON")
     ap.add_argument("--doc", metavar="FILE", default=str(DOC), help=f"the markdown report (default {DOC})")
     ap.add_argument("--no-doc", action="store_true", help="do not write the markdown report")
@@ -481,7 +554,7 @@ def main(argv=None) -> int:
     if args.from_json:
         data = json.loads(Path(args.from_json).read_text())
     else:
-        data = run(args.claims, seeds=args.seeds, minutes=args.minutes, quiet=args.quiet)
+        data = run(args.claims, seeds=args.seeds, minutes=args.minutes, deep=args.deep, quiet=args.quiet)
         data["command"] = " ".join(["python -m bench.witness_seeds",
                                     *(argv if argv is not None else sys.argv[1:])])
         data["date"] = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
