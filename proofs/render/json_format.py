@@ -11,7 +11,14 @@ from ..results import SCHEMA
 
 
 def dumps(data) -> str:
-    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    """Sorted, indented JSON; UTF-8 text, except that a result holding a lone surrogate (which UTF-8 cannot
+    encode) is written with ``\\uXXXX`` escapes throughout, so the file can always be written and read back."""
+    out = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    try:
+        out.encode("utf-8")
+    except UnicodeEncodeError:
+        out = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=True) + "\n"
+    return out
 
 
 def render_check(results: list, summary: dict) -> str:

@@ -316,3 +316,15 @@ def test_check_junit_of_a_witness_detail_with_non_characters_parses(tmp_path):
     root = ET.parse(out).getroot()
     [failure] = root.iter("failure")
     assert "bad \ufffd detail \ufffd" in failure.get("message")
+
+
+def test_a_lone_surrogate_survives_the_json_round_trip_into_a_report(tmp_path):
+    from proofs.outcome import summarize
+    from proofs.render.json_format import render_check
+    r = claim("j.\ud800", title="t\udfff", witnesses=[witness(detail="d\ud800")])
+    path = tmp_path / "res.json"
+    path.write_bytes(render_check([r], summarize([r])).encode("utf-8"))      # writable as UTF-8
+    assert json.loads(path.read_text("utf-8"))["claims"][0]["id"] == "j.\ud800"
+    proc, _ = run_cli("report", "--from", path, "-o", tmp_path / "r.tex", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert r"\texttt{j.\allowbreak{}?}" in (tmp_path / "r.tex").read_text()
