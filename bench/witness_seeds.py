@@ -42,7 +42,6 @@ import copy
 import datetime as _dt
 import fnmatch
 import json
-import math
 import os
 import re
 import subprocess
@@ -362,7 +361,8 @@ def run(patterns=(), seeds: int = 200, minutes: float = 60.0, deep: int = 0, qui
     flagged = {f"{r.claim}/{r.witness}" for r in stoch if r.over_budget()}
     alarm_seeds_rest = sorted(s for s, who in per_seed_alarm.items() if s < common and set(who) - flagged)
     catalog = dict(
-        seeds=common, seeds_with_false_alarm=alarm_seeds, seeds_with_false_alarm_unflagged=alarm_seeds_rest, observed_rate=(len(alarm_seeds) / common) if common else None,
+        seeds=common, seeds_with_false_alarm=alarm_seeds, seeds_with_false_alarm_unflagged=alarm_seeds_rest,
+        observed_rate=(len(alarm_seeds) / common) if common else None,
         upper_95=clopper_pearson_upper(len(alarm_seeds), common), budget=CATALOG_FALSE_ALARM,
         designed_sum=sum(r.alpha or 0.0 for r in watched),
         statistical_kind=sum(1 for r in rows if r.statistical), max_statistical=MAX_STATISTICAL_WITNESSES,
@@ -443,6 +443,8 @@ def render(data: dict) -> str:
     ]
     n = cat["seeds"]
     k = len(cat["seeds_with_false_alarm"])
+    rest = len(cat["seeds_with_false_alarm_unflagged"])
+    expected = sum((r["alpha"] or 0.0) * r["runs"] for r in stoch if r["truth"] != "fails")
     out += [
         f"* stochastic witnesses: **{len(stoch)}** of {len(rows)} "
         f"({sum(1 for r in stoch if r['statistical'])} of kind `monte-carlo`, which count against the budget; "
@@ -453,11 +455,10 @@ def render(data: dict) -> str:
         f"* observed catalog false-alarm rate **{_rate(k, n)}** = {_g(cat['observed_rate'])}, 95% upper bound "
         f"{_g(cat['upper_95'])}, against the budget {cat['budget']:.0e} (the designed alphas of these "
         f"witnesses sum to {cat['designed_sum']:.2g});",
-        f"* without the witnesses flagged below: {_rate(len(cat['seeds_with_false_alarm_unflagged']), n)} seeds with "
-        f"a false alarm, 95% upper bound {_g(clopper_pearson_upper(len(cat['seeds_with_false_alarm_unflagged']), n))};",
-        f"* false alarms in all runs, the deeper ones included: {sum(len(r['false_alarms']) for r in stoch)} (expected under the design, "
-        f"the sum of alpha x runs: {sum((r['alpha'] or 0.0) * r['runs'] for r in stoch if r['truth'] != 'fails'):.2g}); "
-        f"misses: "
+        f"* without the witnesses flagged below: {_rate(rest, n)} seeds with a false alarm, 95% upper bound "
+        f"{_g(clopper_pearson_upper(rest, n))};",
+        f"* false alarms in all runs, the deeper ones included: {sum(len(r['false_alarms']) for r in stoch)} "
+        f"(expected under the design, the sum of alpha x runs: {expected:.2g}); misses: "
         f"{sum(len(r['misses']) for r in stoch)}; errors: {sum(len(r['errors']) for r in stoch)}; witness runs: "
         f"{sum(r['runs'] for r in stoch)}.",
         "",

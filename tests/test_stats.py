@@ -244,8 +244,8 @@ def test_z_test_zero_se():
 # NaN is evidence of nothing (issue 9)
 # --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("bad", [float("nan"), np.nan, np.float32("nan"), math.inf, -np.inf, 1j, np.complex128(2 + 1e-3j),
-                                 np.array([np.nan]), "nan", None])
+@pytest.mark.parametrize("bad", [float("nan"), np.nan, np.float32("nan"), math.inf, -np.inf, 1j,
+                                 np.complex128(2 + 1e-3j), np.array([np.nan]), "nan", None])
 def test_finite_real_refuses_what_is_not_a_finite_real_number(bad):
     from proofs.stats import NoEvidence, finite_real
     with pytest.raises(NoEvidence, match="^the estimate of m is "):
