@@ -405,6 +405,7 @@ def _richardson_block(f, x, g, s, dirs, idx, shape, batched, f0):
 
 
 LOW_QUANTILE = 0.1               # kink screening: 10th percentile of |stat|
+MIN_POOLED = 8                   # fewer directions: no common offset removed
 HALF_NORMAL_Q10 = 0.12566134685507402   # 10th percentile of |N(0, 1)|
 
 
@@ -431,7 +432,10 @@ def classify_kinks(stat, kink_prediction, std_per_sigma: float, f0_weight: float
     the 4th difference, ~2 in the pair statistic), so the rounding error of
     f(x) is an offset common to all directions: it is removed by subtracting
     the (signed) median of the half of the directions with the smallest
-    |stat|; what is left has standard deviation
+    |stat| (with fewer than 8 directions nothing is removed, the offset
+    counts as noise, standard deviation sqrt(std^2 + f0_weight^2) sigma_f,
+    and kinks are screened against one ulp of max |f| alone);
+    what is left has standard deviation
     ``std_per_sigma * sigma_f`` (sqrt(34) and sqrt(2)).
 
     A direction has a kink iff (i) its centred |stat| exceeds 100 of those
@@ -449,10 +453,13 @@ def classify_kinks(stat, kink_prediction, std_per_sigma: float, f0_weight: float
     floor = EPS * float(np.max(fvals, initial=0.0))
     if stat.size == 0:
         return np.zeros(0, bool), floor
-    small = np.sort(stat[np.argsort(np.abs(stat))[: max(1, (stat.size + 1) // 2)]])
-    offset = float(np.median(small))      # kinks are large: the smaller half
+    if stat.size >= MIN_POOLED:
+        small = np.sort(stat[np.argsort(np.abs(stat))[: (stat.size + 1) // 2]])
+        offset = float(np.median(small))      # kinks are large: the smaller half
+    else:                                     # too few to tell an offset from a kink
+        offset, std_per_sigma = 0.0, float(np.hypot(std_per_sigma, f0_weight))
     centred = stat - offset
-    low = float(np.quantile(np.abs(centred), LOW_QUANTILE))
+    low = float(np.quantile(np.abs(centred), LOW_QUANTILE)) if stat.size >= MIN_POOLED else 0.0
     sigma_low = max(low / (HALF_NORMAL_Q10 * std_per_sigma), floor)
     kink = ((np.abs(centred) > KINK_FACTOR * std_per_sigma * sigma_low)
             & (np.abs(stat - kink_prediction) <= np.abs(stat) / 2))
@@ -550,7 +557,7 @@ def gradient_check(f: Callable, grad, x, *, n_directions=None, rng=None,
             note, out = "f rejects complex input: Richardson", None
         if out is not None:
             n_evals += 2 * n_dirs
-            res = _finish_pair(out, k, floor, xf, x0.shape, dirs, coordinate, f0, n_evals)
+            res = _finish_pair(out, k, floor, x0.shape, dirs, coordinate, f0, n_evals)
             if res is not None:
                 return res
             if use_complex:
@@ -567,7 +574,7 @@ def gradient_check(f: Callable, grad, x, *, n_directions=None, rng=None,
                       sigma, x0.shape, note)
 
 
-def _finish_pair(out, k, floor, xf, shape, dirs, coordinate, f0, n_evals):
+def _finish_pair(out, k, floor, shape, dirs, coordinate, f0, n_evals):
     kink, sigma = classify_kinks(out["stat"], out["predicted_kink"], np.sqrt(2.0), 2.0,
                                  np.append(out["fmax"], abs(f0)))
     # holomorphy: real chord vs interpolated complex slope (chord carries the

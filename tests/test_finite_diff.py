@@ -329,3 +329,19 @@ def test_taylor_test_is_scale_free(small, scale):
     assert res.passed and res.slope == pytest.approx(ref.slope, abs=1e-3), res.describe()
     wrong = taylor_test(small.loss, small.grad(t, second_term_sign=0.0), t, d)
     assert not wrong.passed
+
+
+@pytest.mark.parametrize("use_complex", [None, False])
+def test_one_dimensional_kink_and_smooth(use_complex):
+    relu = lambda v: np.where(v.real > 0, v, 0)[..., 0] * 1.5   # noqa: E731
+    res = gradient_check(relu, [0.0], np.zeros(1), batched=True, use_complex=use_complex)
+    assert res.status == "not differentiable" and list(res.kinks) == [0], res.describe()
+    assert res.one_sided[0] == pytest.approx([0.0, 1.5])
+    cube = lambda v: (v ** 3)[..., 0]                          # noqa: E731
+    for x0 in (0.3, -2.0, 1e-5, 1e5):
+        ok = gradient_check(cube, [3 * x0 ** 2], np.array([x0]), batched=True,
+                            use_complex=use_complex)
+        assert ok.passed, ok.describe()
+        bad = gradient_check(cube, [3 * x0 ** 2 * (1 + 1e-6)], np.array([x0]), batched=True,
+                             use_complex=use_complex)
+        assert bad.status == "fail", bad.describe()
