@@ -68,6 +68,7 @@ def test_document_states_the_goals_and_the_caveat():
     rows = [line for line in text.splitlines() if line.startswith("| ") and "|" in line[2:]]
     goal_rows = [r for r in rows if r.split("|")[2].strip() in ("yes", "**no**")]
     assert len(goal_rows) == 5 and all("| yes |" in r for r in goal_rows), goal_rows
+    assert "### derivcheck" in text
 
 
 def test_side_by_side_with_torch_and_jax():
