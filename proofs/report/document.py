@@ -18,7 +18,8 @@ Invariants
   text); :func:`audit` lists the maths fields shown as text, for the CLI's warnings. No input line is
   longer than ``LINE_LIMIT`` characters (TeX reads a line into a fixed buffer), lists are capped, and the
   document never contains ``^^``. The preamble uses only packages of Debian's texlive-latex-base,
-  texlive-latex-recommended and lmodern, and after loading them disables ``\\pdfobj`` (which can read any
+  texlive-latex-recommended and lmodern, figures do not float (a ``dcfigure`` is a numbered figure placed where
+  its witness is, so any number of them compiles), and after loading the packages it disables ``\\pdfobj`` (which can read any
   file, whatever kpathsea's ``openin_any``) as a second line of defence.
 * Nothing here imports SymPy: a saved JSON renders without the engine.
 """
@@ -58,9 +59,12 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \newcommand{\dcunproved}{\textcolor{dcamber}{\textbf{?}}}
 \newcommand{\dcerror}{\textcolor{dcred}{\textbf{!}}}
 \newcommand{\dcnotcheckable}{\textcolor{gray}{\ensuremath{\circ}}}
-\newcommand{\dcfit}[1]{\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{#1}}
+\newsavebox{\dcbox}
+\newcommand{\dcfit}[1]{\sbox{\dcbox}{#1}\ifdim\wd\dcbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\dcbox}}\else\usebox{\dcbox}\fi}
 \makeatletter
 \renewcommand*\l@subsection{\@dottedtocline{2}{1.5em}{3.3em}}
+\newenvironment{dcfigure}{\par\medskip\noindent\begin{minipage}{\linewidth}\centering\def\@captype{figure}}%
+  {\end{minipage}\par\medskip}
 \makeatother
 \newcommand{\dcdisplay}[1]{\begin{center}\dcfit{$\displaystyle #1$}\end{center}}
 \let\pdfobj\relax
@@ -241,8 +245,8 @@ def _figure(fig: dict, path) -> list:
     if not path:
         return [rf"\par\emph{{Figure not drawn (matplotlib is not installed, or the record is malformed): "
                 rf"{caption}.}}"]
-    return [r"\begin{figure}[!htb]", r"\centering", rf"\includegraphics[width=0.72\linewidth]{{{path}}}",
-            rf"\caption{{{caption}}}", r"\end{figure}"]
+    return [r"\begin{dcfigure}", rf"\includegraphics[width=0.72\linewidth]{{{path}}}",
+            rf"\caption{{{caption}}}", r"\end{dcfigure}"]
 
 
 # -- one claim -----------------------------------------------------------------------------------

@@ -118,6 +118,14 @@ hat bar tilde dot ddot vec check breve acute grave widehat widetilde overline un
 mathbb mathrm mathbf mathcal mathit mathsf mathtt mathfrak boldsymbol operatorname sqrt text substack boxed pmod
 """.split())
 _TWO_ARGS = frozenset("frac dfrac tfrac binom dbinom tbinom overset underset stackrel".split())
+# control words that may stand alone as an argument or script (``x_\\alpha``, ``\\frac\\pi2``): single math
+# characters (\\mathchardef), never macros (``x_\\models`` or ``\\sqrt\\cdots`` do not compile)
+_SINGLE = frozenset("""
+alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa varkappa lambda mu nu xi pi varpi
+rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi
+Psi Omega digamma varGamma varDelta varTheta varLambda varXi varPi varSigma varUpsilon varPhi varPsi varOmega
+ell imath jmath aleph beth Re Im wp partial nabla infty prime
+""".split())
 _DELIMITED = frozenset("left right middle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr bigm "
                        "Bigm".split())
 # what may follow \left, \right, \middle, \big...
@@ -198,6 +206,12 @@ class _Parser:
             raise _Bad(f"more than {DEPTH_LIMIT} nested groups")
 
     def run(self) -> None:
+        first = self._peek()
+        if first is not None and first[0] == "ch" and first[1] in "^_'":
+            # the report puts formulas side by side (lhs op rhs): one starting with a script would attach it
+            # to the end of the one before (a double superscript)
+            raise _Bad("it starts with a superscript, subscript or prime")
+        self.i = 0
         self._list("top")
 
     def _list(self, kind: str, amps: int | None = 0, env: str = "") -> None:
@@ -309,8 +323,7 @@ class _Parser:
         t, v = self._next()
         if t == "ch" and v == "{":
             self._list("group")
-        elif (t == "ch" and v in _MATH_CHARS) or (t == "cs" and v in _MATH_SYMBOLS - {" "}) or \
-                (t == "cw" and v in _SYMBOLS):
+        elif (t == "ch" and v in _MATH_CHARS) or (t == "cw" and v in _SINGLE):
             return
         else:
             raise _Bad("a " + ("superscript or subscript" if script else "command") + " without its argument")
@@ -415,6 +428,10 @@ def _verified(s) -> str:
         raise _Bad(f"longer than {MATH_LIMIT:,} characters ({len(s):,})")
     toks = _tokens(s)
     _Parser(toks).run()
+    while toks and toks[-1][0] == "sp":       # white space at the ends (never the space of a control space)
+        toks.pop()
+    while toks and toks[0][0] == "sp":
+        toks.pop(0)
     out = []
     for k, (t, v) in enumerate(toks):
         if t == "cw":
@@ -424,7 +441,7 @@ def _verified(s) -> str:
             out.append("\\" + v)
         else:
             out.append(v)
-    return "".join(out).strip()
+    return "".join(out)
 
 
 def unverified(s, why: str) -> str:
