@@ -238,16 +238,20 @@ def cmd_report(args) -> int:
     if _bad_output(args.output):
         return EXIT_USAGE
     if args.from_json:
+        load_errors = []                 # a malformed record: one line each, exit 2, the valid ones still reported
         try:
-            results, summary = build.load_results(args.from_json, ids=args.targets, keyword=args.keyword)
+            results, summary = build.load_results(args.from_json, ids=args.targets, keyword=args.keyword,
+                                                  on_bad_record=load_errors.append)
         except build.ResultsError as e:
             _err(f"derivcheck: error: {e}")
             return EXIT_USAGE
-        load_errors = []
+        for line in load_errors:
+            _err(f"derivcheck: error: {line}")
     else:
         results, summary, load_errors = _run_checks(args)
     if not results:
-        _err("derivcheck: no claims selected")
+        if not load_errors:
+            _err("derivcheck: no claims selected")
         return EXIT_USAGE if load_errors else EXIT_EMPTY
     try:
         written = build.write_report(results, summary, args.output, pdf=args.pdf, title=args.title,
@@ -321,6 +325,11 @@ def main(argv=None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     _catch_termination()
+    for stream in (sys.stdout, sys.stderr):      # a title or message SymPy cannot encode never aborts the output
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:

@@ -100,7 +100,8 @@ class ClaimResult:
 
     @property
     def as_expected(self) -> bool:
-        return self.verdict == self.expected
+        """``verdict == expected``; an ``error`` or ``timeout`` is never as expected (see proofs.outcome)."""
+        return self.verdict == self.expected and self.verdict not in ("error", "timeout")
 
     def to_dict(self) -> dict:
         d = asdict(self)

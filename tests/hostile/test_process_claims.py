@@ -150,6 +150,7 @@ def test_expected_error_or_timeout_is_never_as_expected(run):
     claims = _claims(run[0])
     for name in ("expected_timeout", "expected_error"):
         assert claims[_id(name)]["verdict"] in ("error", "timeout")
+        assert claims[_id(name)]["as_expected"] is False
     proc = subprocess.run([sys.executable, str(CLI), "check", "--no-cache", "--timeout", "3", "files/expected_error.py"],
                           cwd=run[2], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert proc.returncode == 1
