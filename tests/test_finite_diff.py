@@ -345,3 +345,23 @@ def test_one_dimensional_kink_and_smooth(use_complex):
         bad = gradient_check(cube, [3 * x0 ** 2 * (1 + 1e-6)], np.array([x0]), batched=True,
                              use_complex=use_complex)
         assert bad.status == "fail", bad.describe()
+
+
+def test_richardson_measures_the_noise_of_a_cancelling_loss():
+    """exp(x) + 1e4 - 1e4: rounding of ~1e4-sized terms, not of |f|; the one-ulp floor is
+    exceeded at some of 40 points, the measured one (17 more evaluations) at none."""
+    f = lambda v: float((np.exp(v[0]) + 1e4) - 1e4)   # noqa: E731
+    d = np.array([1.0])
+    over_default = over_measured = 0
+    for x0 in np.linspace(0.1, 2.0, 40):
+        x, exact = np.array([x0]), np.exp(x0)
+        est, err = richardson(f, x, d)
+        calls = []
+        est_m, err_m = richardson(lambda v: calls.append(1) or f(v), x, d, measure_noise=True)
+        assert est_m == est and len(calls) == 4 + 17 and err_m < 1e-5
+        over_default += abs(est - exact) > 10 * err
+        over_measured += abs(est - exact) > 10 * err_m
+    assert over_default > 0 and over_measured == 0, (over_default, over_measured)
+    x = np.array([0.7])
+    smooth, smooth_err = richardson(lambda v: float(np.exp(v[0])), x, d, measure_noise=True)
+    assert abs(smooth - np.exp(0.7)) <= 10 * smooth_err < 1e-8  # a clean f keeps a tight budget
