@@ -412,7 +412,12 @@ class Scope:
                     continue                      # a symbol the point does not value: not decidable here
                 if not unknown:
                     seen.add(key)
-                    if e.is_number and e.is_finite and not _is_zero(e):
+                    try:
+                        breaks = bool(e.is_number and e.is_finite and not _is_zero(e))
+                    except Exception as exc:  # noqa: BLE001 - SymPy/mpmath failing to evaluate: not admissible
+                        return (f"the point could not be checked against {label} as written "
+                                f"({type(exc).__name__} while evaluating it)")
+                    if breaks:
                         return f"the point breaks {label} as written ({_entries_text(known, inst)})"
                     continue
                 if len(unknown) != 1:

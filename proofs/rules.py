@@ -141,6 +141,13 @@ def _dedupe(facts):
     return out
 
 
+#: Exceptions raised from inside SymPy/mpmath while a (well-formed) step is decided: the step is unproved, with
+#: the exception named, never an ``error`` of the author's file (e.g. ``int >> mpf`` in mpmath's evalf, or
+#: ``InconsistentAssumptions`` from a substitution).
+SYMPY_FAILURES = (TypeError, ValueError, AttributeError, NotImplementedError, RecursionError, ZeroDivisionError,
+                  IndexError, KeyError)
+
+
 def check_step(step, d, ctx) -> StepResult:
     """Check one step; never raises for mathematical or authoring problems in the step."""
     t0 = time.perf_counter()
@@ -173,6 +180,11 @@ def check_step(step, d, ctx) -> StepResult:
         name = type(e).__name__
         if name == "UnsupportedExpectation":
             return StepResult(**base, verdict=Verdict.UNPROVED.value, stage="expectation", detail=str(e),
+                              seconds=time.perf_counter() - t0)
+        if isinstance(e, SYMPY_FAILURES):    # the author's step is built; deciding it failed inside SymPy
+            msg = " ".join(str(e).split())[:200]
+            return StepResult(**base, verdict=Verdict.UNPROVED.value, stage="sympy",
+                              detail=f"not decided: SymPy failed while checking this step ({name}: {msg})",
                               seconds=time.perf_counter() - t0)
         raise
     verdict = combine_steps([x.verdict for x in decisions])

@@ -278,3 +278,35 @@ def test_tuple_statement_relations_established_by_earlier_steps():
 
     r = run(c)
     assert r.verdict == "proved", r.message
+
+
+def test_sympy_failing_inside_a_step_makes_it_unproved_with_the_reason(monkeypatch):
+    """A well-formed step on which SymPy itself raises (mpmath's ``int >> mpf`` from evalf was seen) is
+    unproved, naming the failure: never an ``error`` of the author's file, never proved."""
+    from proofs import rules
+
+    def crashing(step, subst, d, ctx):
+        raise TypeError("unsupported operand type(s) for >>: 'int' and 'mpf'")
+
+    monkeypatch.setitem(rules.RULES, "crash", crashing)
+
+    @claim(id="t.sympy_fails", title="x", source=SRC, expected="unproved")
+    def c(d):
+        a = d.symbol("a", real=True)
+        d.step(sp.Eq(a + a, 2 * a, evaluate=False), rule="crash")
+        d.statement(sp.Eq(a + a, 2 * a, evaluate=False))
+
+    r = run(c)
+    assert r.steps[0].verdict == "unproved" and r.steps[0].stage == "sympy"
+    assert "SymPy failed while checking this step (TypeError: unsupported operand" in r.steps[0].detail
+
+
+def test_a_mutant_that_made_mpmath_raise_is_refuted_at_an_admissible_point():
+    """bench.mutate found step 5 of bias_correction.expected_running_average with the factor (1 - 1/N) dropped
+    ending in ``error`` (mpmath raised while a candidate point was checked against the recursion); the point
+    is now rejected and another, admissible one refutes the step."""
+    from bench import mutate
+    (original,) = mutate.load_claims(["bias_correction.expected_running_average"])
+    c = mutate.mutated_claim(original, "step 5", 9, "drop lhs: term -1/N dropped from 1 - 1/N", False)
+    r = run(c)
+    assert r.verdict == "refuted" and r.first_failing_step == 5
