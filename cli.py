@@ -196,7 +196,7 @@ def _run_checks(args):
     t0 = time.monotonic()
     cache = _cache(args)
     plan = runner.gather(args.targets, keyword=args.keyword, cache=cache, jobs=args.jobs, timeout=args.timeout,
-                         max_memory=args.max_memory)
+                         max_memory=args.max_memory, warm=True)
     results = runner.check(plan, cache=cache, jobs=args.jobs, timeout=args.timeout, seed=args.seed,
                            debug=args.debug, progress_stream=sys.stderr,
                            max_memory=args.max_memory) if plan.selected else []

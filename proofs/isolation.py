@@ -21,6 +21,7 @@ child does; it establishes these invariants:
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import signal
@@ -80,6 +81,16 @@ def _limit_memory(max_memory_mb: float | None) -> None:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     except (ImportError, ValueError, OSError):  # pragma: no cover - no limit rather than no run
+        pass
+
+
+def prepare() -> None:
+    """In the parent, before forking: do once what every child would otherwise do again."""
+    _system_dirs()
+    try:
+        import ctypes  # noqa: F401 - for prctl in _die_with_parent
+        import resource  # noqa: F401
+    except ImportError:  # pragma: no cover
         pass
 
 
@@ -156,6 +167,7 @@ def memory_note(text: str, max_memory_mb: float | None) -> str:
 
 # -- files read by a child ----------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=1)
 def _system_dirs() -> tuple:
     dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, TOOL_DIR,
             "/proc", "/sys", "/dev", "/etc", "/usr/lib", "/usr/share", "/usr/local/lib"}

@@ -48,17 +48,27 @@ def _size_hint(claim) -> int:
 
 
 def _preload() -> None:
-    """Import the heavy libraries in the parent so that forked workers reuse them."""
-    for name in ("numpy", "sympy"):
+    """Import the heavy libraries and the engine in the parent (never user code), so that every forked child,
+    loader or worker, reuses them instead of importing them again."""
+    for name in ("numpy", "sympy", "proofs.engine", "proofs.derivation", "proofs.witness", "proofs.expectation"):
         try:
             __import__(name)
         except ImportError:  # pragma: no cover - both are dependencies
             pass
+    isolation.prepare()
+
+
+_WARM = False
 
 
 def _warm_up() -> None:
     """Warm SymPy's one-time machinery in the parent (~0.4 s once; saves 0.1-0.4 s in every
-    forked worker). The runner does this while the first worker already runs."""
+    forked worker). Done while the loader children import the files, or else while the first worker
+    already runs; only once per process."""
+    global _WARM
+    if _WARM:
+        return
+    _WARM = True
     try:
         from .engine import warm_up
         warm_up()
@@ -308,7 +318,7 @@ def _run(groups, *, check, jobs, timeout, seed, debug, progress_stream, max_memo
     _preload()
     gc.collect()
     gc.freeze()                          # see below: children inherit without copying GC-touched pages
-    warm = total >= WARM_UP_MIN_CLAIMS and check is _default_check()
+    warm = total >= WARM_UP_MIN_CLAIMS and check is _default_check() and not _WARM
     ctx = multiprocessing.get_context("fork")
     pending = deque(groups)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
@@ -475,7 +485,7 @@ def _load_child(sf, owners, conn, parent: int, max_memory) -> None:
 
 
 def load_files(sources, *, owners=frozenset(), jobs: int | None = None, timeout: float = 120.0,
-               max_memory: float | None = None) -> dict:
+               max_memory: float | None = None, warm: bool = False) -> dict:
     """Import each file in a child of its own (at most ``jobs`` at once, each within ``timeout`` s).
 
     ``{path: ("ok", metas, deps) | ("error", LoadError)}``. A file that loops at import, ends the process
@@ -509,6 +519,11 @@ def load_files(sources, *, owners=frozenset(), jobs: int | None = None, timeout:
                 isolation.adopt(proc.pid)
                 send.close()
                 running[recv] = (proc, sf, time.monotonic() + timeout)
+            if warm and len(sources) >= WARM_UP_MIN_CLAIMS:
+                warm = False
+                _warm_up()               # while the children import; every worker forked later inherits it
+                gc.collect()
+                gc.freeze()
             next_deadline = min(v[2] for v in running.values())
             wait(list(running) + [v[0].sentinel for v in running.values()],
                  timeout=max(0.0, min(next_deadline - time.monotonic(), 3600.0)))
@@ -548,7 +563,8 @@ def load_files(sources, *, owners=frozenset(), jobs: int | None = None, timeout:
 
 
 def gather(targets, *, keyword: str | None = None, cache: Cache | None = None, exact_id: str | None = None,
-           jobs: int | None = None, timeout: float = 120.0, max_memory: float | None = None) -> Plan:
+           jobs: int | None = None, timeout: float = 120.0, max_memory: float | None = None,
+           warm: bool = False) -> Plan:
     """Resolve PATH/ID arguments, read the cache or import each file (in a child), drop duplicate ids, select.
 
     Raises :class:`UsageError` for a missing path, an unknown id or a bad ``-k``.
@@ -565,7 +581,8 @@ def gather(targets, *, keyword: str | None = None, cache: Cache | None = None, e
                                 all_metas=list(entry["claims"]) if entry else None))
         if entry is None:
             to_load.append(sf)
-    loaded = load_files(to_load, owners=owners, jobs=jobs, timeout=timeout, max_memory=max_memory) if to_load else {}
+    loaded = load_files(to_load, owners=owners, jobs=jobs, timeout=timeout, max_memory=max_memory,
+                        warm=warm) if to_load else {}
     kept_states = []
     for state in states:
         got = loaded.get(state.source.path)
