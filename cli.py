@@ -95,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("list", help="list claims: id, expected verdict, title, source", allow_abbrev=False)
     common(sp, ("text", "json"))
     sp.add_argument("--no-cache", action="store_true", help="neither read nor write .derivcheck_cache/")
+    sp.add_argument("--timeout", type=_positive_float, default=120.0, metavar="S",
+                    help="seconds allowed for importing each file (default 120)")
 
     sp = sub.add_parser("check", help="check claims and report", allow_abbrev=False)
     common(sp, ("text", "json", "junit", "markdown"))
@@ -163,7 +165,7 @@ def cmd_list(args) -> int:
     from proofs import runner
 
     cache = _cache(args)
-    plan = runner.gather(args.targets, keyword=args.keyword, cache=cache)
+    plan = runner.gather(args.targets, keyword=args.keyword, cache=cache, timeout=args.timeout)
     runner.store(plan, cache, {})  # list: imports once, then the claims are known without importing
     _report_load_errors(plan.errors, args.debug)
     errors = [e.to_dict() for e in plan.errors]

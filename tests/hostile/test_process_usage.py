@@ -63,3 +63,15 @@ def test_nothing_selected_is_exit_5(run_cli, write, tmp_path, files):
     proc = run_cli("check", "--no-cache", "d")
     assert proc.returncode == 5, proc.stdout + proc.stderr
     assert "no claims selected" in proc.stderr
+
+
+def test_list_bounds_each_import_too(run_cli, write):
+    import time
+    write("fine.py", GOOD)
+    write("loops.py", "while True:\n    pass\n")
+    t0 = time.monotonic()
+    proc = run_cli("list", "--no-cache", "--timeout", "1", ".")
+    assert time.monotonic() - t0 < 30
+    assert proc.returncode == 2
+    assert "hostile.fine" in proc.stdout
+    assert "loops.py:0: importing the file took longer than 1 s (--timeout)" in proc.stderr
