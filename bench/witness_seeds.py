@@ -58,7 +58,9 @@ FLAG_P = 0.01          # a count this improbable under the designed alpha is fla
 # Why a flagged witness false-alarms: diagnosed by hand from the runs at the seeds the report lists (the report
 # shows a diagnosis only for a witness it flags). Keyed by (claim id, witness name).
 _RICHARDSON = (
-    "Not a CLT tail: the witness compares its complex-step derivative with a Richardson-extrapolated central "
+    "(Diagnosed at commit 596c86e and fixed in af7f6cc: `richardson(measure_noise=True)` takes the rounding floor "
+    "from the measured noise of f, and these witnesses had 0 disagreements at seeds 0..1999 after it. If the "
+    "witness is flagged again, what follows is the old cause, not necessarily the new one.) Not a CLT tail: the witness compares its complex-step derivative with a Richardson-extrapolated central "
     "difference, `|cs - rich| <= 10 x rerr + 1e-12`, where `rerr` is `proofs.finite_diff.richardson`'s own error "
     "estimate `|D(h/2) - D(h)| / 3 + 2 eps max|f| / h`. That estimate is itself random: the first term vanishes when "
     "the two central differences happen to agree, and the rounding term assumes each loss evaluation is exact to "
