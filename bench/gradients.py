@@ -447,8 +447,9 @@ def render(res, sizes, tools, instances, sens_instances, info, started, load):
         "",
         f"**Load caveat.** The machine was shared with other jobs while this ran (load average "
         f"{load[0]:.1f} at the start, {load[1]:.1f} at the end, {info['cpus']} cores), so times "
-        "are noisy and only their ratios within a row are meaningful. Loss evaluations are "
-        "deterministic and are the primary cost measure; time is secondary.",
+        "are noisy: only ratios between tools at the same n (measured minutes apart) are "
+        "indicative, to a factor of about 2. Loss evaluations are deterministic and are the "
+        "primary cost measure; time is secondary.",
         "",
         "## What is measured",
         "",
