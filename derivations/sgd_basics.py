@@ -279,8 +279,10 @@ def convergence_observation(w, eta=None, *, label="eta_t = 0.5 / (t + 10)"):
         pts = np.unique(np.round(np.logspace(0, K * math.log10(2), 80)).astype(int))     # for the figure
         grads = {t: np.abs(nonconvex_grad(W[t])) for t in (0, T, *pts)}                   # |L'(w_t)|, per run
     finite = bool(np.all(np.isfinite(Ls)))
-    # per replicate: oscillation (max - min) of the training loss over the window [2^k, 2^(k+1)) of steps
-    osc = [float(np.ptp(Ls[2 ** k:2 ** (k + 1)], axis=0).mean()) if finite else math.inf for k in range(K)]
+    # per replicate: oscillation (max - min) of the training loss over the window [2^k, 2^(k+1)) of steps; the
+    # median run's (the typical run's), not the mean over runs: see the docstring of _nonconvex_sgd
+    osc = [float(np.median(np.ptp(Ls[2 ** k:2 ** (k + 1)], axis=0))) if finite else math.inf for k in range(K)]
+    mean_last = float(np.ptp(Ls[2 ** (K - 1):], axis=0).mean()) if finite else math.inf
     last, earlier = osc[K - 1], osc[K - 5]
     settles = finite and last <= 0.01 and last <= earlier / 4
     g0 = float(grads[0].mean())
@@ -292,13 +294,15 @@ def convergence_observation(w, eta=None, *, label="eta_t = 0.5 / (t + 10)"):
                    xscale="log", yscale="log")
     if finite:
         fig.line(pts, [grads[t].mean() for t in pts], label="|L'(w_t)|")
-        fig.line(2 ** np.arange(1, K) * 1.5, osc[1:], label="oscillation of L over [2^k, 2^(k+1))", style="points")
+        fig.line(2 ** np.arange(1, K) * 1.5, osc[1:], label="median oscillation of L over [2^k, 2^(k+1))",
+                 style="points")
         fig.hline(0.05, label="threshold |L'| 0.05")
     method = f"{R} SGD runs, {label}, T = 2^{K}"
-    return [w.observe(settles, f"the training loss settles: mean over runs of max - min of L(w_t) over t in "
-                               f"[2^{K - 1}, 2^{K}) = {last:.3g} (threshold 0.01), over [2^{K - 5}, 2^{K - 4}) = "
-                               f"{earlier:.3g} (must shrink at least 4x); per window k = 0..{K - 1}: "
-                               f"{', '.join(f'{v:.2g}' for v in osc)}", method=method, n=R, estimate=f"{last:.3g}"),
+    return [w.observe(settles, f"the training loss settles: median over runs of max - min of L(w_t) over t in "
+                               f"[2^{K - 1}, 2^{K}) = {last:.3g} (threshold 0.01; mean {mean_last:.3g}), over "
+                               f"[2^{K - 5}, 2^{K - 4}) = {earlier:.3g} (must shrink at least 4x); per window "
+                               f"k = 0..{K - 1}: {', '.join(f'{v:.2g}' for v in osc)}", method=method, n=R,
+                      estimate=f"{last:.3g}"),
             w.observe(stationary, f"to a stationary point: mean |L'(w_T)| = {gT:.3g} (threshold 0.05; "
                                   f"{g0:.3g} at w_0), max over runs {gmax:.3g}; runs ended near w = k pi for k = "
                                   f"{', '.join(f'{k}: {c}' for k, c in zip(ks, counts))}",
@@ -317,17 +321,23 @@ def _nonconvex_sgd(w):
     Observed ("the training loss of Phi converges", with Prop. 3.5's L'(w_t) -> 0, "in practice Phi
     converges to a local optimum"):
 
-    (a) the loss settles (Cauchy criterion on the last stretch): the mean over runs of max - min of L(w_t)
+    (a) the loss settles (Cauchy criterion on the last stretch): for the median run, max - min of L(w_t)
         over the last doubling t in [2^11, 2^12) is <= 0.01, and at most a quarter of that over
-        [2^7, 2^8) (a constant step size plateaus at a noise floor instead);
+        [2^7, 2^8) (a constant step size plateaus at a noise floor instead). The theorem speaks of each run
+        (almost surely), so the typical run is observed: a mean over runs of max - min is dominated by the
+        few runs that still hop between basins late (skewed Exp(1) - 1 noise), and with the mean this
+        observation false-alarmed at 54 of 2000 seeds (4 of 400 runs carried 93-97% of the mean; see
+        docs/false-alarms.md). The median run's oscillation shrinks 13-16x over the 4 doublings at every
+        one of those seeds (eta_t ~ 1/t, so L - L* ~ 1/t: 16x);
     (b) to a stationary point: the mean over runs of |L'(w_T)| is <= 0.05 (about 1.3 at w_0; a summable
         schedule freezes the runs where they are).
 
     Thresholds and false alarms: near a minimum of curvature h ~ 4.2, SGD with eta_t = c / t has
     Var(w_t - w*) ~ c^2 sigma^2 / ((2 c h - 1) t) = 1.9e-5 at t = 2^12 (c = 0.5, sigma = 1), so
     E|L'(w_T)| ~ h sd sqrt(2/pi) = 0.015 and the loss fluctuates by ~ h var ~ 1e-4. Both thresholds are
-    > 3x (gradient) and ~ 50x (oscillation) those values, and the means over 400 runs have relative
-    standard errors of a few per cent, so a false alarm needs a deviation of tens of standard errors. The
+    > 3x (gradient) and ~ 50x (oscillation) those values. Measured (python -m bench.witness_seeds, see
+    docs/false-alarms.md) rather than argued: the mean of |L'(w_T)| was at most 0.023 at 2000 seeds, and the
+    settling observation was held to the median run after the mean false-alarmed at 2.7% of seeds. The
     thresholds are for this schedule at this T (a slower eta_t ~ t^-0.6, which also satisfies the
     conditions, is still at |L'| ~ 0.07 at T = 2^12)."""
     return convergence_observation(w)
