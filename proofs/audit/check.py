@@ -1,0 +1,454 @@
+r"""Checking each pair of lines with the engine: the same cascade, side conditions and admissible points
+as a derivation written in Python.
+
+For every pair ``left rel right`` a one-step derivation is built: the declared assumptions (``assume``),
+the facts in scope as givens (tagged or labelled rows before it, or exactly those a ``given``
+declaration names), and the step itself. Then, cheapest reading first:
+
+1. **identity** -- the step with no premises (the facts still constrain counterexample points);
+2. **using facts** -- the step with the facts in scope as premises; the facts it needed are named
+   (each fact dropped in turn while the step stays proved);
+3. **implied by the previous line** -- when the pair mentions a declared unknown: the equation
+   ``start = right`` given the previous equation (``start = left`` in the same chain, or the last
+   equation before it that mentions the unknown), solved for the unknown.
+
+A first pair whose left side is a lone name (``y_t = ...``) that no fact in scope mentions defines that
+name: it is *not checked* and is a premise for the rest of its display (``check`` makes it checked).
+``\approx``, ``\ll``, ``\gg``, ``\propto`` and ``\to`` are not checked (no precise form declared).
+
+Invariants: ``proved`` only from the engine's exact reduction with every side condition discharged;
+``refuted`` only with the engine's counterexample, which satisfies every fact and assumption in scope
+(:mod:`proofs.admissible`); anything else is ``unproved`` with the engine's reason.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.tensor.indexed import Indexed
+
+from ..timelimit import StageTimeout, time_limit
+from .chains import Gap, Pair, read_chains
+from .declarations import DeclarationError, DeclarationState, DisplayOptions
+from .results import AuditResult, PairResult
+from .source import Declaration, Display
+
+NOT_CHECKED = {"approx": "\\approx with no declared precise form (an order of error or a limit)",
+               "ll": "\\ll is not a precise relation", "gg": "\\gg is not a precise relation",
+               "propto": "\\propto (up to a constant) is not checked", "to": "\\to (a limit statement) is not checked",
+               "equiv": "\\equiv is read as a definition, not checked"}
+_OPS = {"=": sp.Eq, "<": sp.StrictLessThan, ">": sp.StrictGreaterThan, "<=": sp.LessThan, ">=": sp.GreaterThan,
+        "!=": sp.Ne}
+
+
+@dataclass
+class AuditFact:
+    label: str                 # "(33a)", "eq:update", "given at line 12"
+    relation: object           # a SymPy relation, or a tuple of them
+    line: int
+
+
+@dataclass
+class Settings:
+    stage_timeout: float = 2.0
+    pair_timeout: float = 20.0
+    seed: int = 0
+    debug: bool = False
+
+
+@dataclass
+class _DocState:
+    decl: DeclarationState = field(default_factory=DeclarationState)
+    facts: list = field(default_factory=list)          # AuditFact, document order
+    previous_equation: object = None                   # last equation mentioning an unknown: (Eq, line)
+    pending: list = field(default_factory=list)        # display-scope declarations for the next display
+    counter: int = 0                                   # pairs seen so far in the document
+    skip: int = 0                                      # pairs already decided (by an earlier worker): not re-checked
+    before_pair: object = None
+    carry: list | None = None                          # the last chain of the display before
+
+
+def _expr(e):
+    """A SymPy object; a Python number becomes one. A string is refused (text is parsed, never sympified)."""
+    if isinstance(e, str):
+        raise TypeError("a string where a parsed expression was expected")
+    return sp.Integer(e) if isinstance(e, int) else (sp.Rational(e) if isinstance(e, float) else e)
+
+
+def relation_of(op: str, lhs, rhs):
+    return _OPS[op](_expr(lhs), _expr(rhs), evaluate=False)
+
+
+def _is_name(e) -> bool:
+    return isinstance(e, (sp.Symbol, Indexed, AppliedUndef))
+
+
+def _atoms(e) -> set:
+    try:
+        return set(e.atoms(sp.Symbol, Indexed, AppliedUndef))
+    except AttributeError:
+        return set()
+
+
+def _mentions(fact: AuditFact, name) -> bool:
+    rels = fact.relation if isinstance(fact.relation, tuple) else (fact.relation,)
+    return any(name in _atoms(r.lhs) | _atoms(r.rhs) for r in rels)
+
+
+def _has_expectation(e) -> bool:
+    from ..expectation import Cov, E, Var
+    return bool(getattr(e, "has", lambda *a: False)(E, Var, Cov))
+
+
+def _unknown_symbols(unknowns) -> dict:
+    """Declared unknowns -> {expression as written: symbol to solve for}. ``\\sigma^2`` (a power of a
+    symbol) is solved for as one symbol named ``\\sigma^{2}``."""
+    out = {}
+    for u in unknowns:
+        if isinstance(u, (sp.Symbol, Indexed, AppliedUndef)):
+            out[u] = u
+        elif isinstance(u, sp.Pow) and isinstance(u.base, sp.Symbol) and u.exp.is_Integer:
+            out[u] = sp.Symbol(f"{u.base.name}^{{{u.exp}}}", real=True)
+    return out
+
+
+def _solve_form(e, umap: dict):
+    e = _expr(e)
+    return e.xreplace({k: v for k, v in umap.items() if k != v}) if umap else e
+
+
+class PairChecker:
+    """Builds the one-step derivation for a pair and runs the engine on it."""
+
+    def __init__(self, settings: Settings, premises, facts: list, unknowns: dict, definitions: list):
+        self.settings = settings
+        self.premises = premises
+        self.facts = facts
+        self.unknowns = unknowns
+        self.definitions = definitions
+
+    def _derivation(self, relation, using_facts: list, extra_givens=(), solve_for=()):
+        from ..derivation import Derivation
+        d = Derivation()
+        for op, lhs, rhs in self.premises.assumptions:
+            d.assume(relation_of(op, _solve_form(lhs, self.unknowns), _solve_form(rhs, self.unknowns)),
+                     label="assumption")
+        if solve_for:
+            d.unknowns(*solve_for)
+        made = {}
+        for f in list(self.facts) + list(self.definitions) + list(extra_givens):
+            rel = f.relation
+            rel = tuple(_solve_form(r, self.unknowns) for r in rel) if isinstance(rel, tuple) else \
+                _solve_form(rel, self.unknowns)
+            made[id(f)] = d.given(rel, label=f.label, solve_for=list(solve_for) or None)
+        use = [made[id(f)] for f in using_facts]
+        d.step(_solve_form(relation, self.unknowns), using=use)
+        return d
+
+    def run(self, relation, using_facts: list, extra_givens=(), solve_for=()):
+        from ..context import CheckContext
+        from ..rules import check_step
+        d = self._derivation(relation, using_facts, extra_givens, solve_for)
+        ctx = CheckContext.for_derivation(d, seed=self.settings.seed, stage_timeout=self.settings.stage_timeout,
+                                          label="audit")
+        return check_step(d.steps[-1], d, ctx)
+
+
+def _cex_dict(cex) -> dict | None:
+    if cex is None:
+        return None
+    return {"point": dict(cex.point), "lhs": cex.lhs, "rhs": cex.rhs,
+            "arithmetic": getattr(cex, "arithmetic", "")}
+
+
+def _fact_labels(facts) -> str:
+    return ", ".join(f.label for f in facts)
+
+
+def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
+    """The verdict of one pair as fields of :class:`PairResult` (verdict, how, detail, residual, ...).
+
+    ``previous``: ``(equation, line)`` the pair may be implied by when it mentions an unknown."""
+    from ..latex import to_text
+    rel_op = pair.rel
+    if rel_op in NOT_CHECKED:
+        return dict(verdict="not checked", how="", detail=NOT_CHECKED[rel_op])
+    relation = relation_of(rel_op, pair.left, pair.right)
+    if _has_expectation(pair.left) or _has_expectation(pair.right):
+        if not checker.premises.random:
+            return dict(verdict="unproved", how="",
+                        detail="an expectation of expressions with no declared random variables "
+                               "(declare them: `derivcheck: random x, y`)")
+    pair.left, pair.right, pair.start = _expr(pair.left), _expr(pair.right), _expr(pair.start)
+    mentions = bool(checker.unknowns) and rel_op == "=" and any(
+        pair.left.has(u) or pair.right.has(u) for u in checker.unknowns)
+    first = checker.run(relation, [])
+    if first.verdict == "proved":
+        return _fields(first, "identity", [])
+    if mentions:
+        return _implied(pair, checker, previous, first)
+    result, how, used = first, "", []
+    facts = list(checker.facts) + list(checker.definitions)
+    if facts and first.verdict != "refuted":
+        # a side that is a lone name the facts mention is what they are solved for (lambda' = ... from (33a))
+        targets = [e for e in (pair.left, pair.right) if _is_name(e) and any(_mentions(f, e) for f in facts)]
+        second = checker.run(relation, facts, solve_for=targets)
+        if second.verdict != "proved" and targets:
+            plain = checker.run(relation, facts)
+            second = plain if plain.verdict in ("proved", "refuted") else second
+            targets = [] if plain.verdict == "proved" else targets
+        if second.verdict == "proved":
+            used = _needed(checker, relation, facts, targets)
+            return _fields(checker.run(relation, used, solve_for=targets) if used != facts else second,
+                           "using " + _fact_labels(used), used)
+        if second.verdict == "refuted":
+            result, how = second, "with " + _fact_labels(facts) + " in scope"
+    return _fields(result, how, used)
+
+
+def _implied(pair: Pair, checker: PairChecker, previous, identity) -> dict:
+    """An equation in a declared unknown: implied by the previous equation (``start = left`` in the
+    same chain, else the last equation before it that mentions the unknown)."""
+    from ..latex import to_text
+    if pair.position > 1:
+        prev = (sp.Eq(pair.start, pair.left, evaluate=False), pair.left_row.where.line if pair.left_row else 0)
+        target = sp.Eq(pair.start, pair.right, evaluate=False)
+    elif previous is not None:
+        prev, target = previous, sp.Eq(pair.left, pair.right, evaluate=False)
+    else:
+        names = ", ".join(sorted(str(u) for u in checker.unknowns if pair.left.has(u) or pair.right.has(u)))
+        return dict(verdict="not checked", how="first equation",
+                    detail=f"the first equation in the unknown {names}: later lines are checked against it")
+    fact = AuditFact(label=f"line {prev[1]}", relation=prev[0], line=prev[1])
+    res = checker.run(target, [fact], extra_givens=[fact], solve_for=list(checker.unknowns.values()))
+    if res.verdict == "proved":
+        return _fields(res, f"implied by line {prev[1]}", [fact])
+    if res.verdict == "refuted":
+        return _fields(res, f"{to_text(target)} does not follow from line {prev[1]}", [fact])
+    return _fields(res, f"not shown to follow from line {prev[1]}", [fact])
+
+
+def _needed(checker: PairChecker, relation, facts: list, targets=()) -> list:
+    """Drop facts one at a time while the step stays proved (at most 6 facts are tried)."""
+    if len(facts) > 6:
+        return facts
+    keep = list(facts)
+    for f in list(facts):
+        trial = [g for g in keep if g is not f]
+        if checker.run(relation, trial, solve_for=targets).verdict == "proved":
+            keep = trial
+    return keep
+
+
+def _fields(step, how: str, used: list) -> dict:
+    detail = step.detail or ""
+    return dict(verdict=step.verdict, how=how, detail=detail, residual=step.residual or "",
+                counterexample=_cex_dict(step.counterexample), using=[f.label for f in used])
+
+
+# ------------------------------------------------------------------------------------------------
+# documents
+# ------------------------------------------------------------------------------------------------
+def audit_document(doc, settings: Settings | None = None, *, on_pair=None, before_pair=None,
+                   skip: int = 0) -> AuditResult:
+    """Audit every display of ``doc`` (a :class:`proofs.audit.documents.Document`) in order.
+
+    ``skip``: the first ``skip`` pairs are read (their facts and definitions still count) but neither
+    checked nor reported (a worker resuming after a killed one). ``before_pair(line)`` is called before a
+    pair is checked."""
+    settings = settings or Settings()
+    t0 = time.perf_counter()
+    out = AuditResult(file=doc.path, kind=doc.kind, problems=list(doc.problems))
+    st = _DocState(skip=skip, before_pair=before_pair)
+    for item in doc.items:
+        if isinstance(item, Declaration):
+            _declare(item, st, out)
+        elif isinstance(item, Display):
+            opts_decls, st.pending = st.pending, []
+            try:
+                opts = st.decl.for_display(opts_decls)
+            except DeclarationError as e:
+                out.problems.append(f"{opts_decls[0].where}: {e}")
+                opts = DisplayOptions()
+            for r in _audit_display(item, st, opts, settings, out):
+                st.counter += 1
+                if st.counter <= st.skip:
+                    continue
+                out.pairs.append(r)
+                if on_pair is not None:
+                    on_pair(r)
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+def _declare(decl: Declaration, st: _DocState, out: AuditResult) -> None:
+    if decl.scope == "display" or decl.keyword in ("skip", "check", "given"):
+        st.pending.append(decl)
+        return
+    try:
+        st.decl.apply(decl)
+    except DeclarationError as e:
+        out.problems.append(f"{decl.where}: derivcheck: {decl.keyword}: {e}")
+
+
+def _parse_rows(display: Display, notation, out: AuditResult):
+    from .parse import ParseError, parse_row
+    rows = []
+    for src in display.rows:
+        out.rows += 1
+        text = src.text
+        for written, meant in notation.readings:
+            text = text.replace(written, meant)
+        try:
+            with time_limit(5.0):
+                row = parse_row(text, notation)
+            out.rows_parsed += 1
+            rows.append((src, row, ""))
+        except ParseError as e:
+            col = f", column {e.column}" if getattr(e, "column", None) else ""
+            rows.append((src, None, f"cannot read this line{col}: {e}"))
+        except StageTimeout:
+            rows.append((src, None, "reading this line took longer than 5 s"))
+        except RecursionError:
+            rows.append((src, None, "cannot read this line: nested too deeply"))
+    return rows
+
+
+def _result(pair_or_gap, display: Display, **fields) -> PairResult:
+    from ..latex import to_latex, to_text
+    row = pair_or_gap.row
+    base = dict(file=row.where.file, line=row.where.line, cell=row.where.cell, display_line=display.where.line,
+                written=row.text.strip(), tag=row.tag)
+    if isinstance(pair_or_gap, Pair):
+        p = pair_or_gap
+        base.update(relation=p.rel, left=_safe(to_text, p.left), right=_safe(to_text, p.right),
+                    left_latex=_safe(to_latex, p.left), right_latex=_safe(to_latex, p.right))
+    base.update(fields)
+    return PairResult(**base)
+
+
+def _safe(fn, e) -> str:
+    try:
+        return fn(e)
+    except Exception:  # noqa: BLE001 - a printer failure must not lose the verdict
+        return str(e)
+
+
+def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settings: Settings, out: AuditResult):
+    out.displays += 1
+    rows = _parse_rows(display, st.decl.notation, out)
+    starts_with_relation = bool(rows) and rows[0][1] is not None and rows[0][1].continues
+    reading = read_chains(rows, carry=st.carry if starts_with_relation else None)
+    st.carry = reading.last_chain(rows)
+    if opts.skip:
+        for p in reading.pairs:
+            yield _result(p, display, verdict="not checked", detail="skipped by a `derivcheck: skip` declaration")
+        return
+    facts = _facts_in_scope(st, opts, out, display)
+    umap = _unknown_symbols(st.decl.premises.unknowns)
+    definitions: list = []
+    last_chain = -1
+    for p in reading.pairs:
+        if isinstance(p, Gap):
+            yield _result(p, display, verdict=p.verdict, detail=p.reason)
+            continue
+        t0 = time.perf_counter()
+        checker = PairChecker(settings, st.decl.premises, facts, umap, definitions)
+        if p.position == 1 and p.rel == "=" and not opts.check_definitions and _defines(p, facts, umap):
+            definitions.append(AuditFact(label=f"line {p.row.where.line}",
+                                         relation=sp.Eq(p.left, p.right, evaluate=False), line=p.row.where.line))
+            yield _result(p, display, verdict="not checked", how="definition",
+                          detail=f"defines {_safe(_text, p.left)} (no fact in scope mentions it)",
+                          seconds=time.perf_counter() - t0)
+            _remember(st, p, umap)
+            continue
+        previous = st.previous_equation if p.chain != last_chain or p.position == 1 else None
+        try:
+            if st.counter < st.skip:              # decided by an earlier worker; only its reading matters here
+                fields = dict(verdict="not checked", detail="decided by an earlier worker")
+            else:
+                if st.before_pair is not None:
+                    st.before_pair(p.row.where.line)
+                with time_limit(settings.pair_timeout):
+                    fields = check_pair(p, checker, previous)
+        except StageTimeout:
+            fields = dict(verdict="timeout", detail=f"not decided within {settings.pair_timeout:g} s")
+        except Exception as e:  # noqa: BLE001 - one pair's failure must not stop the document
+            fields = dict(verdict="error", detail=f"internal error while checking ({type(e).__name__}: "
+                                                  f"{' '.join(str(e).split())[:160]})")
+        fields["assuming"] = list(st.decl.premises.assumption_text)
+        yield _result(p, display, seconds=time.perf_counter() - t0, **fields)
+        last_chain = p.chain
+        _remember(st, p, umap)
+    _record_facts(display, rows, st)
+
+
+def _text(e) -> str:
+    from ..latex import to_text
+    return to_text(e)
+
+
+def _defines(p: Pair, facts: list, umap: dict) -> bool:
+    left = p.left
+    if not _is_name(left) or left in umap or any(left == v for v in umap.values()):
+        return False
+    if left in _atoms(p.right):
+        return False
+    return not any(_mentions(f, left) for f in facts)
+
+
+def _remember(st: _DocState, p: Pair, umap: dict) -> None:
+    """The last equation mentioning an unknown, for the next pair that may be implied by it."""
+    if p.rel != "=" or not umap:
+        return
+    eq = sp.Eq(p.start, p.right, evaluate=False)
+    if any(eq.has(u) for u in umap):
+        st.previous_equation = (eq, p.row.where.line)
+
+
+def _facts_in_scope(st: _DocState, opts: DisplayOptions, out: AuditResult, display: Display) -> list:
+    if not opts.restricted:
+        return list(st.facts)
+    chosen = []
+    for ref in opts.given_refs:
+        found = [f for f in st.facts if f.label in (f"({ref})", ref)]
+        if not found:
+            out.problems.append(f"{display.where}: derivcheck: given ({ref}): no tagged or labelled line "
+                                f"({ref}) before this display")
+        chosen.extend(found[-1:])
+    for text, rels in opts.given_relations:
+        rel = tuple(relation_of(op, a, b) for op, a, b in rels)
+        chosen.append(AuditFact(label=f"given {text}", relation=rel[0] if len(rel) == 1 else rel,
+                                line=display.where.line))
+    return chosen
+
+
+def _record_facts(display: Display, rows, st: _DocState) -> None:
+    """Tagged or labelled rows become facts for later displays: the relations of the row's chain."""
+    chain_start = None
+    for src, row, _ in rows:
+        if row is None:
+            chain_start = None
+            continue
+        items = list(row.items)
+        if not row.continues:
+            chain_start = items[0][1] if items and items[0][0] is None else None
+        if not (src.tag or src.label) or chain_start is None:
+            continue
+        rels = []
+        prev = chain_start if row.continues else None
+        for op, expr in items:
+            if op is None:
+                prev = expr
+                continue
+            if op in _OPS and prev is not None:
+                rels.append(relation_of(op, chain_start if op == "=" else prev, expr))
+            prev = expr
+        if not rels:
+            continue
+        rel = rels[-1] if all(isinstance(r, sp.Equality) for r in rels) else tuple(rels)
+        for name in (f"({src.tag})" if src.tag else None, src.label):
+            if name:
+                st.facts.append(AuditFact(label=name, relation=rel, line=src.where.line))

@@ -1,0 +1,96 @@
+"""proofs.audit.check: each reading of a pair (identity, using facts, implied by the previous equation),
+built from SymPy objects directly (the documents' tests go through the parser)."""
+import sympy as sp
+
+from proofs.audit.chains import Pair
+from proofs.audit.check import AuditFact, PairChecker, Settings, _unknown_symbols, check_pair
+from proofs.audit.declarations import Premises
+from proofs.audit.source import SourceRow, Where
+
+R = dict(real=True)
+lp, mp, ap = sp.Symbol("\\lambda'", **R), sp.Symbol("\\mu'", **R), sp.Symbol("\\alpha'", **R)
+lam, mu, al = sp.Symbol("\\lambda", **R), sp.Symbol("\\mu", **R), sp.Symbol("\\alpha", **R)
+FACTS = [AuditFact("(33a)", sp.Eq(1 + mp - ap * lp, 1 + mu - al * lam), 179),
+         AuditFact("(33b)", sp.Eq(mp, mu * (1 - al * lam)), 181), AuditFact("(33c)", sp.Eq(ap, al), 183)]
+ALPHA_POS = Premises(assumptions=[(">", al, sp.Integer(0))], assumption_text=["\\alpha > 0"])
+
+
+def _row(line=1):
+    return SourceRow("written", Where("doc.md", line))
+
+
+def _pair(left, right, start=None, position=1, rel="="):
+    return Pair(left=left, rel=rel, right=right, row=_row(), start=left if start is None else start,
+                position=position, chain=0, left_row=_row())
+
+
+def _check(pair, facts=(), premises=None, unknowns=(), previous=None):
+    checker = PairChecker(Settings(), premises or Premises(unknowns=list(unknowns)), list(facts),
+                          _unknown_symbols(unknowns), [])
+    return check_pair(pair, checker, previous)
+
+
+def test_identity_is_proved_without_facts():
+    r = _check(_pair((mu + 1) * lam, mu * lam + lam))
+    assert (r["verdict"], r["how"]) == ("proved", "identity")
+
+
+def test_a_wrong_identity_is_refuted_with_a_point():
+    r = _check(_pair((mu + 1) * lam, mu * lam - lam))
+    assert r["verdict"] == "refuted" and r["counterexample"]["point"]
+
+
+def test_a_line_that_holds_only_with_facts_names_the_ones_it_needs():
+    r = _check(_pair(lp, (mp - mu + al * lam) / ap), FACTS, ALPHA_POS)
+    assert r["verdict"] == "proved"
+    assert r["how"] == "using (33a), (33c)" and r["using"] == ["(33a)", "(33c)"]
+
+
+def test_refuted_with_facts_the_point_satisfies_them():
+    start = lp
+    r = _check(_pair((mp - mu + al * lam) / ap, (mu + mu * al * lam - mu + al * lam) / al, start, 2), FACTS,
+               ALPHA_POS)
+    assert r["verdict"] == "refuted"
+    pt = {sp.Symbol(k, **R): sp.Rational(v) for k, v in r["counterexample"]["point"].items()}
+    for f in FACTS:
+        assert sp.simplify((f.relation.lhs - f.relation.rhs).xreplace(pt)) == 0
+
+
+N = sp.Symbol("N", integer=True, positive=True)
+s, sx = sp.Symbol("\\sigma", **R), sp.Symbol("\\sigma_{x}", **R)
+V = s ** 2
+
+
+def test_equation_in_an_unknown_is_implied_by_the_previous_one():
+    prev = (sp.Eq(V, (1 - 1 / N) ** 2 * V + sx ** 2 / N ** 2), 19)
+    r = _check(_pair(V, (1 - 2 / N + 1 / N ** 2) * V + sx ** 2 / N ** 2), unknowns=[V], previous=prev)
+    assert (r["verdict"], r["how"]) == ("proved", "implied by line 19")
+
+
+def test_continuation_times_a_constant_is_implied_not_refuted():
+    A = (-2 / N + 1 / N ** 2) * V + sx ** 2 / N ** 2
+    r = _check(_pair(A, N * A, start=sp.Integer(0), position=2), unknowns=[V])
+    assert r["verdict"] == "proved" and r["how"].startswith("implied by line")
+
+
+def test_a_wrong_solution_is_refuted_against_the_previous_equation():
+    prev = (sp.Eq(0, (-2 + 1 / N) * V + sx ** 2 / N), 23)
+    r = _check(_pair(V, 2 * sx ** 2 / ((2 - 1 / N) * N)), unknowns=[V], previous=prev)
+    assert r["verdict"] == "refuted" and "does not follow from line 23" in r["how"]
+
+
+def test_the_first_equation_in_an_unknown_is_not_checked():
+    r = _check(_pair(V, (1 - 1 / N) ** 2 * V + sx ** 2 / N ** 2), unknowns=[V])
+    assert r["verdict"] == "not checked" and "first equation" in r["detail"]
+
+
+def test_approx_is_not_checked():
+    r = _check(_pair(mu, lam, rel="approx"))
+    assert r["verdict"] == "not checked" and "approx" in r["detail"]
+
+
+def test_an_expectation_without_declared_random_variables_is_not_proved():
+    from proofs.expectation import E
+    x, y = sp.symbols("x y", real=True)
+    r = _check(_pair(E(x * y), E(x) * E(y)))
+    assert r["verdict"] == "unproved" and "random" in r["detail"]
