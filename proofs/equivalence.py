@@ -68,6 +68,18 @@ def find_counterexample(lhs, rhs, ctx, salt: str = "", written=None) -> tuple[Co
     expr = sp.Add(lhs, -rhs, evaluate=False)
     agreed, rejected, rescued = 0, "", 0
     functions = _functions_valuable(expr, ctx)
+    if written is not None:
+        # a point where a denominator *as written* vanishes is no counterexample, even when normalising
+        # cancelled it (sum_n (1 - 1/N)^(-n) evaluates to an expression defined at N = 0)
+        import copy as _copy
+
+        from .rules import written_denominators
+        rels = written if isinstance(written, tuple) else (written,)
+        dens = [d for r in rels if isinstance(r, sp.core.relational.Relational)
+                for side in (r.lhs, r.rhs) for d, _ in written_denominators(side)]
+        if dens:
+            ctx = _copy.copy(ctx)
+            ctx.written_dens = tuple(dict.fromkeys(dens))
     # pass 1: free points (cheap; most true steps end here). A difference is only a candidate until it
     # validates; pass 2 (only then) completes each point so it satisfies the premises in scope.
     for constrained in (False, True):
@@ -133,6 +145,10 @@ def _differ_at(lhs, rhs, expr, pt, ctx, constrained: bool = True):
             ctx.scope.complete(pt, expr)
         a = evaluate(lhs, pt, ctx.sampler)
         b = evaluate(rhs, pt, ctx.sampler)
+        for den in getattr(ctx, "written_dens", ()):
+            v = evaluate(den, pt, ctx.sampler)
+            if v is None or (v.is_number and v == 0):
+                return None
     except (ZeroDivisionError, Infeasible):
         return None
     except (TypeError, ValueError) as e:         # SymPy could not compare or evaluate: no point here
