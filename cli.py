@@ -132,6 +132,27 @@ def build_parser() -> argparse.ArgumentParser:
                     help="claims checked at once (default: number of CPUs)")
     sp.add_argument("--debug", action="store_true", help="print full tracebacks")
     running(sp)
+
+    sp = sub.add_parser("audit", allow_abbrev=False,
+                        help="check the display maths of LaTeX, Markdown or notebook files, line by line",
+                        description="Read the displays ($$..$$, \\[..\\], equation, align, split, ...) of each "
+                                    "file with derivcheck's own grammar and check every pair of adjacent lines "
+                                    "symbolically under the declarations (derivcheck: comments in the file, "
+                                    "--declare FILE, or a sidecar found by the file's name). Nothing in a file is "
+                                    "executed.")
+    sp.add_argument("files", nargs="+", metavar="FILE", help=".md, .txt, .tex or .ipynb files")
+    sp.add_argument("--declare", metavar="FILE", help="a TOML file of declarations for the files (a sidecar)")
+    sp.add_argument("--inline", action="store_true", help="also check inline $...$ maths")
+    sp.add_argument("--format", choices=("text", "json", "junit", "markdown"), default="text")
+    sp.add_argument("-o", dest="output", metavar="FILE", help="write the report to FILE (atomically)")
+    sp.add_argument("-j", dest="jobs", type=_positive_int, default=None, metavar="N",
+                    help="files audited at once (default: number of CPUs)")
+    sp.add_argument("--timeout", type=_positive_float, default=20.0, metavar="S",
+                    help="seconds allowed per pair of lines (default 20)")
+    sp.add_argument("--max-memory", type=_megabytes, default=4096.0, metavar="MB",
+                    help="memory each worker may allocate (default 4096; 0: no limit)")
+    sp.add_argument("--seed", type=_int, default=0, metavar="N", help="seed for counterexample search (default 0)")
+    sp.add_argument("--debug", action="store_true", help="print full tracebacks")
     return p
 
 
@@ -240,6 +261,9 @@ def cmd_report(args) -> int:
     if _bad_output(args.output):
         return EXIT_USAGE
     if args.from_json:
+        audit = _audit_report(args)
+        if audit is not None:
+            return audit
         load_errors = []                 # a malformed record: one line each, exit 2, the valid ones still reported
         try:
             results, summary = build.load_results(args.from_json, ids=args.targets, keyword=args.keyword,
@@ -267,6 +291,32 @@ def cmd_report(args) -> int:
     return exit_code(results, load_errors)
 
 
+def _audit_report(args) -> int | None:
+    """``report --from`` an audit's JSON (``audit --format json``): the audit report; None for claim results."""
+    from proofs.audit import report as audit_report
+    from proofs.report import build
+    try:
+        data = build._read_json(args.from_json)
+    except build.ResultsError:
+        return None                      # load_results reports it, with the same message
+    if not (isinstance(data, dict) and data.get("format") == audit_report.FORMAT):
+        return None
+    docs, problems = audit_report.load(data, args.from_json)
+    for line in problems:
+        _err(f"derivcheck: error: {line}")
+    if not docs:
+        return EXIT_USAGE if problems else EXIT_EMPTY
+    title = args.title if args.title != "derivcheck verification report" else "derivcheck audit"
+    try:
+        written = audit_report.write(docs, args.output, pdf=args.pdf, title=title)
+    except build.ReportError as e:
+        _err(f"derivcheck: error: {e}")
+        return EXIT_USAGE
+    sys.stdout.write("".join(f"wrote {path}\n" for path in written))
+    failed = any(p["verdict"] in ("refuted", "error", "timeout") for d in docs for p in d["pairs"])
+    return EXIT_USAGE if problems else (EXIT_FAIL if failed else EXIT_OK)
+
+
 def cmd_show(args) -> int:
     from proofs import runner
     from proofs.outcome import exit_code
@@ -291,7 +341,12 @@ def cmd_show(args) -> int:
     return exit_code(results, plan.errors)
 
 
-COMMANDS = {"list": cmd_list, "check": cmd_check, "show": cmd_show, "report": cmd_report}
+def cmd_audit(args) -> int:
+    from proofs.audit.command import run_audit
+    return run_audit(args, write=_write_output, err=_err, bad_output=_bad_output)
+
+
+COMMANDS = {"list": cmd_list, "check": cmd_check, "show": cmd_show, "report": cmd_report, "audit": cmd_audit}
 
 
 class Terminated(BaseException):

@@ -37,6 +37,9 @@ class Pair:
     position: int
     chain: int                   # 0-based index of the chain in the display
     left_row: SourceRow | None = None
+    left_index: int = 0          # index of ``left`` among the items of ``left_row`` (and of ``right`` in ``row``)
+    right_index: int = 0
+    exact_start: bool = True     # every link from ``start`` to ``left`` is "=" (so start = left is an equation)
 
 
 @dataclass
@@ -52,7 +55,7 @@ class Gap:
 @dataclass
 class Reading:
     pairs: list = field(default_factory=list)     # Pair and Gap, in row order
-    chains: list = field(default_factory=list)    # each a list of (rel, expr, SourceRow)
+    chains: list = field(default_factory=list)    # each a list of (rel, expr, SourceRow, item index)
 
     def last_chain(self, rows) -> list | None:
         """The chain the next display may continue: the last one, if the last row was read."""
@@ -84,17 +87,19 @@ def read_chains(rows: list[tuple[SourceRow, Row | None, str]], carry: list | Non
         else:
             current = []
             out.chains.append(current)
-        for rel, expr in items:
+        for k, (rel, expr) in enumerate(items):
             if rel is None:
-                current.append((None, expr, src))
+                current.append((None, expr, src, k))
                 continue
             if not current:
                 out.pairs.append(Gap(src, f"relation {rel} without a left side"))
                 continue
-            left_rel, left, left_src = current[-1]
-            current.append((rel, expr, src))
+            left_rel, left, left_src, left_k = current[-1]
+            exact = all(c[0] in (None, "=") for c in current)
+            current.append((rel, expr, src, k))
             out.pairs.append(Pair(left=left, rel=rel, right=expr, row=src, start=current[0][1],
-                                  position=len(current) - 1, chain=len(out.chains) - 1, left_row=left_src))
+                                  position=len(current) - 1, chain=len(out.chains) - 1, left_row=left_src,
+                                  left_index=left_k, right_index=k, exact_start=exact))
         if len(current) == 1 and not row.continues:
             out.pairs.append(Gap(src, "an expression without a relation: nothing to check"))
     return out

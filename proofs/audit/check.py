@@ -22,8 +22,9 @@ Invariants: ``proved`` only from the engine's exact reduction with every side co
 """
 from __future__ import annotations
 
+import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -68,6 +69,7 @@ class _DocState:
     skip: int = 0                                      # pairs already decided (by an earlier worker): not re-checked
     before_pair: object = None
     carry: list | None = None                          # the last chain of the display before
+    options: DisplayOptions = field(default_factory=DisplayOptions)   # of the display being checked
 
 
 def _expr(e):
@@ -129,8 +131,29 @@ class PairChecker:
         self.unknowns = unknowns
         self.definitions = definitions
 
+    def _opaque(self, rel, defined: dict):
+        """``\partial E/\partial w`` of a bare name ``E`` that no premise defines in terms of ``w`` is a
+        quantity of its own (the author's E depends on w; SymPy's symbol E does not, and would make it 0)."""
+        def walk(e):
+            reps = {}
+            for dv in e.atoms(sp.Derivative):
+                if isinstance(dv.expr, sp.Symbol) and all(v != dv.expr for v, _ in dv.variable_count) and \
+                        not all(v in defined.get(dv.expr, set()) for v, _ in dv.variable_count):
+                    wrt = " ".join(f"\\partial {v}" + (f"^{n}" if n != 1 else "") for v, n in dv.variable_count)
+                    reps[dv] = sp.Symbol(f"\\partial {dv.expr}/{wrt}", real=True)
+            return e.xreplace(reps) if reps else e
+        if isinstance(rel, tuple):
+            return tuple(walk(r) for r in rel)
+        return walk(rel) if isinstance(rel, sp.Basic) else rel
+
     def _derivation(self, relation, using_facts: list, extra_givens=(), solve_for=()):
         from ..derivation import Derivation
+        defined = {}
+        for f in list(self.facts) + list(self.definitions) + list(extra_givens):
+            rel = f.relation if not isinstance(f.relation, tuple) else f.relation[0]
+            if isinstance(rel, sp.Equality):
+                defined.setdefault(rel.lhs, set()).update(rel.rhs.free_symbols)
+        relation = self._opaque(relation, defined)
         d = Derivation()
         for op, lhs, rhs in self.premises.assumptions:
             d.assume(relation_of(op, _solve_form(lhs, self.unknowns), _solve_form(rhs, self.unknowns)),
@@ -140,12 +163,31 @@ class PairChecker:
         made = {}
         for f in list(self.facts) + list(self.definitions) + list(extra_givens):
             rel = f.relation
+            rel = self._opaque(rel, defined)
             rel = tuple(_solve_form(r, self.unknowns) for r in rel) if isinstance(rel, tuple) else \
                 _solve_form(rel, self.unknowns)
             made[id(f)] = d.given(rel, label=f.label, solve_for=list(solve_for) or None)
         use = [made[id(f)] for f in using_facts]
-        d.step(_solve_form(relation, self.unknowns), using=use)
+        rel = _solve_form(relation, self.unknowns)
+        self._declare_random(d, [rel] + [f.relation for f in list(self.facts) + list(extra_givens)])
+        d.step(rel, using=use)
         return d
+
+    def _declare_random(self, d, relations) -> None:
+        """``random x, y``: each symbol of that name is an independent scalar with mean ``E[x]`` and
+        variance ``Var[x]`` (symbols, so E[x] on both sides of a line agree)."""
+        if not self.premises.random:
+            return
+        names = set(self.premises.random)
+        seen = {}
+        for rel in relations:
+            for r in (rel if isinstance(rel, tuple) else (rel,)):
+                for a in r.free_symbols:
+                    if a.name in names:
+                        seen.setdefault(a, None)
+        for sym in sorted(seen, key=lambda a: a.name):
+            d.random.scalar(sym, mean=sp.Symbol(f"E[{sym.name}]", real=True),
+                            var=sp.Symbol(f"Var[{sym.name}]", nonnegative=True))
 
     def run(self, relation, using_facts: list, extra_givens=(), solve_for=()):
         from ..context import CheckContext
@@ -212,7 +254,7 @@ def _implied(pair: Pair, checker: PairChecker, previous, identity) -> dict:
     """An equation in a declared unknown: implied by the previous equation (``start = left`` in the
     same chain, else the last equation before it that mentions the unknown)."""
     from ..latex import to_text
-    if pair.position > 1:
+    if pair.position > 1 and pair.exact_start:
         prev = (sp.Eq(pair.start, pair.left, evaluate=False), pair.left_row.where.line if pair.left_row else 0)
         target = sp.Eq(pair.start, pair.right, evaluate=False)
     elif previous is not None:
@@ -346,6 +388,7 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
         for p in reading.pairs:
             yield _result(p, display, verdict="not checked", detail="skipped by a `derivcheck: skip` declaration")
         return
+    st.options = opts
     facts = _facts_in_scope(st, opts, out, display)
     umap = _unknown_symbols(st.decl.premises.unknowns)
     definitions: list = []
@@ -355,8 +398,17 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
             yield _result(p, display, verdict=p.verdict, detail=p.reason)
             continue
         t0 = time.perf_counter()
-        checker = PairChecker(settings, st.decl.premises, facts, umap, definitions)
-        if p.position == 1 and p.rel == "=" and not opts.check_definitions and _defines(p, facts, umap):
+        pair_atoms = _atoms(p.left) | _atoms(p.right)
+        # a definition is a premise only of the lines that mention the name it defines
+        relevant = [f for f in definitions if _defined_name(f) in pair_atoms]
+        checker = PairChecker(settings, st.decl.premises, facts, umap, relevant)
+        role = _role(p, facts, umap, opts)
+        if any(asymptotic(r.text, st.decl.notation) for r in (p.row, p.left_row) if r is not None):
+            yield _result(p, display, verdict="not checked", detail="o(...) / O(...) asymptotic notation is not "
+                          "read (declare `function o` if o is a function)")
+            _remember(st, p, umap)
+            continue
+        if role == "definition":
             definitions.append(AuditFact(label=f"line {p.row.where.line}",
                                          relation=sp.Eq(p.left, p.right, evaluate=False), line=p.row.where.line))
             yield _result(p, display, verdict="not checked", how="definition",
@@ -364,7 +416,7 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
                           seconds=time.perf_counter() - t0)
             _remember(st, p, umap)
             continue
-        previous = st.previous_equation if p.chain != last_chain or p.position == 1 else None
+        previous = st.previous_equation if p.chain != last_chain or p.position == 1 or not p.exact_start else None
         try:
             if st.counter < st.skip:              # decided by an earlier worker; only its reading matters here
                 fields = dict(verdict="not checked", detail="decided by an earlier worker")
@@ -379,10 +431,171 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
             fields = dict(verdict="error", detail=f"internal error while checking ({type(e).__name__}: "
                                                   f"{' '.join(str(e).split())[:160]})")
         fields["assuming"] = list(st.decl.premises.assumption_text)
+        if (role == "statement" and fields.get("verdict") in ("refuted", "unproved")
+                and not fields.get("how", "").startswith(("implied", "first"))):
+            fields = _statement(fields)
+        if fields.get("verdict") == "refuted" and st.counter >= st.skip:
+            fields = _robust(p, fields, st, settings, facts, umap, relevant, previous)
         yield _result(p, display, seconds=time.perf_counter() - t0, **fields)
         last_chain = p.chain
         _remember(st, p, umap)
     _record_facts(display, rows, st)
+
+
+_INEQUALITIES = ("<", ">", "<=", ">=", "!=")
+
+
+def _name_like(e) -> bool:
+    """A name, a power or negation of one, or a derivative of one: ``y_t``, ``\sigma_s^2``, ``-\partial E/\partial w``."""
+    if _is_name(e):
+        return True
+    if isinstance(e, sp.Pow) and e.exp.is_number:
+        return _name_like(e.base)
+    if isinstance(e, sp.Derivative):
+        return _name_like(e.expr)
+    if isinstance(e, sp.Mul) and len(e.args) == 2 and e.args[0] == -1:
+        return _name_like(e.args[1])
+    return False
+
+
+def _role(p: Pair, facts: list, umap: dict, opts: DisplayOptions) -> str:
+    """How a pair is read: ``claim`` (a step: refuted when it fails), ``statement`` (the first relation of a
+    chain about a name, or a condition: proved when it follows, otherwise not checked, never refuted) or
+    ``definition`` (introduces a name; a premise for the lines that mention it).
+
+    Only relations a reader cannot take for a derivation step are lenient: the first relation of a chain
+    whose left side is a name (``y_t = ...``, ``\sigma_s^2 = ...``), an inequality that opens a chain (a
+    condition such as ``\eta_t > 0``) and a range ``0 \le x \le 1``. ``check`` (or facts named by
+    ``given``) makes every relation a claim; a continuation link is always a claim."""
+    if opts.strict:
+        return "claim"
+    one_row = p.right_index == p.position          # the chain started in this row: a row of conditions
+    if p.rel in _INEQUALITIES and (p.position == 1 or one_row):
+        return "statement"
+    if p.rel == "=" and _defines(p, facts, umap):
+        return "definition"                        # also mid-chain: mu_0 = s_0 = 0 initialises both
+    if p.position != 1:
+        return "claim"
+    if _name_like(p.left) and p.left not in umap and not any(p.left.has(u) for u in umap):
+        return "statement"
+    if not (_atoms(p.left) & _atoms(p.right)) and not (p.left.is_number or p.right.is_number):
+        return "statement"                         # a relation between different quantities (a rule, a choice)
+    return "claim"
+
+
+def _defined_name(f: AuditFact):
+    rel = f.relation if not isinstance(f.relation, tuple) else f.relation[0]
+    return rel.lhs
+
+
+def _statement(fields: dict) -> dict:
+    """The first relation of a chain that does not follow from the facts in scope: in prose it may as well
+    be a new statement (an equation imposed, a new given) as a claimed consequence, so it is not reported as
+    refuted unless the display is declared ``check`` (or names its facts with ``given``)."""
+    why = "does not follow from the facts in scope" if fields["verdict"] == "refuted" else \
+        "not shown to follow from the facts in scope"
+    cex = fields.get("counterexample")
+    pt = ", ".join(f"{k} = {v}" for k, v in ((cex or {}).get("point") or {}).items())
+    return dict(fields, verdict="not checked", how="a statement",
+                detail=f"a statement: it {why}" + (f" (they all hold at {pt}, where it does not)" if pt else "")
+                       + "; declare `derivcheck: check` for this display to have it checked as a consequence")
+
+
+_OPERATORS = frozenset(r"""\frac \dfrac \tfrac \sqrt \exp \log \ln \min \max \sin \cos \tan \tanh \sinh
+\cosh \left \right \bigl \bigr \Bigl \Bigr \big \Big \bigg \Bigg \lim \sum \prod \cdot \times \text
+\mathrm \operatorname \mathbb \Var \Cov \quad \qquad \partial \nabla \det \operatorname""".split())
+_CALL = re.compile(r"(\\[A-Za-z]+(?:\{[^{}]*\})?|(?<![\\A-Za-z])[A-Za-z])(?:'+)?((?:_\{[^{}]*\}|_[A-Za-z0-9]|"
+                   r"\^\{[^{}]*\}|\^[A-Za-z0-9*])*)\s*(?:\\left)?\(")
+
+
+def call_like(text: str, notation) -> list:
+    return [shown for shown, _ in call_names(text, notation)]
+
+
+def call_names(text: str, notation) -> list:
+    """Names written directly before a parenthesis that the grammar read as a product because they are not
+    declared functions (``m(n+1)``, ``\Phi(t)``, ``o(\varepsilon)``): the reading is a guess, so a
+    refutation that rests on it is not reported (see :func:`_audit_display`)."""
+    from .parse import canonical_name
+    out = []
+    for m in _CALL.finditer(text):
+        head = m.group(1)
+        if head.split("{")[0] in _OPERATORS or head in ("E", "P"):
+            continue
+        try:
+            name = canonical_name(head + (m.group(2) or ""))
+        except Exception:  # noqa: BLE001 - not a name the grammar reads: no guess to report
+            continue
+        if name in notation.functions:
+            continue
+        out.append((text[m.start():m.end()] + "...)", name))
+    return out
+
+
+_ASYMPTOTIC = re.compile(r"(?<![\\A-Za-z])[oO]\s*(?:\\left)?\(")
+_BARE_E = re.compile(r"(?<![\\A-Za-z{])E\s+(?=[\\A-Za-z(])")
+_DIFFERENTIAL = re.compile(r"(?<![\\A-Za-z])d(?:\\[A-Za-z]+|[A-Za-z])")
+
+
+def _other_readings(text: str, notation) -> list:
+    """Notations the grammar reads one way that an author may well mean another: a refutation never
+    rests on them."""
+    out = []
+    if _BARE_E.search(text) and "E" not in notation.functions:
+        out.append("E followed by a term (read as a symbol E times it, not as an expectation)")
+    if _DIFFERENTIAL.search(text):
+        out.append("d\\Phi / dt (read as a product d times a name, not as a differential)")
+    return out
+
+
+def asymptotic(text: str, notation) -> bool:
+    """``o(...)`` / ``O(...)``: little-o and big-O notation, which the checker does not read."""
+    return bool(_ASYMPTOTIC.search(text)) and not {"o", "O"} & set(notation.functions)
+
+
+def _robust(p: Pair, fields: dict, st: _DocState, settings, facts, umap, definitions, previous) -> dict:
+    """A refutation that rests on reading ``m(n+1)`` as a product is checked again reading each such name as a
+    function; if it no longer fails, the reading was a guess the verdict cannot rest on: unproved, with the
+    declaration that decides it."""
+    from .parse import ParseError, parse_row
+    rows = [p.row] + ([p.left_row] if p.left_row is not None and p.left_row is not p.row else [])
+    others = [o for r in rows for o in _other_readings(r.text, st.decl.notation)]
+    if others:
+        return dict(fields, verdict="unproved", how="", counterexample=None,
+                    detail=f"refuted only under one reading of {'; '.join(dict.fromkeys(others))}: "
+                           f"say which is meant with a declaration (`derivcheck: reading ... as ...`)")
+    guesses = [g for r in rows for g in call_names(r.text, st.decl.notation)]
+    if not guesses:
+        return fields
+    names = frozenset(n for _, n in guesses)
+    notation = replace(st.decl.notation, functions=st.decl.notation.functions | names)
+    try:
+        right = parse_row(_read_as(p.row.text, notation), notation).items[p.right_index][1]
+        left_row = p.left_row or p.row
+        left = parse_row(_read_as(left_row.text, notation), notation).items[p.left_index][1]
+        alt = replace(p, left=left, right=right, start=left if p.position == 1 else p.start)
+        role = _role(alt, facts, umap, st.options)
+        if role == "definition":
+            again = {"verdict": "not checked"}
+        else:
+            with time_limit(settings.pair_timeout):
+                again = check_pair(alt, PairChecker(settings, st.decl.premises, facts, umap, definitions), previous)
+            if role == "statement" and again.get("verdict") == "refuted":
+                again = {"verdict": "not checked"}
+    except (ParseError, IndexError, StageTimeout, RecursionError):
+        again = {"verdict": "unproved"}
+    if again.get("verdict") == "refuted":
+        return fields
+    shown = ", ".join(dict.fromkeys(g for g, _ in guesses))
+    return dict(fields, verdict="unproved", how="", counterexample=None,
+                detail=f"refuted only if {shown} is a product; read as a function it is "
+                       f"{again.get('verdict')} -- declare which (`derivcheck: function NAME`)")
+
+
+def _read_as(text: str, notation) -> str:
+    for written, meant in notation.readings:
+        text = text.replace(written, meant)
+    return text
 
 
 def _text(e) -> str:
@@ -403,7 +616,7 @@ def _remember(st: _DocState, p: Pair, umap: dict) -> None:
     """The last equation mentioning an unknown, for the next pair that may be implied by it."""
     if p.rel != "=" or not umap:
         return
-    eq = sp.Eq(p.start, p.right, evaluate=False)
+    eq = sp.Eq(p.start if p.exact_start else p.left, p.right, evaluate=False)
     if any(eq.has(u) for u in umap):
         st.previous_equation = (eq, p.row.where.line)
 

@@ -97,6 +97,11 @@ class DisplayOptions:
     given_relations: list = field(default_factory=list)  # (text, [(op, lhs, rhs)...]) written out
     restricted: bool = False                             # a `given` names the facts: only those are in scope
 
+    @property
+    def strict(self) -> bool:
+        """The first line of each chain is a claimed consequence (``check``, or facts named by ``given``)."""
+        return self.check_definitions or self.restricted
+
 
 class DeclarationState:
     """The declarations in force while a document is read, in order.

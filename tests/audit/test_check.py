@@ -94,3 +94,27 @@ def test_an_expectation_without_declared_random_variables_is_not_proved():
     x, y = sp.symbols("x y", real=True)
     r = _check(_pair(E(x * y), E(x) * E(y)))
     assert r["verdict"] == "unproved" and "random" in r["detail"]
+
+
+def test_declared_random_scalars_use_the_expectation_algebra():
+    from proofs.expectation import E, Var
+    x, y = sp.symbols("x y", real=True)
+    a, b = sp.symbols("a b", real=True)
+    prem = Premises(random=["x", "y"])
+    ok = _check(_pair(Var(a * x + b * y), a ** 2 * Var(x) + b ** 2 * Var(y)), premises=prem)
+    assert ok["verdict"] == "proved"
+    bad = _check(_pair(Var(a * x + b * y), a * Var(x) + b * Var(y)), premises=prem)
+    assert bad["verdict"] == "refuted"
+    prod = _check(_pair(E(x * y), E(x) * E(y)), premises=prem)
+    assert prod["verdict"] == "proved"
+
+
+def test_no_counterexample_where_a_denominator_as_written_vanishes():
+    """sum_{n>=0} (1 - 1/N)^(-n) = N: SymPy's closed form is defined at N = 0, the written sum is not; the
+    counterexample must be a point where the line as written is defined (found by auditing slide 003)."""
+    n = sp.Symbol("n", integer=True)
+    Nr = sp.Symbol("N", real=True)
+    left = sp.Sum((1 - 1 / Nr) ** (-n), (n, 0, sp.oo))
+    r = _check(_pair(left, Nr))
+    assert r["verdict"] == "refuted"
+    assert r["counterexample"]["point"]["N"] != "0"
