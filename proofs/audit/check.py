@@ -132,7 +132,7 @@ class PairChecker:
         self.definitions = definitions
 
     def _opaque(self, rel, defined: dict):
-        """``\partial E/\partial w`` of a bare name ``E`` that no premise defines in terms of ``w`` is a
+        r"""``\partial E/\partial w`` of a bare name ``E`` that no premise defines in terms of ``w`` is a
         quantity of its own (the author's E depends on w; SymPy's symbol E does not, and would make it 0)."""
         def walk(e):
             reps = {}
@@ -247,6 +247,8 @@ def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
                            "using " + _fact_labels(used), used)
         if second.verdict == "refuted":
             result, how = second, "with " + _fact_labels(facts) + " in scope"
+        elif second.verdict in ("unproved", "timeout"):
+            result, how = second, "with " + _fact_labels(facts)     # what the facts left open says more
     return _fields(result, how, used)
 
 
@@ -446,7 +448,7 @@ _INEQUALITIES = ("<", ">", "<=", ">=", "!=")
 
 
 def _name_like(e) -> bool:
-    """A name, a power or negation of one, or a derivative of one: ``y_t``, ``\sigma_s^2``, ``-\partial E/\partial w``."""
+    r"""A name, a power or negation of one, or a derivative of one: ``y_t``, ``\sigma_s^2``, ``-\partial E/\partial w``."""
     if _is_name(e):
         return True
     if isinstance(e, sp.Pow) and e.exp.is_number:
@@ -459,7 +461,7 @@ def _name_like(e) -> bool:
 
 
 def _role(p: Pair, facts: list, umap: dict, opts: DisplayOptions) -> str:
-    """How a pair is read: ``claim`` (a step: refuted when it fails), ``statement`` (the first relation of a
+    r"""How a pair is read: ``claim`` (a step: refuted when it fails), ``statement`` (the first relation of a
     chain about a name, or a condition: proved when it follows, otherwise not checked, never refuted) or
     ``definition`` (introduces a name; a premise for the lines that mention it).
 
@@ -467,16 +469,20 @@ def _role(p: Pair, facts: list, umap: dict, opts: DisplayOptions) -> str:
     whose left side is a name (``y_t = ...``, ``\sigma_s^2 = ...``), an inequality that opens a chain (a
     condition such as ``\eta_t > 0``) and a range ``0 \le x \le 1``. ``check`` (or facts named by
     ``given``) makes every relation a claim; a continuation link is always a claim."""
-    if opts.strict:
+    if opts.check_definitions:
+        return "claim"
+    if p.rel == "=" and _defines(p, facts, umap) and (p.position == 1 or isinstance(p.left, (sp.Symbol, Indexed))):
+        return "definition"                        # also mid-chain: mu_0 = s_0 = 0 initialises both
+    if opts.restricted:
         return "claim"
     one_row = p.right_index == p.position          # the chain started in this row: a row of conditions
     if p.rel in _INEQUALITIES and (p.position == 1 or one_row):
         return "statement"
-    if p.rel == "=" and _defines(p, facts, umap):
-        return "definition"                        # also mid-chain: mu_0 = s_0 = 0 initialises both
     if p.position != 1:
         return "claim"
-    if _name_like(p.left) and p.left not in umap and not any(p.left.has(u) for u in umap):
+    if any(p.left.has(u) or p.right.has(u) for u in umap):
+        return "claim"                             # an equation in a declared unknown
+    if _name_like(p.left):
         return "statement"
     if not (_atoms(p.left) & _atoms(p.right)) and not (p.left.is_number or p.right.is_number):
         return "statement"                         # a relation between different quantities (a rule, a choice)
@@ -513,7 +519,7 @@ def call_like(text: str, notation) -> list:
 
 
 def call_names(text: str, notation) -> list:
-    """Names written directly before a parenthesis that the grammar read as a product because they are not
+    r"""Names written directly before a parenthesis that the grammar read as a product because they are not
     declared functions (``m(n+1)``, ``\Phi(t)``, ``o(\varepsilon)``): the reading is a guess, so a
     refutation that rests on it is not reported (see :func:`_audit_display`)."""
     from .parse import canonical_name
@@ -535,6 +541,7 @@ def call_names(text: str, notation) -> list:
 _ASYMPTOTIC = re.compile(r"(?<![\\A-Za-z])[oO]\s*(?:\\left)?\(")
 _BARE_E = re.compile(r"(?<![\\A-Za-z{])E\s+(?=[\\A-Za-z(])")
 _DIFFERENTIAL = re.compile(r"(?<![\\A-Za-z])d(?:\\[A-Za-z]+|[A-Za-z])")
+_DERIVATIVE_FRACTION = re.compile(r"\\[dt]?frac\s*\{\s*(?:d|\\mathrm\{d\}|\\partial)[^{}]*\}\s*\{[^{}]*\}")
 
 
 def _other_readings(text: str, notation) -> list:
@@ -543,8 +550,9 @@ def _other_readings(text: str, notation) -> list:
     out = []
     if _BARE_E.search(text) and "E" not in notation.functions:
         out.append("E followed by a term (read as a symbol E times it, not as an expectation)")
-    if _DIFFERENTIAL.search(text):
-        out.append("d\\Phi / dt (read as a product d times a name, not as a differential)")
+    m = _DIFFERENTIAL.search(_DERIVATIVE_FRACTION.sub(" ", text))
+    if m:
+        out.append(f"{m.group(0)} (read as a product d times a name, not as a differential)")
     return out
 
 
