@@ -224,6 +224,10 @@ def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
                         detail="an expectation of expressions with no declared random variables "
                                "(declare them: `derivcheck: random x, y`)")
     pair.left, pair.right, pair.start = _expr(pair.left), _expr(pair.right), _expr(pair.start)
+    const = [c for c in (pair.left.free_symbols | pair.right.free_symbols)
+             if c.name in checker.premises.constants]
+    if const and rel_op == "=":
+        return _with_constant(pair, checker, const[0])
     mentions = bool(checker.unknowns) and rel_op == "=" and any(
         pair.left.has(u) or pair.right.has(u) for u in checker.unknowns)
     first = checker.run(relation, [])
@@ -250,6 +254,27 @@ def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
         elif second.verdict in ("unproved", "timeout"):
             result, how = second, "with " + _fact_labels(facts)     # what the facts left open says more
     return _fields(result, how, used)
+
+
+def _with_constant(pair: Pair, checker: PairChecker, c) -> dict:
+    """``left = right`` with a constant ``c`` declared independent of some variables: solve for ``c`` and check
+    that the solution is free of them (each derivative an identity 0; a point where one is not is the
+    counterexample)."""
+    from ..latex import to_text
+    diff = sp.expand(pair.left - pair.right)
+    coeff = diff.coeff(c)
+    if coeff == 0 or coeff.has(c) or not coeff.is_number:
+        return dict(verdict="unproved", how="", detail=f"{c} does not enter linearly with a numeric coefficient")
+    value = sp.simplify(-(diff - coeff * c) / coeff)
+    wrt = checker.premises.constants[c.name]
+    for v in wrt:
+        d = sp.Derivative(value, v).doit()
+        res = checker.run(sp.Eq(d, 0, evaluate=False), [])
+        if res.verdict != "proved":
+            out = _fields(res, f"{c} would have to be {to_text(value)}, which depends on {to_text(v)}", [])
+            return out
+    return dict(verdict="proved", how=f"with {c} = {to_text(value)}, independent of "
+                + ", ".join(to_text(v) for v in wrt), detail="", residual="", counterexample=None, using=[])
 
 
 def _implied(pair: Pair, checker: PairChecker, previous, identity) -> dict:

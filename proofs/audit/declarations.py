@@ -19,6 +19,9 @@ random        ``random x, y``                            independent random scal
 given         ``given (33a) (33b)``, ``given eq:upd``    for the next display: the facts it may use (by
               ``given w_i(n) = w_i^* + c^n``             tag or label), or a premise written out
 reading       ``reading \frac{1}{B^{2}} as \frac{1}{B}`` replace the author's text before reading it
+constant      ``constant c independent of w_i``          a line with c holds if a c free of w_i makes
+                                                         it hold ("+ c, a constant that does not depend
+                                                         on w_i")
 skip / check  ``skip``                                   do not check the next display / check its
                                                          defining first line too
 ============  =========================================  ==============================================
@@ -85,6 +88,7 @@ class Premises:
     unknowns: list = field(default_factory=list)
     random: list = field(default_factory=list)
     integers: set = field(default_factory=set)
+    constants: dict = field(default_factory=dict)        # name -> expressions it does not depend on
 
 
 @dataclass
@@ -147,7 +151,17 @@ class DeclarationState:
                 self._assume_symbol(n, integer=True)
                 self.premises.integers.add(n)
         elif kw == "constant":
-            _names(text)          # accepted: a constant is an ordinary symbol, named for the reader
+            # "constant c independent of w_i": a line with c holds if some c not depending on w_i makes it hold
+            if " independent of " in text:
+                names, of = text.split(" independent of ", 1)
+                try:
+                    wrt = [parse_expression(v, self.notation) for v in split_top(of)]
+                except Exception as e:  # noqa: BLE001
+                    raise DeclarationError(f"cannot read {of!r}: {e}") from None
+                for n in _names(names):
+                    self.premises.constants[n] = wrt
+            else:
+                _names(text)      # an ordinary symbol, named for the reader
         elif kw == "random":
             words = text.split()
             if words and words[-1] == "independent":

@@ -118,3 +118,12 @@ def test_no_counterexample_where_a_denominator_as_written_vanishes():
     r = _check(_pair(left, Nr))
     assert r["verdict"] == "refuted"
     assert r["counterexample"]["point"]["N"] != "0"
+
+
+def test_a_constant_independent_of_a_variable_absorbs_only_terms_free_of_it():
+    w, b, c = sp.symbols("w b c", real=True)
+    prem = Premises(constants={"c": [w]})
+    ok = _check(_pair((w - b) ** 2, w ** 2 - 2 * b * w + c), premises=prem)
+    assert ok["verdict"] == "proved" and "independent of w" in ok["how"]
+    bad = _check(_pair((w - b) ** 2, w ** 2 + c), premises=prem)
+    assert bad["verdict"] == "refuted" and bad["counterexample"]["point"]
