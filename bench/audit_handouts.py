@@ -20,7 +20,23 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 OUT = ROOT / "docs" / "audit.md"
 
 # (file name, 1-based line) -> (kind, why). kind: "real error" | "needs a reading"
-REVIEWED: dict = {}
+REVIEWED: dict = {
+    ("002_4657f5e75f199049.txt", 187): (
+        "real error", "Assignment 5 b), eq. (34): with (33b) mu' = mu(1 - alpha lambda), mu' - mu + alpha lambda is "
+        "-mu alpha lambda + alpha lambda, not mu + mu alpha lambda - mu + alpha lambda: the sign of mu alpha lambda is "
+        "wrong, so lambda' = (1 - mu) lambda, not (mu + 1) lambda (the catalog's momentum_l2 claims reach the same "
+        "erratum by a Python derivation)"),
+    ("003_1009e14fdb7b0e79.txt", 111): (
+        "real error", "the exponent's sign: sum_{n >= 0} (1 - 1/N)^n = N; with -n the series diverges for every N > 1 "
+        "(the counterexample N = -1 is outside the slide's N >= 1, where the written series has no finite value)"),
+    ("003_1009e14fdb7b0e79.txt", 413): (
+        "real error", "L(eta) - 2(L(eta) - L(eta/2)) = 2L(eta/2) - L(eta), not L(eta) - 2L(eta/2): a sign error in "
+        "the extrapolation to L(Phi^*)"),
+    ("004_75a7c5df244e2fc1.txt", 240): (
+        "real error", "Exercise 5 (c): the first line has beta_i(w_i - w_i^*) where the error function has "
+        "beta_i(w_i - w_i^*)^2 (and L2 adds lambda w_i^2 / 2); the expansion on the second line is of the squared "
+        "form, so the two lines differ"),
+}
 
 
 def _run(paths, timeout: float):

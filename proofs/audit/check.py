@@ -70,6 +70,7 @@ class _DocState:
     before_pair: object = None
     carry: list | None = None                          # the last chain of the display before
     options: DisplayOptions = field(default_factory=DisplayOptions)   # of the display being checked
+    notation: object = None                                           # of the display being checked
 
 
 def _expr(e):
@@ -407,7 +408,11 @@ def _safe(fn, e) -> str:
 
 def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settings: Settings, out: AuditResult):
     out.displays += 1
-    rows = _parse_rows(display, st.decl.notation, out)
+    notation = st.decl.notation
+    if opts.readings:
+        notation = replace(notation, readings=tuple(notation.readings) + tuple(opts.readings))
+    st.notation = notation
+    rows = _parse_rows(display, notation, out)
     starts_with_relation = bool(rows) and rows[0][1] is not None and rows[0][1].continues
     reading = read_chains(rows, carry=st.carry if starts_with_relation else None)
     st.carry = reading.last_chain(rows)
@@ -455,8 +460,10 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
         except StageTimeout:
             fields = dict(verdict="timeout", detail=f"not decided within {settings.pair_timeout:g} s")
         except Exception as e:  # noqa: BLE001 - one pair's failure must not stop the document
-            fields = dict(verdict="error", detail=f"internal error while checking ({type(e).__name__}: "
-                                                  f"{' '.join(str(e).split())[:160]})")
+            from ..rules import SYMPY_FAILURES
+            msg = f"{type(e).__name__}: {' '.join(str(e).split())[:160]}"
+            fields = dict(verdict="unproved", detail=f"not decided: SymPy failed while checking this line ({msg})") \
+                if isinstance(e, SYMPY_FAILURES) else dict(verdict="error", detail=f"internal error while checking ({msg})")
         fields["assuming"] = list(st.decl.premises.assumption_text)
         if (role == "statement" and fields.get("verdict") in ("refuted", "unproved")
                 and not fields.get("how", "").startswith(("implied", "first"))):
@@ -592,16 +599,17 @@ def _robust(p: Pair, fields: dict, st: _DocState, settings, facts, umap, definit
     declaration that decides it."""
     from .parse import ParseError, parse_row
     rows = [p.row] + ([p.left_row] if p.left_row is not None and p.left_row is not p.row else [])
-    others = [o for r in rows for o in _other_readings(r.text, st.decl.notation)]
+    base = st.notation or st.decl.notation
+    others = [o for r in rows for o in _other_readings(r.text, base)]
     if others:
         return dict(fields, verdict="unproved", how="", counterexample=None,
                     detail=f"refuted only under one reading of {'; '.join(dict.fromkeys(others))}: "
                            f"say which is meant with a declaration (`derivcheck: reading ... as ...`)")
-    guesses = [g for r in rows for g in call_names(r.text, st.decl.notation)]
+    guesses = [g for r in rows for g in call_names(r.text, base)]
     if not guesses:
         return fields
     names = frozenset(n for _, n in guesses)
-    notation = replace(st.decl.notation, functions=st.decl.notation.functions | names)
+    notation = replace(base, functions=base.functions | names)
     try:
         right = parse_row(_read_as(p.row.text, notation), notation).items[p.right_index][1]
         left_row = p.left_row or p.row

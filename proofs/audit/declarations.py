@@ -100,6 +100,7 @@ class DisplayOptions:
     given_refs: list = field(default_factory=list)       # tags or labels, as written without parentheses
     given_relations: list = field(default_factory=list)  # (text, [(op, lhs, rhs)...]) written out
     restricted: bool = False                             # a `given` names the facts: only those are in scope
+    readings: list = field(default_factory=list)         # (written, meant) for this display only
 
     @property
     def strict(self) -> bool:
@@ -225,6 +226,11 @@ class DeclarationState:
                 opts.skip = True
             elif kw == "check":
                 opts.check_definitions = True
+            elif kw == "reading":
+                if " as " not in text or not text.split(" as ", 1)[0].strip():
+                    raise DeclarationError("reading needs the form 'reading WRITTEN as MEANT'")
+                written, meant = text.split(" as ", 1)
+                opts.readings.append((written.strip(), meant.strip()))
             elif kw == "given":
                 opts.restricted = True
                 refs = _refs(text)
