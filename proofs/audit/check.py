@@ -66,7 +66,7 @@ class _DocState:
     previous_equation: object = None                   # last equation mentioning an unknown: (Eq, line)
     pending: list = field(default_factory=list)        # display-scope declarations for the next display
     counter: int = 0                                   # pairs seen so far in the document
-    skip: int = 0                                      # pairs already decided (by an earlier worker): not re-checked
+    mine: object = None                                # index -> whether this worker checks and reports that pair
     before_pair: object = None
     carry: list | None = None                          # the last chain of the display before
     options: DisplayOptions = field(default_factory=DisplayOptions)   # of the display being checked
@@ -125,8 +125,10 @@ def _solve_form(e, umap: dict):
 class PairChecker:
     """Builds the one-step derivation for a pair and runs the engine on it."""
 
-    def __init__(self, settings: Settings, premises, facts: list, unknowns: dict, definitions: list):
+    def __init__(self, settings: Settings, premises, facts: list, unknowns: dict, definitions: list,
+                 quick: bool = False):
         self.settings = settings
+        self.quick = quick          # a statement: only a proof changes its verdict
         self.premises = premises
         self.facts = facts
         self.unknowns = unknowns
@@ -190,12 +192,16 @@ class PairChecker:
             d.random.scalar(sym, mean=sp.Symbol(f"E[{sym.name}]", real=True),
                             var=sp.Symbol(f"Var[{sym.name}]", nonnegative=True))
 
-    def run(self, relation, using_facts: list, extra_givens=(), solve_for=()):
+    def run(self, relation, using_facts: list, extra_givens=(), solve_for=(), quick: bool = False):
+        """The engine's verdict on ``relation`` with ``using_facts`` as premises. ``quick``: only whether it is
+        proved matters (a counterexample search at one point instead of six)."""
         from ..context import CheckContext
         from ..rules import check_step
         d = self._derivation(relation, using_facts, extra_givens, solve_for)
         ctx = CheckContext.for_derivation(d, seed=self.settings.seed, stage_timeout=self.settings.stage_timeout,
                                           label="audit")
+        if quick or self.quick:
+            ctx.n_points = 1
         return check_step(d.steps[-1], d, ctx)
 
 
@@ -231,30 +237,32 @@ def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
         return _with_constant(pair, checker, const[0])
     mentions = bool(checker.unknowns) and rel_op == "=" and any(
         pair.left.has(u) or pair.right.has(u) for u in checker.unknowns)
-    first = checker.run(relation, [])
-    if first.verdict == "proved":
-        return _fields(first, "identity", [])
-    if mentions:
-        return _implied(pair, checker, previous, first)
-    result, how, used = first, "", []
     facts = list(checker.facts) + list(checker.definitions)
-    if facts and first.verdict != "refuted":
-        # a side that is a lone name the facts mention is what they are solved for (lambda' = ... from (33a))
-        targets = [e for e in (pair.left, pair.right) if _is_name(e) and any(_mentions(f, e) for f in facts)]
-        second = checker.run(relation, facts, solve_for=targets)
-        if second.verdict != "proved" and targets:
-            plain = checker.run(relation, facts)
-            second = plain if plain.verdict in ("proved", "refuted") else second
-            targets = [] if plain.verdict == "proved" else targets
-        if second.verdict == "proved":
-            used = _needed(checker, relation, facts, targets)
-            return _fields(checker.run(relation, used, solve_for=targets) if used != facts else second,
-                           "using " + _fact_labels(used), used)
-        if second.verdict == "refuted":
-            result, how = second, "with " + _fact_labels(facts) + " in scope"
-        elif second.verdict in ("unproved", "timeout"):
-            result, how = second, "with " + _fact_labels(facts)     # what the facts left open says more
-    return _fields(result, how, used)
+    if mentions or not facts:
+        first = checker.run(relation, [])
+        if first.verdict == "proved":
+            return _fields(first, "identity", [])
+        return _implied(pair, checker, previous, first) if mentions else _fields(first, "", [])
+    # facts in scope: check with them first (they constrain a counterexample either way, and a line that
+    # needs them is common); a side that is a lone name the facts mention is what they are solved for
+    targets = [e for e in (pair.left, pair.right) if _is_name(e) and any(_mentions(f, e) for f in facts)]
+    second = checker.run(relation, facts, solve_for=targets)
+    if second.verdict != "proved" and targets:
+        plain = checker.run(relation, facts)
+        second = plain if plain.verdict in ("proved", "refuted") else second
+        targets = [] if plain.verdict == "proved" else targets
+    if second.verdict == "proved":
+        used = _needed(checker, relation, facts, targets)
+        if not used:
+            return _fields(checker.run(relation, []), "identity", [])
+        return _fields(checker.run(relation, used, solve_for=targets) if used != facts else second,
+                       "using " + _fact_labels(used), used)
+    if second.verdict == "refuted":
+        return _fields(second, "with " + _fact_labels(facts) + " in scope", [])
+    first = checker.run(relation, [])              # the facts' substitution may hide an identity
+    if first.verdict in ("proved", "refuted"):
+        return _fields(first, "identity" if first.verdict == "proved" else "", [])
+    return _fields(second, "with " + _fact_labels(facts), [])
 
 
 def _with_constant(pair: Pair, checker: PairChecker, c) -> dict:
@@ -307,7 +315,7 @@ def _needed(checker: PairChecker, relation, facts: list, targets=()) -> list:
     keep = list(facts)
     for f in list(facts):
         trial = [g for g in keep if g is not f]
-        if checker.run(relation, trial, solve_for=targets).verdict == "proved":
+        if checker.run(relation, trial, solve_for=targets, quick=True).verdict == "proved":
             keep = trial
     return keep
 
@@ -322,16 +330,16 @@ def _fields(step, how: str, used: list) -> dict:
 # documents
 # ------------------------------------------------------------------------------------------------
 def audit_document(doc, settings: Settings | None = None, *, on_pair=None, before_pair=None,
-                   skip: int = 0) -> AuditResult:
+                   mine=None) -> AuditResult:
     """Audit every display of ``doc`` (a :class:`proofs.audit.documents.Document`) in order.
 
-    ``skip``: the first ``skip`` pairs are read (their facts and definitions still count) but neither
-    checked nor reported (a worker resuming after a killed one). ``before_pair(line)`` is called before a
+    ``mine(index)``: whether this worker checks and reports the pair at that 1-based index (the others are
+    read, so their facts and definitions count, but not checked). ``before_pair(line)`` is called before a
     pair is checked."""
     settings = settings or Settings()
     t0 = time.perf_counter()
     out = AuditResult(file=doc.path, kind=doc.kind, problems=list(doc.problems))
-    st = _DocState(skip=skip, before_pair=before_pair)
+    st = _DocState(mine=mine or (lambda index: True), before_pair=before_pair)
     for item in doc.items:
         if isinstance(item, Declaration):
             _declare(item, st, out)
@@ -344,7 +352,8 @@ def audit_document(doc, settings: Settings | None = None, *, on_pair=None, befor
                 opts = DisplayOptions()
             for r in _audit_display(item, st, opts, settings, out):
                 st.counter += 1
-                if st.counter <= st.skip:
+                r.index = st.counter
+                if not st.mine(st.counter):
                     continue
                 out.pairs.append(r)
                 if on_pair is not None:
@@ -435,6 +444,7 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
         relevant = [f for f in definitions if _defined_name(f) in pair_atoms]
         checker = PairChecker(settings, st.decl.premises, facts, umap, relevant)
         role = _role(p, facts, umap, opts)
+        checker.quick = role == "statement"
         if any(asymptotic(r.text, st.decl.notation) for r in (p.row, p.left_row) if r is not None):
             yield _result(p, display, verdict="not checked", detail="o(...) / O(...) asymptotic notation is not "
                           "read (declare `function o` if o is a function)")
@@ -450,8 +460,8 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
             continue
         previous = st.previous_equation if p.chain != last_chain or p.position == 1 or not p.exact_start else None
         try:
-            if st.counter < st.skip:              # decided by an earlier worker; only its reading matters here
-                fields = dict(verdict="not checked", detail="decided by an earlier worker")
+            if not st.mine(st.counter + 1):       # another worker's pair: only its reading matters here
+                fields = dict(verdict="not checked", detail="checked by another worker")
             else:
                 if st.before_pair is not None:
                     st.before_pair(p.row.where.line)
@@ -468,7 +478,7 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
         if (role == "statement" and fields.get("verdict") in ("refuted", "unproved")
                 and not fields.get("how", "").startswith(("implied", "first"))):
             fields = _statement(fields)
-        if fields.get("verdict") == "refuted" and st.counter >= st.skip:
+        if fields.get("verdict") == "refuted" and st.mine(st.counter + 1):
             fields = _robust(p, fields, st, settings, facts, umap, relevant, previous)
         yield _result(p, display, seconds=time.perf_counter() - t0, **fields)
         last_chain = p.chain

@@ -37,6 +37,7 @@ class PairResult:
     cell: int | None = None
     tag: str | None = None
     seconds: float = 0.0
+    index: int = 0                    # 1-based position of the pair in its document
 
     @property
     def where(self) -> str:

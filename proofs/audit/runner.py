@@ -47,7 +47,19 @@ def open_document(job: Job, inline: bool = False):
     return doc
 
 
-def _child(job: Job, settings, skip: int, send, parent: int, max_memory, inline: bool) -> None:
+@dataclass(frozen=True)
+class Shard:
+    """The pairs one worker checks: every ``n``-th pair of the document from ``k`` on, after ``after``."""
+
+    k: int = 0
+    n: int = 1
+    after: int = 0
+
+    def __call__(self, index: int) -> bool:
+        return index > self.after and (index - 1) % self.n == self.k
+
+
+def _child(job: Job, settings, shard: Shard, send, parent: int, max_memory, inline: bool) -> None:
     isolation.enter_child(parent, max_memory_mb=max_memory)
     from .check import audit_document
     try:
@@ -56,17 +68,15 @@ def _child(job: Job, settings, skip: int, send, parent: int, max_memory, inline:
         send.send(("fatal", f"{job.name}: {' '.join(str(e).split())}"))
         send.close()
         return
-    count = [0]
 
     def before(line):
         send.send(("start", line))
 
     def on_pair(r: PairResult):
-        count[0] += 1
         send.send(("pair", r.__dict__))
 
     try:
-        res = audit_document(doc, settings, on_pair=on_pair, before_pair=before, skip=skip)
+        res = audit_document(doc, settings, on_pair=on_pair, before_pair=before, mine=shard)
         send.send(("done", dict(kind=res.kind, problems=res.problems, displays=res.displays, rows=res.rows,
                                 rows_parsed=res.rows_parsed)))
     except Exception as e:  # noqa: BLE001
@@ -78,25 +88,29 @@ def _child(job: Job, settings, skip: int, send, parent: int, max_memory, inline:
 
 def audit_jobs(jobs: list[Job], settings, *, workers: int = 1, max_memory=None, inline: bool = False,
                progress=None) -> list[AuditResult]:
+    """Audit ``jobs``; with more workers than documents, each document's pairs are shared out between workers
+    (every one reads the whole document, each checks its share), and merged back in document order."""
     ctx = mp.get_context("fork")
     parent = os.getpid()
+    workers = max(1, workers)
     results = {j.path: AuditResult(file=j.name) for j in jobs}
     started = {j.path: time.monotonic() for j in jobs}
-    pending = deque((j, 0) for j in jobs)
+    shards = max(1, min(4, workers // max(1, len(jobs))))
+    pending = deque((j, Shard(k, shards)) for j in jobs for k in range(shards))
     running: dict = {}
     hard = settings.pair_timeout + HARD_GRACE
 
-    def launch(job, skip):
+    def launch(job, shard):
         recv, send = ctx.Pipe(duplex=False)
         sys.stdout.flush()
         sys.stderr.flush()
-        proc = ctx.Process(target=_child, args=(job, settings, skip, send, parent, max_memory, inline),
+        proc = ctx.Process(target=_child, args=(job, settings, shard, send, parent, max_memory, inline),
                            daemon=True, name=f"derivcheck-audit:{job.name}")
         proc.start()
         isolation.adopt(proc.pid)
         send.close()
-        running[recv] = dict(proc=proc, job=job, skip=skip, line=None, deadline=time.monotonic() + hard,
-                             done=False)
+        running[recv] = dict(proc=proc, job=job, shard=shard, last=shard.after, line=None,
+                             deadline=time.monotonic() + hard, done=False)
 
     def retire(conn):
         st = running.pop(conn)
@@ -107,7 +121,7 @@ def audit_jobs(jobs: list[Job], settings, *, workers: int = 1, max_memory=None, 
 
     try:
         while pending or running:
-            while pending and len(running) < max(1, workers):
+            while pending and len(running) < workers:
                 launch(*pending.popleft())
             now = time.monotonic()
             timeout = max(0.0, min(st["deadline"] for st in running.values()) - now)
@@ -127,12 +141,14 @@ def audit_jobs(jobs: list[Job], settings, *, workers: int = 1, max_memory=None, 
                         st["line"] = payload
                     elif kind == "pair":
                         res.pairs.append(PairResult(**payload))
-                        st["skip"] += 1
+                        st["last"] = payload["index"]
                         st["line"] = None
                         if progress:
                             progress(res.pairs[-1])
                     elif kind == "done":
                         for k, v in payload.items():
+                            if k in ("problems",) and getattr(res, k) and v:
+                                v = list(dict.fromkeys(list(getattr(res, k)) + list(v)))
                             setattr(res, k, v)
                         st["done"] = True
                     elif kind == "fatal":
@@ -146,12 +162,16 @@ def audit_jobs(jobs: list[Job], settings, *, workers: int = 1, max_memory=None, 
                 if time.monotonic() >= st["deadline"]:
                     retire(conn)
                     line = st["line"] or 0
+                    nxt = next(i for i in range(st["last"] + 1, st["last"] + 2 + st["shard"].n) if st["shard"](i))
                     res.pairs.append(PairResult(file=st["job"].name, line=line, display_line=line, verdict="timeout",
+                                                index=nxt,
                                                 detail=f"not decided within {hard:g} s; the checker was stopped"))
-                    pending.appendleft((st["job"], st["skip"] + 1))
+                    pending.appendleft((st["job"], Shard(st["shard"].k, st["shard"].n, nxt)))
     finally:
         for conn in list(running):
             retire(conn)
     for j in jobs:
-        results[j.path].seconds = time.monotonic() - started[j.path]
+        r = results[j.path]
+        r.pairs.sort(key=lambda p: p.index)
+        r.seconds = time.monotonic() - started[j.path]
     return [results[j.path] for j in jobs]
