@@ -26,6 +26,19 @@ REVIEWED: dict = {
         "-mu alpha lambda + alpha lambda, not mu + mu alpha lambda - mu + alpha lambda: the sign of mu alpha lambda is "
         "wrong, so lambda' = (1 - mu) lambda, not (mu + 1) lambda (the catalog's momentum_l2 claims reach the same "
         "erratum by a Python derivation)"),
+    ("002_4657f5e75f199049.txt", 73): (
+        "needs a reading", "Assignment 2, (14): x is a vector with components x_j and w_i^T x an inner product; the "
+        "grammar reads them as scalars (w_i^T x a product of two names), so d(w_i^T x)/dx_j is 0 and the line cannot "
+        "hold as read"),
+    ("002_4657f5e75f199049.txt", 78): (
+        "needs a reading", "Assignment 2, (15): the same vector notation (d(w_i^T x)/dw_i = x, d||w_i||/dw_i = "
+        "w_i/||w_i||) read as scalars"),
+    ("002_4657f5e75f199049.txt", 91): (
+        "needs a given", "Assignment 3, (17): dL/dy_i = g_i is the prose's definition of g (g := grad_y L), and "
+        "dy_i/db = 1 needs (16) for every i; neither is a fact the line can use as written"),
+    ("002_4657f5e75f199049.txt", 171): (
+        "real error", "Assignment 5 b), (31): with (26a) as printed, v'^t = mu' v^{t-1} + ..., (30a) - mu' (30b) "
+        "leaves alpha' mu' (v'^{t-1} - v^{t-1}); (31) follows only if (26a) reads mu' v'^{t-1}: a typo in (26a)"),
     ("003_1009e14fdb7b0e79.txt", 111): (
         "real error", "the exponent's sign: sum_{n >= 0} (1 - 1/N)^n = N; with -n the series diverges for every N > 1 "
         "(the counterexample N = -1 is outside the slide's N >= 1, where the written series has no finite value)"),
@@ -63,7 +76,13 @@ def render(results, seconds: dict) -> str:
         c = r.counts()
         lines.append(f"| `{r.file}` | {r.displays} | {r.rows} | {r.rows_parsed} | {len(r.pairs)} | "
                      + " | ".join(str(c.get(v, 0)) for v in ORDER) + f" | {seconds[r.file]:.1f} |")
-    lines += ["", "Times are wall-clock on the machine that generated this file (2 cores), one worker, cold.", ""]
+    lines += ["", "Times are wall-clock on the machine that generated this file (2 cores), one worker, cold "
+              "(`derivcheck audit` shares a single document's pairs between the CPUs; `python -m bench.audit_speed` "
+              "measures that).", ""]
+    empty = [r.file for r in results if not r.displays]
+    if empty:
+        lines += [", ".join(f"`{f}`" for f in empty) + " has no display maths: it is text extracted from a PDF "
+                  "(fractions flattened across lines), with nothing marked as maths to read.", ""]
     lines += ["## Refuted pairs", ""]
     any_ref = False
     for r in results:

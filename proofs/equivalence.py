@@ -77,9 +77,15 @@ def find_counterexample(lhs, rhs, ctx, salt: str = "", written=None) -> tuple[Co
         rels = written if isinstance(written, tuple) else (written,)
         dens = [d for r in rels if isinstance(r, sp.core.relational.Relational)
                 for side in (r.lhs, r.rhs) for d, _ in written_denominators(side)]
-        if dens:
+        # a sum or product as written runs over lo..hi with hi >= lo - 1 (an empty range at most): SymPy's
+        # convention for hi < lo - 1 (a "negative" sum) is nothing an author means by sum_{i=1}^{N-2}
+        ranges = [lim[2] - lim[1] + 1 for r in rels if isinstance(r, sp.core.relational.Relational)
+                  for side in (r.lhs, r.rhs) for e in side.atoms(sp.Sum, sp.Product) for lim in e.limits
+                  if len(lim) == 3 and not (lim[2] - lim[1]).is_number]
+        if dens or ranges:
             ctx = _copy.copy(ctx)
             ctx.written_dens = tuple(dict.fromkeys(dens))
+            ctx.written_ranges = tuple(dict.fromkeys(ranges))
     # pass 1: free points (cheap; most true steps end here). A difference is only a candidate until it
     # validates; pass 2 (only then) completes each point so it satisfies the premises in scope.
     for constrained in (False, True):
@@ -148,6 +154,10 @@ def _differ_at(lhs, rhs, expr, pt, ctx, constrained: bool = True):
         for den in getattr(ctx, "written_dens", ()):
             v = evaluate(den, pt, ctx.sampler)
             if v is None or (v.is_number and v == 0):
+                return None
+        for length in getattr(ctx, "written_ranges", ()):
+            v = evaluate(length, pt, ctx.sampler)
+            if v is None or (v.is_number and v.is_real and v < 0):
                 return None
     except (ZeroDivisionError, Infeasible):
         return None

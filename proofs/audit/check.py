@@ -89,8 +89,12 @@ def _is_name(e) -> bool:
 
 
 def _atoms(e) -> set:
+    """The names an expression mentions: symbols, indexed entries (``x[t]``, not its base ``x`` as well) and
+    applications ``f(x)``."""
     try:
-        return set(e.atoms(sp.Symbol, Indexed, AppliedUndef))
+        idx = e.atoms(Indexed)
+        labels = {i.base.label for i in idx}
+        return set(idx) | set(e.atoms(AppliedUndef)) | {a for a in e.atoms(sp.Symbol) if a not in labels}
     except AttributeError:
         return set()
 
@@ -151,11 +155,17 @@ class PairChecker:
 
     def _derivation(self, relation, using_facts: list, extra_givens=(), solve_for=()):
         from ..derivation import Derivation
-        defined = {}
-        for f in list(self.facts) + list(self.definitions) + list(extra_givens):
+        in_scope = list(self.facts) + list(self.definitions) + list(extra_givens)
+        defined = {}                 # names a premise in scope defines: their derivatives are computed
+        for f in in_scope:
             rel = f.relation if not isinstance(f.relation, tuple) else f.relation[0]
             if isinstance(rel, sp.Equality):
                 defined.setdefault(rel.lhs, set()).update(rel.rhs.free_symbols)
+        # a derivative of a name a premise in scope defines is the derivative of its definition, even in the
+        # identity reading (SymPy's symbol y_i does not depend on b_i; the author's y_i does): that premise is then
+        # one the step uses
+        relation, needed = self._differentiate_definitions(relation, in_scope)
+        using_facts = list(using_facts) + [f for f in needed if all(f is not u for u in using_facts)]
         relation = self._opaque(relation, defined)
         d = Derivation()
         for op, lhs, rhs in self.premises.assumptions:
@@ -175,6 +185,23 @@ class PairChecker:
         self._declare_random(d, [rel] + [f.relation for f in list(self.facts) + list(extra_givens)])
         d.step(rel, using=use)
         return d
+
+    @staticmethod
+    def _differentiate_definitions(relation, facts):
+        defs = {}
+        for f in facts:
+            rel = f.relation if not isinstance(f.relation, tuple) else None
+            if isinstance(rel, sp.Equality) and _is_name(rel.lhs) and not rel.rhs.has(rel.lhs):
+                defs.setdefault(rel.lhs, (rel.rhs, f))
+        if not defs or not isinstance(relation, sp.Basic):
+            return relation, []
+        used, reps = [], {}
+        for dv in relation.atoms(sp.Derivative):
+            if dv.expr in defs:
+                rhs, f = defs[dv.expr]
+                reps[dv] = sp.Derivative(rhs, *dv.variable_count)
+                used.append(f)
+        return (relation.xreplace(reps) if reps else relation), used
 
     def _declare_random(self, d, relations) -> None:
         """``random x, y``: each symbol of that name is an independent scalar with mean ``E[x]`` and
@@ -212,8 +239,10 @@ def _cex_dict(cex) -> dict | None:
             "arithmetic": getattr(cex, "arithmetic", "")}
 
 
-def _fact_labels(facts) -> str:
-    return ", ".join(f.label for f in facts)
+def _fact_labels(facts, limit: int = 6) -> str:
+    labels = [f.label for f in facts]
+    more = f" and {len(labels) - limit} more" if len(labels) > limit else ""
+    return ", ".join(labels[:limit]) + more
 
 
 def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
@@ -254,14 +283,15 @@ def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
     if second.verdict == "proved":
         used = _needed(checker, relation, facts, targets)
         if not used:
-            return _fields(checker.run(relation, []), "identity", [])
+            return _fields(checker.run(relation, []), *_with_forced(checker, relation, "identity", []))
         return _fields(checker.run(relation, used, solve_for=targets) if used != facts else second,
-                       "using " + _fact_labels(used), used)
+                       *_with_forced(checker, relation, "using " + _fact_labels(used), used))
     if second.verdict == "refuted":
         return _fields(second, "with " + _fact_labels(facts) + " in scope", [])
     first = checker.run(relation, [])              # the facts' substitution may hide an identity
     if first.verdict in ("proved", "refuted"):
-        return _fields(first, "identity" if first.verdict == "proved" else "", [])
+        how, used = _with_forced(checker, relation, "identity" if first.verdict == "proved" else "", [])
+        return _fields(first, how, used)
     return _fields(second, "with " + _fact_labels(facts), [])
 
 
@@ -309,8 +339,8 @@ def _implied(pair: Pair, checker: PairChecker, previous, identity) -> dict:
 
 
 def _needed(checker: PairChecker, relation, facts: list, targets=()) -> list:
-    """Drop facts one at a time while the step stays proved (at most 6 facts are tried)."""
-    if len(facts) > 6:
+    """Drop facts one at a time while the step stays proved (at most 8 facts are tried)."""
+    if len(facts) > 8:
         return facts
     keep = list(facts)
     for f in list(facts):
@@ -318,6 +348,18 @@ def _needed(checker: PairChecker, relation, facts: list, targets=()) -> list:
         if checker.run(relation, trial, solve_for=targets, quick=True).verdict == "proved":
             keep = trial
     return keep
+
+
+def _with_forced(checker: PairChecker, relation, how: str, used: list) -> tuple:
+    """Add the premises a derivative of a defined name always uses (:meth:`PairChecker._differentiate_definitions`)
+    to the facts named, so "identity" is never claimed for a line that needed a definition."""
+    _, forced = checker._differentiate_definitions(
+        relation, list(checker.facts) + list(checker.definitions))
+    extra = [f for f in forced if all(f is not u for u in used)]
+    if not extra:
+        return how, used
+    used = list(used) + extra
+    return "using " + _fact_labels(used), used
 
 
 def _fields(step, how: str, used: list) -> dict:
@@ -370,6 +412,15 @@ def _declare(decl: Declaration, st: _DocState, out: AuditResult) -> None:
         st.decl.apply(decl)
     except DeclarationError as e:
         out.problems.append(f"{decl.where}: derivcheck: {decl.keyword}: {e}")
+        return
+    if decl.keyword == "fact":
+        text, rels = st.decl.premises.facts[-1]
+        st.facts.append(_declared_fact(text, rels, decl.where.line))
+
+
+def _declared_fact(text: str, rels: list, line: int) -> AuditFact:
+    rel = tuple(relation_of(op, a, b) for op, a, b in rels)
+    return AuditFact(label=f"fact {text}", relation=rel[0] if len(rel) == 1 else rel, line=line)
 
 
 def _parse_rows(display: Display, notation, out: AuditResult):
@@ -442,7 +493,7 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
         pair_atoms = _atoms(p.left) | _atoms(p.right)
         # a definition is a premise only of the lines that mention the name it defines
         relevant = [f for f in definitions if _defined_name(f) in pair_atoms]
-        checker = PairChecker(settings, st.decl.premises, facts, umap, relevant)
+        checker = PairChecker(settings, st.decl.premises, _connected(facts, pair_atoms), umap, relevant)
         role = _role(p, facts, umap, opts)
         checker.quick = role == "statement"
         if any(asymptotic(r.text, st.decl.notation) for r in (p.row, p.left_row) if r is not None):
@@ -451,8 +502,9 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
             _remember(st, p, umap)
             continue
         if role == "definition":
-            definitions.append(AuditFact(label=f"line {p.row.where.line}",
-                                         relation=sp.Eq(p.left, p.right, evaluate=False), line=p.row.where.line))
+            definition = AuditFact(label=f"line {p.row.where.line}", relation=sp.Eq(p.left, p.right, evaluate=False),
+                                   line=p.row.where.line)
+            definitions.append(definition)
             yield _result(p, display, verdict="not checked", how="definition",
                           detail=f"defines {_safe(_text, p.left)} (no fact in scope mentions it)",
                           seconds=time.perf_counter() - t0)
@@ -529,6 +581,32 @@ def _role(p: Pair, facts: list, umap: dict, opts: DisplayOptions) -> str:
     if not (_atoms(p.left) & _atoms(p.right)) and not (p.left.is_number or p.right.is_number):
         return "statement"                         # a relation between different quantities (a rule, a choice)
     return "claim"
+
+
+def _fact_atoms(f: AuditFact) -> set:
+    rels = f.relation if isinstance(f.relation, tuple) else (f.relation,)
+    out = set()
+    for r in rels:
+        out |= _atoms(r.lhs) | _atoms(r.rhs)
+    return {a for a in out if not (isinstance(a, sp.Symbol) and a.is_integer)}
+
+
+def _connected(facts: list, atoms: set) -> list:
+    """The facts that share an atom with the pair, directly or through other such facts (the others constrain
+    nothing the pair mentions and cannot prove it); integer index symbols alone do not connect."""
+    reach = {a for a in atoms if not (isinstance(a, sp.Symbol) and a.is_integer)}
+    chosen, rest = [], list(facts)
+    grew = True
+    while grew:
+        grew = False
+        for f in list(rest):
+            fa = _fact_atoms(f)
+            if fa & reach:
+                chosen.append(f)
+                rest.remove(f)
+                reach |= fa
+                grew = True
+    return [f for f in facts if any(f is c for c in chosen)]
 
 
 def _defined_name(f: AuditFact):
@@ -673,8 +751,11 @@ def _remember(st: _DocState, p: Pair, umap: dict) -> None:
 
 
 def _facts_in_scope(st: _DocState, opts: DisplayOptions, out: AuditResult, display: Display) -> list:
+    extra = [_declared_fact(text, rels, display.where.line) for text, rels in opts.facts]
     if not opts.restricted:
-        return list(st.facts)
+        # tagged and labelled facts only: an untagged definition stays in its display (slides overload names:
+        # L(eta) and L(Phi) are different functions written alike)
+        return list(st.facts) + extra
     chosen = []
     for ref in opts.given_refs:
         found = [f for f in st.facts if f.label in (f"({ref})", ref)]
@@ -686,7 +767,7 @@ def _facts_in_scope(st: _DocState, opts: DisplayOptions, out: AuditResult, displ
         rel = tuple(relation_of(op, a, b) for op, a, b in rels)
         chosen.append(AuditFact(label=f"given {text}", relation=rel[0] if len(rel) == 1 else rel,
                                 line=display.where.line))
-    return chosen
+    return chosen + extra
 
 
 def _record_facts(display: Display, rows, st: _DocState) -> None:

@@ -18,6 +18,9 @@ labelled      ``labelled \Sigma, \hat{g}``               superscripts on these a
 random        ``random x, y``                            independent random scalars (for ``E``, ``Var``)
 given         ``given (33a) (33b)``, ``given eq:upd``    for the next display: the facts it may use (by
               ``given w_i(n) = w_i^* + c^n``             tag or label), or a premise written out
+fact          ``fact y_i = (w_i^T x + b_i)/\|w_i\|``     a premise of later lines (in a sidecar's
+                                                         ``[[display]]``: of that display), like a tagged
+                                                         line; it does not restrict the facts in scope
 reading       ``reading \frac{1}{B^{2}} as \frac{1}{B}`` replace the author's text before reading it
 constant      ``constant c independent of w_i``          a line with c holds if a c free of w_i makes
                                                          it hold ("+ c, a constant that does not depend
@@ -89,6 +92,7 @@ class Premises:
     random: list = field(default_factory=list)
     integers: set = field(default_factory=set)
     constants: dict = field(default_factory=dict)        # name -> expressions it does not depend on
+    facts: list = field(default_factory=list)            # declared facts: (text, [(op, lhs, rhs)...])
 
 
 @dataclass
@@ -101,6 +105,7 @@ class DisplayOptions:
     given_relations: list = field(default_factory=list)  # (text, [(op, lhs, rhs)...]) written out
     restricted: bool = False                             # a `given` names the facts: only those are in scope
     readings: list = field(default_factory=list)         # (written, meant) for this display only
+    facts: list = field(default_factory=list)            # (text, [(op, lhs, rhs)...]): premises added, not restricting
 
     @property
     def strict(self) -> bool:
@@ -193,6 +198,12 @@ class DeclarationState:
             if not written.strip():
                 raise DeclarationError("reading: the written text is empty")
             self.readings.append((written.strip(), meant.strip()))
+        elif kw == "fact":
+            try:
+                rels = parse_relation(text, self.notation)
+            except Exception as e:  # noqa: BLE001
+                raise DeclarationError(f"cannot read the fact {text!r}: {e}") from None
+            self.premises.facts.append((text, rels))
         elif kw in DISPLAY_KEYWORDS:
             raise DeclarationError(f"{kw} applies to one display (internal: routed as document scope)")
         else:
@@ -226,6 +237,11 @@ class DeclarationState:
                 opts.skip = True
             elif kw == "check":
                 opts.check_definitions = True
+            elif kw == "fact":
+                try:
+                    opts.facts.append((text, parse_relation(text, self.notation)))
+                except Exception as e:  # noqa: BLE001
+                    raise DeclarationError(f"cannot read the fact {text!r}: {e}") from None
             elif kw == "reading":
                 if " as " not in text or not text.split(" as ", 1)[0].strip():
                     raise DeclarationError("reading needs the form 'reading WRITTEN as MEANT'")

@@ -68,7 +68,7 @@ KEYWORDS = frozenset({"assume", "random", "function", "unknown", "given", "skip"
                       "sequence", "labelled", "constant", "approx", "fact", "integer"})
 """The declaration keywords (those :mod:`.declarations` reads); another keyword is reported and dropped."""
 
-DISPLAY_KEYWORDS = frozenset({"skip", "check", "given"})
+DISPLAY_KEYWORDS = frozenset({"skip", "check", "given"})   # in a comment: for the next display
 """Keywords whose declarations apply to the next display only (scope ``"display"``)."""
 
 OUTER_ENVS = frozenset({"equation", "equation*", "align", "align*", "gather", "gather*", "multline", "multline*",

@@ -66,6 +66,14 @@ class Norm(sp.Function):
 
     nargs = 1
 
+    @classmethod
+    def eval(cls, x):
+        # at a number (a counterexample point values every symbol as a number) the norm is the absolute value:
+        # the one-dimensional instance of the statement
+        if x.is_number and x.is_extended_real:
+            return sp.Abs(x)
+        return None
+
     def _eval_is_extended_real(self):
         return True
 
@@ -84,6 +92,13 @@ class Inner(sp.Function):
     r"""``\langle a, b \rangle``: an inner product, kept unevaluated."""
 
     nargs = 2
+
+    @classmethod
+    def eval(cls, a, b):
+        # at numbers: the one-dimensional inner product (see Norm.eval)
+        if a.is_number and b.is_number and a.is_extended_real and b.is_extended_real:
+            return a * b
+        return None
 
     def _latex(self, printer, exp=None):
         out = r"\left\langle %s, %s\right\rangle" % (printer._print(self.args[0]), printer._print(self.args[1]))

@@ -127,3 +127,13 @@ def test_a_constant_independent_of_a_variable_absorbs_only_terms_free_of_it():
     assert ok["verdict"] == "proved" and "independent of w" in ok["how"]
     bad = _check(_pair((w - b) ** 2, w ** 2 + c), premises=prem)
     assert bad["verdict"] == "refuted" and bad["counterexample"]["point"]
+
+
+def test_no_counterexample_where_a_written_sum_runs_backwards():
+    """sum_{i=1}^{N-2} (found auditing handout 002): N = 0 gives SymPy's 'negative' sum, which no author means."""
+    i = sp.Symbol("i", integer=True)
+    Nn = sp.Symbol("N", integer=True)
+    g = sp.IndexedBase("g")
+    r = _check(_pair(sp.Sum(g[i], (i, 1, Nn - 2)), sp.Sum(2 * g[i], (i, 1, Nn - 2))))
+    assert r["verdict"] == "refuted"
+    assert int(r["counterexample"]["point"]["N"]) >= 1

@@ -351,7 +351,8 @@ def test_expressions(tex, want):
 def test_norm_is_a_nonnegative_unevaluated_function():
     n = Norm(x)
     assert n.is_nonnegative and n.is_real and n.func is Norm and n.args == (x,)
-    assert Norm(sp.Integer(-3)).func is Norm
+    # at a number (a counterexample point) the norm is the absolute value: the one-dimensional instance
+    assert Norm(sp.Integer(-3)) == 3 and Inner(sp.Integer(2), sp.Integer(-3)) == -6 and Inner(x, y).func is Inner
 
 
 @pytest.mark.parametrize("tex, want", [
@@ -661,7 +662,8 @@ def test_recursion_error_becomes_a_parse_error(monkeypatch):
 
 def test_nothing_is_evaluated_from_text():
     source = Path(P.__file__).read_text()
-    assert not re.search(r"\b(eval|exec|sympify|parse_expr|parse_latex|S)\(", source)
+    # SymPy's Function API names its evaluation hook ``eval`` (a classmethod); that is not Python's eval
+    assert not re.search(r"(?<!def )\b(eval|exec|sympify|parse_expr|parse_latex|S)\(", source)
 
 
 def test_grammar_is_lalr_without_conflicts(caplog):

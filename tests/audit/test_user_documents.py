@@ -11,6 +11,7 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 # document -> the (cell, line) of its one wrong line; documents not listed have none
 WRONG = {
     "adam_step_wrong.ipynb": (3, 3),
+    "backprop_bias_wrong.md": (None, 8),
     "ema_bias_wrong.md": (None, 12),
     "l2_minimum_wrong.md": (None, 12),
     "lr_scaling_wrong.tex": (None, 6),
