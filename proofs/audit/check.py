@@ -343,7 +343,12 @@ def _needed(checker: PairChecker, relation, facts: list, targets=()) -> list:
     if len(facts) > 8:
         return facts
     keep = list(facts)
-    for f in list(facts):
+    atoms = _atoms(relation.lhs) | _atoms(relation.rhs) if isinstance(relation, sp.core.relational.Relational) \
+        else set()
+    direct = [f for f in facts if _fact_atoms(f) & atoms]
+    if 0 < len(direct) < len(facts) and checker.run(relation, direct, solve_for=targets, quick=True).verdict == "proved":
+        keep = direct                   # the facts that mention the line's own names usually suffice
+    for f in list(keep):
         trial = [g for g in keep if g is not f]
         if checker.run(relation, trial, solve_for=targets, quick=True).verdict == "proved":
             keep = trial
