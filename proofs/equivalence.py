@@ -127,6 +127,34 @@ def find_counterexample(lhs, rhs, ctx, salt: str = "", written=None) -> tuple[Co
     return None, agreed, note
 
 
+def _defined_as_written(ctx, pt) -> bool:
+    """False when a denominator of the step as written is 0 at ``pt``, or a written sum's range has negative length.
+
+    The written step names its symbols before premises refined them (``x`` may be ``x > 1``'s refined ``x`` in the
+    point), so values are matched by name, and nothing is drawn: an expression with a symbol the point does not
+    value is not judged (the point is never extended here)."""
+    by_name = {k.name: v for k, v in pt.items() if isinstance(k, sp.Symbol) and not isinstance(k, sp.Dummy)}
+
+    def at(e):
+        subs = {}
+        for a in e.free_symbols:
+            if a.name not in by_name:
+                return None
+            subs[a] = by_name[a.name]
+        v = e.xreplace(subs)
+        return v if v.is_number else None
+
+    for den in getattr(ctx, "written_dens", ()):
+        v = at(den)
+        if v is not None and v == 0:
+            return False
+    for length in getattr(ctx, "written_ranges", ()):
+        v = at(length)
+        if v is not None and v.is_real and v < 0:
+            return False
+    return True
+
+
 def _functions_valuable(expr, ctx) -> bool:
     """May the point give values to undefined-function applications (``L(1/2)``, ``L'(1/2)``)? Only when no
     premise in scope names the same function: a premise would tie those values together (it is checked
@@ -151,13 +179,8 @@ def _differ_at(lhs, rhs, expr, pt, ctx, constrained: bool = True):
             ctx.scope.complete(pt, expr)
         a = evaluate(lhs, pt, ctx.sampler)
         b = evaluate(rhs, pt, ctx.sampler)
-        for den in getattr(ctx, "written_dens", ()):
-            v = evaluate(den, pt, ctx.sampler)
-            if v is None or (v.is_number and v == 0):
-                return None
-        for length in getattr(ctx, "written_ranges", ()):
-            v = evaluate(length, pt, ctx.sampler)
-            if v is None or (v.is_number and v.is_real and v < 0):
+        if getattr(ctx, "written_dens", ()) or getattr(ctx, "written_ranges", ()):
+            if not _defined_as_written(ctx, pt):
                 return None
     except (ZeroDivisionError, Infeasible):
         return None
