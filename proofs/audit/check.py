@@ -133,6 +133,7 @@ class PairChecker:
                  quick: bool = False):
         self.settings = settings
         self.quick = quick          # a statement: only a proof changes its verdict
+        self.approx = None          # what \approx means here (declarations.approx_form), or None
         self.premises = premises
         self.facts = facts
         self.unknowns = unknowns
@@ -251,6 +252,9 @@ def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
     ``previous``: ``(equation, line)`` the pair may be implied by when it mentions an unknown."""
     from ..latex import to_text
     rel_op = pair.rel
+    form = checker.approx if rel_op == "approx" else None
+    if form is not None:
+        return _approximately(pair, form, checker.settings, checker.premises)
     if rel_op in NOT_CHECKED:
         return dict(verdict="not checked", how="", detail=NOT_CHECKED[rel_op])
     relation = relation_of(rel_op, pair.left, pair.right)
@@ -293,6 +297,56 @@ def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
         how, used = _with_forced(checker, relation, "identity" if first.verdict == "proved" else "", [])
         return _fields(first, how, used)
     return _fields(second, "with " + _fact_labels(facts), [])
+
+
+def _unit_interval(premises, expr) -> dict:
+    """``{rho: 1/(1 + r)}`` (r a positive dummy) for each symbol of ``expr`` the assumptions put in (0, 1)."""
+    lo, hi = set(), set()
+    for op, a, b in premises.assumptions:
+        if op == "<" and a == 0 and isinstance(b, sp.Symbol):
+            lo.add(b.name)
+        if op == "<" and b == 1 and isinstance(a, sp.Symbol):
+            hi.add(a.name)
+    return {s_: 1 / (1 + sp.Dummy(f"r_{s_.name}", positive=True)) for s_ in expr.free_symbols
+            if isinstance(s_, sp.Symbol) and s_.name in (lo & hi)}
+
+
+def _approximately(pair: Pair, form: tuple, settings, premises) -> dict:
+    r"""``left pprox right`` in the declared precise sense: ``lim (left - right) = 0`` as var -> point, or
+    ``(left - right)/order`` bounded (a finite limit). Proved or refuted only from SymPy's exact limit."""
+    from ..latex import to_text
+    text, var, point, order = form
+    diff = _expr(pair.left) - _expr(pair.right)
+    expr = diff / order if order is not None else diff
+    try:
+        with time_limit(settings.stage_timeout):
+            # SymPy cannot bound a symbol to (0, 1): rho = 1/(1 + r) with r > 0 where the assumptions say 0 < rho < 1
+            expr = expr.doit()
+            expr = expr.xreplace(_unit_interval(premises, expr))
+            # the limit variable as a plain real (SymPy takes few limits over integer symbols); matched by name,
+            # since declarations may have given the document's symbol assumptions the declaration's did not have
+            v = sp.Dummy(var.name, real=True, positive=True if point == sp.oo else None)
+            expr = expr.xreplace({a: v for a in expr.free_symbols if a.name == var.name})
+            lim = sp.limit(expr, v, point)
+    except StageTimeout:
+        return dict(verdict="timeout", how=f"approx {text}", detail="the limit was not computed in time")
+    except Exception as e:  # noqa: BLE001 - SymPy cannot take this limit: nothing decided
+        return dict(verdict="unproved", how=f"approx {text}", detail=f"SymPy could not take the limit "
+                                                                     f"({type(e).__name__})")
+    shown = f"lim {to_text(expr)} as {var} -> {to_text(point)} = {to_text(lim)}"
+    if isinstance(lim, sp.Limit) or lim.has(sp.nan) or not lim.is_number:
+        return dict(verdict="unproved", how=f"approx {text}", detail=f"not decided: {shown}")
+    if order is None:
+        ok, bad = lim == 0, lim != 0
+    else:
+        ok, bad = bool(lim.is_finite), lim in (sp.oo, -sp.oo, sp.zoo)
+    if ok:
+        return dict(verdict="proved", how=f"approx {text}", detail=shown, residual="", counterexample=None, using=[])
+    if bad:
+        return dict(verdict="refuted", how=f"approx {text}", detail=shown, residual=to_text(diff),
+                    counterexample={"point": {}, "lhs": f"the limit is {to_text(lim)}", "rhs": "0" if order is None
+                                    else "finite", "arithmetic": "exact (SymPy's limit)"}, using=[])
+    return dict(verdict="unproved", how=f"approx {text}", detail=f"not decided: {shown}")
 
 
 def _with_constant(pair: Pair, checker: PairChecker, c) -> dict:
@@ -501,6 +555,7 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
         checker = PairChecker(settings, st.decl.premises, _connected(facts, pair_atoms), umap, relevant)
         role = _role(p, facts, umap, opts)
         checker.quick = role == "statement"
+        checker.approx = opts.approx or st.decl.premises.approx
         if any(asymptotic(r.text, st.decl.notation) for r in (p.row, p.left_row) if r is not None):
             yield _result(p, display, verdict="not checked", detail="o(...) / O(...) asymptotic notation is not "
                           "read (declare `function o` if o is a function)")

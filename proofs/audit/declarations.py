@@ -22,6 +22,8 @@ fact          ``fact y_i = (w_i^T x + b_i)/\|w_i\|``     a premise of later line
                                                          ``[[display]]``: of that display), like a tagged
                                                          line; it does not restrict the facts in scope
 reading       ``reading \frac{1}{B^{2}} as \frac{1}{B}`` replace the author's text before reading it
+approx        ``approx as n \to \infty``                 what ``\approx`` means from here on: the sides differ
+              ``approx up to O(\eta^2) as \eta \to 0``    by something tending to 0 / bounded times the order
 constant      ``constant c independent of w_i``          a line with c holds if a c free of w_i makes
                                                          it hold ("+ c, a constant that does not depend
                                                          on w_i")
@@ -93,6 +95,7 @@ class Premises:
     integers: set = field(default_factory=set)
     constants: dict = field(default_factory=dict)        # name -> expressions it does not depend on
     facts: list = field(default_factory=list)            # declared facts: (text, [(op, lhs, rhs)...])
+    approx: tuple | None = None                          # (text, variable, point, order or None): what \approx means
 
 
 @dataclass
@@ -105,6 +108,7 @@ class DisplayOptions:
     given_relations: list = field(default_factory=list)  # (text, [(op, lhs, rhs)...]) written out
     restricted: bool = False                             # a `given` names the facts: only those are in scope
     readings: list = field(default_factory=list)         # (written, meant) for this display only
+    approx: tuple | None = None                          # as Premises.approx, for this display only
     facts: list = field(default_factory=list)            # (text, [(op, lhs, rhs)...]): premises added, not restricting
 
     @property
@@ -198,6 +202,8 @@ class DeclarationState:
             if not written.strip():
                 raise DeclarationError("reading: the written text is empty")
             self.readings.append((written.strip(), meant.strip()))
+        elif kw == "approx":
+            self.premises.approx = approx_form(text, self.notation)
         elif kw == "fact":
             try:
                 rels = parse_relation(text, self.notation)
@@ -237,6 +243,8 @@ class DeclarationState:
                 opts.skip = True
             elif kw == "check":
                 opts.check_definitions = True
+            elif kw == "approx":
+                opts.approx = approx_form(text, self.notation)
             elif kw == "fact":
                 try:
                     opts.facts.append((text, parse_relation(text, self.notation)))
@@ -259,6 +267,27 @@ class DeclarationState:
                     raise DeclarationError(f"cannot read the given {text!r}: {e}") from None
                 opts.given_relations.append((text, rels))
         return opts
+
+
+def approx_form(text: str, notation) -> tuple:
+    r"""``as n 	o \infty`` (the two sides differ by something that tends to 0) or ``up to O(\eta^2) as \eta 	o 0``
+    (their difference divided by the order stays bounded): ``(text, variable, point, order or None)``."""
+    import re
+
+    from .parse import parse_expression
+    m = re.fullmatch(r"\s*(?:up to\s+O\s*\((?P<order>.+)\)\s+)?as\s+(?P<var>.+?)\s*(?:\\to|\\rightarrow)\s*(?P<pt>.+?)\s*",
+                     text)
+    if not m:
+        raise DeclarationError(r"approx needs 'as VAR \to POINT' or 'up to O(ORDER) as VAR \to POINT'")
+    try:
+        var = parse_expression(m.group("var"), notation)
+        point = parse_expression(m.group("pt"), notation)
+        order = parse_expression(m.group("order"), notation) if m.group("order") else None
+    except Exception as e:  # noqa: BLE001
+        raise DeclarationError(f"cannot read {text!r}: {e}") from None
+    if not isinstance(var, sp.Symbol):
+        raise DeclarationError(f"approx: {m.group('var')!r} is not a single variable")
+    return text.strip(), var, point, order
 
 
 def _refs(text: str) -> list[str] | None:

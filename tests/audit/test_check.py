@@ -137,3 +137,18 @@ def test_no_counterexample_where_a_written_sum_runs_backwards():
     r = _check(_pair(sp.Sum(g[i], (i, 1, Nn - 2)), sp.Sum(2 * g[i], (i, 1, Nn - 2))))
     assert r["verdict"] == "refuted"
     assert int(r["counterexample"]["point"]["N"]) >= 1
+
+
+def test_approx_is_checked_in_the_declared_precise_sense():
+    from proofs.audit.check import audit_document
+    from proofs.audit.documents import read_text
+    text = "\n".join([
+        r"<!-- derivcheck: approx as n \to \infty -->", r"<!-- derivcheck: assume 0 < \rho < 1 -->",
+        r"<!-- derivcheck: integer n -->", "",
+        r"$$(1-\rho)\sum_{k=0}^{n}\rho^k \approx 1$$", "", r"$$\frac{n+1}{n} \approx 2$$", "",
+        r"<!-- derivcheck: approx up to O(\eta^2) as \eta \to 0 -->", "",
+        r"$$\exp(\eta) \approx 1 + \eta$$", "", r"$$\exp(\eta) \approx 1 + 2\eta$$", ""])
+    r = audit_document(read_text(text, "markdown"))
+    assert [(p.line, p.verdict) for p in r.pairs] == [(5, "proved"), (7, "refuted"), (11, "proved"), (13, "refuted")]
+    without = audit_document(read_text(r"$$\frac{n+1}{n} \approx 2$$", "markdown"))
+    assert without.pairs[0].verdict == "not checked"
