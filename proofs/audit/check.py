@@ -154,7 +154,7 @@ class PairChecker:
             return tuple(walk(r) for r in rel)
         return walk(rel) if isinstance(rel, sp.Basic) else rel
 
-    def _derivation(self, relation, using_facts: list, extra_givens=(), solve_for=()):
+    def _derivation(self, relation, using_facts: list, extra_givens=(), solve_for=(), rule="algebra", options=None):
         from ..derivation import Derivation
         in_scope = list(self.facts) + list(self.definitions) + list(extra_givens)
         defined = {}                 # names a premise in scope defines: their derivatives are computed
@@ -184,7 +184,7 @@ class PairChecker:
         use = [made[id(f)] for f in using_facts]
         rel = _solve_form(relation, self.unknowns)
         self._declare_random(d, [rel] + [f.relation for f in list(self.facts) + list(extra_givens)])
-        d.step(rel, using=use)
+        d.step(rel, using=use, rule=rule, **(options or {}))
         return d
 
     @staticmethod
@@ -220,12 +220,13 @@ class PairChecker:
             d.random.scalar(sym, mean=sp.Symbol(f"E[{sym.name}]", real=True),
                             var=sp.Symbol(f"Var[{sym.name}]", nonnegative=True))
 
-    def run(self, relation, using_facts: list, extra_givens=(), solve_for=(), quick: bool = False):
+    def run(self, relation, using_facts: list, extra_givens=(), solve_for=(), quick: bool = False,
+            rule: str = "algebra", **options):
         """The engine's verdict on ``relation`` with ``using_facts`` as premises. ``quick``: only whether it is
         proved matters (a counterexample search at one point instead of six)."""
         from ..context import CheckContext
         from ..rules import check_step
-        d = self._derivation(relation, using_facts, extra_givens, solve_for)
+        d = self._derivation(relation, using_facts, extra_givens, solve_for, rule, options)
         ctx = CheckContext.for_derivation(d, seed=self.settings.seed, stage_timeout=self.settings.stage_timeout,
                                           label="audit")
         if quick or self.quick:
@@ -264,6 +265,16 @@ def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
                         detail="an expectation of expressions with no declared random variables "
                                "(declare them: `derivcheck: random x, y`)")
     pair.left, pair.right, pair.start = _expr(pair.left), _expr(pair.right), _expr(pair.start)
+    decimals = _written_decimals(pair)
+    if rel_op == "=" and decimals is not None:
+        facts = list(checker.facts) + list(checker.definitions)
+        tol = sp.Rational(1, 2 * 10 ** decimals)
+        res = checker.run(sp.Eq(pair.left, pair.right, evaluate=False), facts, rule="numeric", tol=tol)
+        if res.verdict in ("proved", "refuted"):
+            used = _needed_numeric(checker, pair, facts, tol) if res.verdict == "proved" and facts else []
+            how = f"to the {decimals} decimal{'s' * (decimals > 1)} written" + (
+                f", using {_fact_labels(used)}" if used else "")
+            return _fields(res, how, used)
     const = [c for c in (pair.left.free_symbols | pair.right.free_symbols)
              if c.name in checker.premises.constants]
     if const and rel_op == "=":
@@ -347,6 +358,31 @@ def _approximately(pair: Pair, form: tuple, settings, premises) -> dict:
                     counterexample={"point": {}, "lhs": f"the limit is {to_text(lim)}", "rhs": "0" if order is None
                                     else "finite", "arithmetic": "exact (SymPy's limit)"}, using=[])
     return dict(verdict="unproved", how=f"approx {text}", detail=f"not decided: {shown}")
+
+
+_DECIMAL = re.compile(r"(?<![\w.])(\d+)\.(\d+)(?![\w.])")
+
+
+def _written_decimals(pair: Pair) -> int | None:
+    """When the right side is a number written as a decimal in the row (``= 0.99``), its number of decimals: the
+    author rounded, and the line holds if the left side is within half a unit in that last place."""
+    right = pair.right
+    if not (isinstance(right, sp.Rational) and not right.is_Integer):
+        return None
+    for m in _DECIMAL.finditer(pair.row.text):
+        if sp.Rational(f"{m.group(1)}.{m.group(2)}") == abs(right):
+            return len(m.group(2))
+    return None
+
+
+def _needed_numeric(checker: PairChecker, pair: Pair, facts: list, tol) -> list:
+    keep = list(facts)
+    for f in list(facts):
+        trial = [g for g in keep if g is not f]
+        if checker.run(sp.Eq(pair.left, pair.right, evaluate=False), trial, quick=True, rule="numeric",
+                       tol=tol).verdict == "proved":
+            keep = trial
+    return keep
 
 
 def _with_constant(pair: Pair, checker: PairChecker, c) -> dict:
@@ -596,6 +632,7 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
         last_chain = p.chain
         _remember(st, p, umap)
     _record_facts(display, rows, st)
+    _record_values(reading, st)
 
 
 _INEQUALITIES = ("<", ">", "<=", ">=", "!=")
@@ -640,6 +677,9 @@ def _role(p: Pair, facts: list, umap: dict, opts: DisplayOptions) -> str:
         return "statement"
     if not (_atoms(p.left) & _atoms(p.right)) and not (p.left.is_number or p.right.is_number):
         return "statement"                         # a relation between different quantities (a rule, a choice)
+    if p.rel == "=" and (p.left.is_number or p.right.is_number) and \
+            not _connected(facts, _atoms(p.left) | _atoms(p.right)):
+        return "statement"                         # a value stated for names nothing in scope gives a value
     return "claim"
 
 
@@ -828,6 +868,20 @@ def _facts_in_scope(st: _DocState, opts: DisplayOptions, out: AuditResult, displ
         chosen.append(AuditFact(label=f"given {text}", relation=rel[0] if len(rel) == 1 else rel,
                                 line=display.where.line))
     return chosen + extra
+
+
+def _record_values(reading, st: _DocState) -> None:
+    r"""A chain that gives a name a number (``\langle g_1 \rangle = \frac{1}{100} \sum ... = 1``) makes that value a
+    fact for the displays after it, as a tag would: later lines compute with it (a value, unlike a formula, is
+    rarely a name reused with another meaning)."""
+    for chain in reading.chains:
+        if len(chain) < 2 or not _is_name(chain[0][1]) or any(c[0] != "=" for c in chain[1:]):
+            continue
+        last = chain[-1][1]
+        if getattr(last, "is_number", False) and last.is_real:
+            line = chain[-1][2].where.line
+            st.facts = [f for f in st.facts if not (f.label.startswith("line ") and _defined_name(f) == chain[0][1])]
+            st.facts.append(AuditFact(label=f"line {line}", relation=sp.Eq(chain[0][1], last, evaluate=False), line=line))
 
 
 def _record_facts(display: Display, rows, st: _DocState) -> None:

@@ -1041,6 +1041,11 @@ class _Reader:
             return self.scripted(Norm(self.group(atom, scope)), scripts, atom, scope), 1
         if _is(atom, "angle"):
             args = self.args(atom, scope)
+            if len(args) == 1:
+                # <g> is an average (a name of its own, as physicists and the handouts write it), not an inner product
+                name = "\\langle %s \\rangle" % sp.latex(args[0])
+                self.notes.append(f"{self.raw(atom)} read as the name {name} (an average)")
+                return self.scripted(self.symbol(name, scope), scripts, atom, scope), 1
             if len(args) != 2:
                 raise self.err(f"\\langle ... \\rangle with {len(args)} argument(s) is not supported "
                                "(an inner product has two)", atom)

@@ -577,7 +577,7 @@ def test_ellipsis_is_an_error(cmd):
     (r"x \leftarrow y", r"arrow \leftarrow is not supported"), (r"\begin{cases} x \end{cases}", "environment"),
     ("x = 2 3", "two numbers side by side"), ("x^0.5", "takes one digit"), ("W.x = 1", "unexpected '.'"),
     ("b, i, j", "',' at the top level"), (r"[j=i]", "relation = inside [] is not supported"),
-    (r"\langle g \rangle", "inner product has two"), (r"(a - b)^\top", "transpose of an expression"),
+    (r"\langle a, b, c \rangle", "inner product has two"), (r"(a - b)^\top", "transpose of an expression"),
     ("a + ", "unexpected end of the row"), (r"\frac{d}{dx}", "nothing to apply to"),
 ])
 def test_other_errors_name_the_construct(text, message):
@@ -839,3 +839,10 @@ def test_token_soup_never_raises_anything_but_parse_error():
         except ParseError:
             pass
     assert time.perf_counter() - t0 < 60
+
+
+def test_one_argument_angle_brackets_are_an_average_name():
+    row = parse_row(r"\langle g_1^2 \rangle = 1.01")
+    (_, left), (_, right) = row.items
+    assert isinstance(left, sp.Symbol) and left.name == r"\langle g_{1}^{2} \rangle" and right == sp.Rational(101, 100)
+    assert "average" in row.notes[0]
