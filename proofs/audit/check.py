@@ -264,6 +264,8 @@ def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
             return dict(verdict="unproved", how="",
                         detail="an expectation of expressions with no declared random variables "
                                "(declare them: `derivcheck: random x, y`)")
+    if any(isinstance(e, sp.MatrixBase) for e in (pair.left, pair.right)):
+        return _by_entries(pair, checker, previous)
     pair.left, pair.right, pair.start = _expr(pair.left), _expr(pair.right), _expr(pair.start)
     decimals = _written_decimals(pair)
     if rel_op == "=" and decimals is not None:
@@ -320,6 +322,29 @@ def _unit_interval(premises, expr) -> dict:
             hi.add(a.name)
     return {s_: 1 / (1 + sp.Dummy(f"r_{s_.name}", positive=True)) for s_ in expr.free_symbols
             if isinstance(s_, sp.Symbol) and s_.name in (lo & hi)}
+
+
+def _by_entries(pair: Pair, checker: PairChecker, previous) -> dict:
+    """Vectors ``(a, b) = (c, d)``: each entry is a pair of its own; the first entry that fails decides."""
+    left, right = pair.left, pair.right
+    if not (isinstance(left, sp.MatrixBase) and isinstance(right, sp.MatrixBase)) or left.shape != right.shape:
+        return dict(verdict="unproved", how="", detail="a vector compared with a number, or vectors of different "
+                                                       "lengths")
+    if pair.rel not in ("=", "approx"):
+        return dict(verdict="not checked", how="", detail=f"{pair.rel} between vectors is not checked")
+    start = pair.start if isinstance(pair.start, sp.MatrixBase) and pair.start.shape == left.shape else None
+    results = []
+    for k in range(left.shape[0]):
+        entry = replace(pair, left=left[k], right=right[k], start=start[k] if start is not None else left[k])
+        results.append(check_pair(entry, checker, previous))
+    for verdict in ("refuted", "error", "timeout", "unproved", "not checked"):
+        bad = [(k, r) for k, r in enumerate(results) if r["verdict"] == verdict]
+        if bad:
+            k, r = bad[0]
+            return dict(r, detail=f"entry {k + 1} of {left.shape[0]}: {r.get('detail', '')}",
+                        how=f"entry {k + 1}" + (f", {r['how']}" if r.get("how") else ""))
+    hows = sorted({r.get("how", "") for r in results} - {""})
+    return dict(results[0], how=f"entry by entry" + (f" ({'; '.join(hows)})" if hows else ""), detail="")
 
 
 def _approximately(pair: Pair, form: tuple, settings, premises) -> dict:
@@ -589,13 +614,18 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
         # a definition is a premise only of the lines that mention the name it defines
         relevant = [f for f in definitions if _defined_name(f) in pair_atoms]
         checker = PairChecker(settings, st.decl.premises, _connected(facts, pair_atoms), umap, relevant)
-        role = _role(p, facts, umap, opts)
+        role = _role(p, facts, umap, opts) if not _has_vector((p.left, p.right)) else (
+            "definition" if p.position == 1 and _is_name(p.left) else "claim")
         checker.quick = role == "statement"
         checker.approx = opts.approx or st.decl.premises.approx
         if any(asymptotic(r.text, st.decl.notation) for r in (p.row, p.left_row) if r is not None):
             yield _result(p, display, verdict="not checked", detail="o(...) / O(...) asymptotic notation is not "
                           "read (declare `function o` if o is a function)")
             _remember(st, p, umap)
+            continue
+        if role == "definition" and _has_vector((p.left, p.right)):
+            yield _result(p, display, verdict="not checked", how="definition",
+                          detail=f"defines the vector {_safe(_text, p.left)}", seconds=time.perf_counter() - t0)
             continue
         if role == "definition":
             definition = AuditFact(label=f"line {p.row.where.line}", relation=sp.Eq(p.left, p.right, evaluate=False),
@@ -811,7 +841,7 @@ def _robust(p: Pair, fields: dict, st: _DocState, settings, facts, umap, definit
                 again = check_pair(alt, PairChecker(settings, st.decl.premises, facts, umap, definitions), previous)
             if role == "statement" and again.get("verdict") == "refuted":
                 again = {"verdict": "not checked"}
-    except (ParseError, IndexError, StageTimeout, RecursionError):
+    except Exception:  # noqa: BLE001 - the other reading could not be checked: the refutation still rests on a guess
         again = {"verdict": "unproved"}
     if again.get("verdict") == "refuted":
         return fields
@@ -870,6 +900,12 @@ def _facts_in_scope(st: _DocState, opts: DisplayOptions, out: AuditResult, displ
     return chosen + extra
 
 
+def _has_vector(rel) -> bool:
+    rels = rel if isinstance(rel, tuple) else (rel,)
+    return any(isinstance(r, sp.Basic) and r.has(sp.MatrixBase) or any(isinstance(a, sp.MatrixBase) for a in
+               getattr(r, "args", ())) for r in rels)
+
+
 def _record_values(reading, st: _DocState) -> None:
     r"""A chain that gives a name a number (``\langle g_1 \rangle = \frac{1}{100} \sum ... = 1``) makes that value a
     fact for the displays after it, as a tag would: later lines compute with it (a value, unlike a formula, is
@@ -908,6 +944,8 @@ def _record_facts(display: Display, rows, st: _DocState) -> None:
         if not rels:
             continue
         rel = rels[-1] if all(isinstance(r, sp.Equality) for r in rels) else tuple(rels)
+        if _has_vector(rel):
+            continue                    # vectors are checked entry by entry, never premises of the engine
         for name in (f"({src.tag})" if src.tag else None, src.label):
             if name:
                 st.facts.append(AuditFact(label=name, relation=rel, line=src.where.line))

@@ -61,6 +61,17 @@ class ParseError(Exception):
         return self.message
 
 
+def _vector_sum(parts: list, err, node):
+    """``(a, b) - 0.1 (c, d)``: vectors of one length add entrywise; a vector plus a number is an error."""
+    shapes = {v.shape for v in parts if isinstance(v, sp.MatrixBase)}
+    if len(shapes) > 1 or any(not isinstance(v, sp.MatrixBase) for v in parts):
+        raise err("a sum of vectors of different lengths, or of a vector and a number", node)
+    total = parts[0]
+    for v in parts[1:]:
+        total = total + v
+    return total
+
+
 class Norm(sp.Function):
     r"""``\|x\|``: a norm, kept unevaluated; known to be nonnegative."""
 
@@ -922,6 +933,8 @@ class _Reader:
                 v = self.value(ch, scope)
                 parts.append(-v if sign < 0 else v)
                 sign = 1
+            if any(isinstance(v, sp.MatrixBase) for v in parts):
+                return _vector_sum(parts, self.err, node)
             return sp.Add(*parts)
         return self.term(_term(node), scope)
 
@@ -936,8 +949,17 @@ class _Reader:
                     and _tok(_item(items[i - 1][1])[0], "NUMBER"):
                 raise self.err("two numbers side by side", node)
             val, used = self.operand(items, i, scope)
+            if isinstance(val, sp.MatrixBase) and op is not None and op.type == "DIV" and i > 0:
+                raise self.err("division by a vector", node)
             factors.append(sp.Pow(val, -1) if (op is not None and op.type == "DIV" and i > 0) else val)
             i += used
+        vectors = [v for v in factors if isinstance(v, sp.MatrixBase)]
+        if vectors:
+            if len(vectors) > 1:
+                raise self.err("a product of two vectors (write the inner product as \\langle a, b \\rangle)",
+                               items[0][1])
+            scalar = sp.Mul(*[v for v in factors if not isinstance(v, sp.MatrixBase)])
+            return vectors[0] * scalar
         if len(factors) > 1 and sum(_digits(v) for v in factors) > MAX_NUMBER_DIGITS:
             raise self.err("number too large", items[0][1])
         return sp.Mul(*factors)
@@ -1061,7 +1083,12 @@ class _Reader:
             raise self.err(f"relation {rels[0].value} inside {self.render(atom.children[0])}"
                            f"{self.render(atom.children[-1])} is not supported", rels[0])
         if _is(c, "list"):
-            raise self.err(f"tuple {self.raw(atom)} is not supported", atom)
+            if self.render(atom.children[0]) not in ("(", "\\left(", "[", "\\left["):
+                raise self.err(f"tuple {self.raw(atom)} is not supported", atom)
+            entries = [self.value(x, scope) for x in c.children if not _tok(x, "COMMA")]
+            if any(isinstance(e, sp.MatrixBase) for e in entries):
+                raise self.err(f"a vector of vectors {self.raw(atom)} is not supported", atom)
+            return sp.ImmutableMatrix([[e] for e in entries])     # (a, b): a column vector
         return self.value(c, scope)
 
     def index_like(self, atom) -> bool:

@@ -152,3 +152,12 @@ def test_approx_is_checked_in_the_declared_precise_sense():
     assert [(p.line, p.verdict) for p in r.pairs] == [(5, "proved"), (7, "refuted"), (11, "proved"), (13, "refuted")]
     without = audit_document(read_text(r"$$\frac{n+1}{n} \approx 2$$", "markdown"))
     assert without.pairs[0].verdict == "not checked"
+
+
+def test_vectors_are_checked_entry_by_entry():
+    from proofs.audit.check import audit_document
+    from proofs.audit.documents import read_text
+    ok = audit_document(read_text(r"$$w = (9.8, -5) - 0.2(1, -75) + 0.5(-0.2, -15) = (9.5, 2.5)$$", "markdown"))
+    assert [p.verdict for p in ok.pairs] == ["not checked", "proved"]
+    bad = audit_document(read_text(r"$$w = (9.8, -5) - 0.2(1, -75) = (9.6, 9)$$", "markdown"))
+    assert bad.pairs[-1].verdict == "refuted" and bad.pairs[-1].how.startswith("entry 2")
