@@ -145,6 +145,11 @@ class PairChecker:
         def walk(e):
             reps = {}
             for dv in e.atoms(sp.Derivative):
+                if isinstance(dv.expr, AppliedUndef) and not any(v in dv.expr.free_symbols for v, _ in dv.variable_count):
+                    # grad_Phi loss(Phi_t, x_t, y_t): the gradient at Phi_t, not a derivative of a constant
+                    reps[dv] = sp.Symbol(f"\\nabla {dv.expr}/{' '.join(str(v) for v, _ in dv.variable_count)}",
+                                         real=True)
+                    continue
                 if isinstance(dv.expr, sp.Symbol) and all(v != dv.expr for v, _ in dv.variable_count) and \
                         not all(v in defined.get(dv.expr, set()) for v, _ in dv.variable_count):
                     wrt = " ".join(f"\\partial {v}" + (f"^{n}" if n != 1 else "") for v, n in dv.variable_count)
