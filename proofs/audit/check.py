@@ -298,12 +298,16 @@ def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
     # needs them is common); a side that is a lone name the facts mention is what they are solved for
     targets = [e for e in (pair.left, pair.right) if _is_name(e) and any(_mentions(f, e) for f in facts)]
     second = checker.run(relation, facts, solve_for=targets)
-    if second.verdict != "proved" and checker.quick:
-        return _fields(second, "with " + _fact_labels(facts), [])     # a statement: only a proof would matter
     if second.verdict != "proved" and targets:
         plain = checker.run(relation, facts)
         second = plain if plain.verdict in ("proved", "refuted") else second
         targets = [] if plain.verdict == "proved" else targets
+    if second.verdict != "proved" and checker.quick:   # a statement: only a proof would matter
+        first = checker.run(relation, [])
+        if first.verdict == "proved":
+            how, used = _with_forced(checker, relation, "identity", [])
+            return _fields(first, how, used)
+        return _fields(second, "with " + _fact_labels(facts), [])
     if second.verdict == "proved":
         used = _needed(checker, relation, facts, targets)
         if not used:
@@ -503,7 +507,7 @@ def audit_document(doc, settings: Settings | None = None, *, on_pair=None, befor
     """Audit every display of ``doc`` (a :class:`proofs.audit.documents.Document`) in order.
 
     ``mine(index)``: whether this worker checks and reports the pair at that 1-based index (the others are
-    read, so their facts and definitions count, but not checked). ``before_pair(line)`` is called before a
+    read, so their facts and definitions count, but not checked). ``before_pair(line, index)`` is called before a
     pair is checked."""
     settings = settings or Settings()
     t0 = time.perf_counter()
@@ -649,7 +653,7 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
                 fields = dict(verdict="not checked", detail="checked by another worker")
             else:
                 if st.before_pair is not None:
-                    st.before_pair(p.row.where.line)
+                    st.before_pair(p.row.where.line, st.counter + 1)
                 with time_limit(settings.pair_timeout):
                     fields = check_pair(p, checker, previous)
         except StageTimeout:

@@ -47,16 +47,28 @@ def open_document(job: Job, inline: bool = False):
     return doc
 
 
-@dataclass(frozen=True)
 class Shard:
-    """The pairs one worker checks: every ``n``-th pair of the document from ``k`` on, after ``after``."""
+    """The pairs one worker checks. Workers sharing a document read it all, in order, and *claim* each pair: the
+    first to reach a pair not yet claimed checks it (a shared counter of the highest index claimed), so a slow pair
+    never holds the others back. Without a counter, a lone worker checks every pair after ``after``. A worker's
+    decision for an index is made once and remembered (the checker asks before and after checking a pair)."""
 
-    k: int = 0
-    n: int = 1
-    after: int = 0
+    def __init__(self, after: int = 0, claims=None):
+        self.after = after
+        self.claims = claims            # multiprocessing.Value("q") shared by the document's workers, or None
+        self._mine: dict = {}
 
     def __call__(self, index: int) -> bool:
-        return index > self.after and (index - 1) % self.n == self.k
+        if index in self._mine:
+            return self._mine[index]
+        mine = index > self.after
+        if mine and self.claims is not None:
+            with self.claims.get_lock():
+                mine = index > self.claims.value
+                if mine:
+                    self.claims.value = index
+        self._mine[index] = mine
+        return mine
 
 
 def _child(job: Job, settings, shard: Shard, send, parent: int, max_memory, inline: bool) -> None:
@@ -69,8 +81,8 @@ def _child(job: Job, settings, shard: Shard, send, parent: int, max_memory, inli
         send.close()
         return
 
-    def before(line):
-        send.send(("start", line))
+    def before(line, index):
+        send.send(("start", (line, index)))
 
     def on_pair(r: PairResult):
         send.send(("pair", r.__dict__))
@@ -96,7 +108,8 @@ def audit_jobs(jobs: list[Job], settings, *, workers: int = 1, max_memory=None, 
     results = {j.path: AuditResult(file=j.name) for j in jobs}
     started = {j.path: time.monotonic() for j in jobs}
     shards = max(1, min(4, workers // max(1, len(jobs))))
-    pending = deque((j, Shard(k, shards)) for j in jobs for k in range(shards))
+    claims = {j.path: (ctx.Value("q", 0) if shards > 1 else None) for j in jobs}
+    pending = deque((j, Shard(0, claims[j.path])) for j in jobs for _ in range(shards))
     running: dict = {}
     hard = settings.pair_timeout + HARD_GRACE
 
@@ -109,7 +122,7 @@ def audit_jobs(jobs: list[Job], settings, *, workers: int = 1, max_memory=None, 
         proc.start()
         isolation.adopt(proc.pid)
         send.close()
-        running[recv] = dict(proc=proc, job=job, shard=shard, last=shard.after, line=None,
+        running[recv] = dict(proc=proc, job=job, shard=shard, last=shard.after, line=None, index=None,
                              deadline=time.monotonic() + hard, done=False)
 
     def retire(conn):
@@ -138,11 +151,11 @@ def audit_jobs(jobs: list[Job], settings, *, workers: int = 1, max_memory=None, 
                         break
                     st["deadline"] = time.monotonic() + hard
                     if kind == "start":
-                        st["line"] = payload
+                        st["line"], st["index"] = payload
                     elif kind == "pair":
                         res.pairs.append(PairResult(**payload))
                         st["last"] = payload["index"]
-                        st["line"] = None
+                        st["line"] = st["index"] = None
                         if progress:
                             progress(res.pairs[-1])
                     elif kind == "done":
@@ -162,11 +175,12 @@ def audit_jobs(jobs: list[Job], settings, *, workers: int = 1, max_memory=None, 
                 if time.monotonic() >= st["deadline"]:
                     retire(conn)
                     line = st["line"] or 0
-                    nxt = next(i for i in range(st["last"] + 1, st["last"] + 2 + st["shard"].n) if st["shard"](i))
+                    index = st["index"] or st["last"] + 1
                     res.pairs.append(PairResult(file=st["job"].name, line=line, display_line=line, verdict="timeout",
-                                                index=nxt,
+                                                index=index,
                                                 detail=f"not decided within {hard:g} s; the checker was stopped"))
-                    pending.appendleft((st["job"], Shard(st["shard"].k, st["shard"].n, nxt)))
+                    # a new worker goes on after it (with the others, through the shared claims)
+                    pending.appendleft((st["job"], Shard(index, claims[st["job"].path])))
     finally:
         for conn in list(running):
             retire(conn)
