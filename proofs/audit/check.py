@@ -316,7 +316,7 @@ def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
                        *_with_forced(checker, relation, "using " + _fact_labels(used), used))
     if second.verdict == "refuted":
         return _fields(second, "with " + _fact_labels(facts) + " in scope", [])
-    first = checker.run(relation, [])              # the facts' substitution may hide an identity
+    first = checker.run(relation, [], quick=True)   # the facts' substitution may hide an identity
     if first.verdict in ("proved", "refuted"):
         how, used = _with_forced(checker, relation, "identity" if first.verdict == "proved" else "", [])
         return _fields(first, how, used)
@@ -771,6 +771,8 @@ def _statement(fields: dict) -> dict:
 _OPERATORS = frozenset(r"""\frac \dfrac \tfrac \sqrt \exp \log \ln \min \max \sin \cos \tan \tanh \sinh
 \cosh \left \right \bigl \bigr \Bigl \Bigr \big \Big \bigg \Bigg \lim \sum \prod \cdot \times \text
 \mathrm \operatorname \mathbb \Var \Cov \quad \qquad \partial \nabla \det \operatorname""".split())
+# Greek letters that name scalars (rates, decays, coefficients) in this field: "\eta (a + b)" is a product
+_SCALARS = frozenset(r"\alpha \beta \gamma \eta \lambda \mu \nu \kappa \epsilon \varepsilon \tau".split())
 _CALL = re.compile(r"(\\[A-Za-z]+(?:\{[^{}]*\})?|(?<![\\A-Za-z])[A-Za-z])(?:'+)?((?:_\{[^{}]*\}|_[A-Za-z0-9]|"
                    r"\^\{[^{}]*\}|\^[A-Za-z0-9*])*)\s*(?:\\left)?\(")
 
@@ -787,7 +789,7 @@ def call_names(text: str, notation) -> list:
     out = []
     for m in _CALL.finditer(text):
         head = m.group(1)
-        if head.split("{")[0] in _OPERATORS or head in ("E", "P"):
+        if head.split("{")[0] in _OPERATORS or head in ("E", "P") or head in _SCALARS:
             continue
         try:
             name = canonical_name(head + (m.group(2) or ""))
