@@ -226,7 +226,7 @@ class PairChecker:
                             var=sp.Symbol(f"Var[{sym.name}]", nonnegative=True))
 
     def run(self, relation, using_facts: list, extra_givens=(), solve_for=(), quick: bool = False,
-            rule: str = "algebra", **options):
+            rule: str = "algebra", cheap: bool = False, **options):
         """The engine's verdict on ``relation`` with ``using_facts`` as premises. ``quick``: only whether it is
         proved matters (a counterexample search at one point instead of six)."""
         from ..context import CheckContext
@@ -236,6 +236,7 @@ class PairChecker:
                                           label="audit")
         if quick or self.quick:
             ctx.n_points = 1
+        ctx.cheap = cheap            # minimising the facts: expand/cancel/factor only (a missed proof keeps a fact)
         return check_step(d.steps[-1], d, ctx)
 
 
@@ -472,11 +473,12 @@ def _needed(checker: PairChecker, relation, facts: list, targets=()) -> list:
     atoms = _atoms(relation.lhs) | _atoms(relation.rhs) if isinstance(relation, sp.core.relational.Relational) \
         else set()
     direct = [f for f in facts if _fact_atoms(f) & atoms]
-    if 0 < len(direct) < len(facts) and checker.run(relation, direct, solve_for=targets, quick=True).verdict == "proved":
+    if 0 < len(direct) < len(facts) and checker.run(relation, direct, solve_for=targets, quick=True,
+                                                     cheap=True).verdict == "proved":
         keep = direct                   # the facts that mention the line's own names usually suffice
     for f in list(keep):
         trial = [g for g in keep if g is not f]
-        if checker.run(relation, trial, solve_for=targets, quick=True).verdict == "proved":
+        if checker.run(relation, trial, solve_for=targets, quick=True, cheap=True).verdict == "proved":
             keep = trial
     return keep
 
