@@ -146,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=("text", "json", "junit", "markdown"), default="text")
     sp.add_argument("-o", dest="output", metavar="FILE", help="write the report to FILE (atomically)")
     sp.add_argument("-j", dest="jobs", type=_positive_int, default=None, metavar="N",
-                    help="files audited at once (default: number of CPUs)")
+                    help="workers (default: number of CPUs): files at once, and a file's pairs shared between "
+                         "them")
     sp.add_argument("--timeout", type=_positive_float, default=20.0, metavar="S",
                     help="seconds allowed per pair of lines (default 20)")
     sp.add_argument("--max-memory", type=_megabytes, default=4096.0, metavar="MB",
