@@ -71,6 +71,7 @@ class _DocState:
     carry: list | None = None                          # the last chain of the display before
     options: DisplayOptions = field(default_factory=DisplayOptions)   # of the display being checked
     notation: object = None                                           # of the display being checked
+    shared: dict = field(default_factory=dict)         # the engine's caches, shared by the document's lines
 
 
 def _expr(e):
@@ -130,8 +131,9 @@ class PairChecker:
     """Builds the one-step derivation for a pair and runs the engine on it."""
 
     def __init__(self, settings: Settings, premises, facts: list, unknowns: dict, definitions: list,
-                 quick: bool = False):
+                 quick: bool = False, shared: dict | None = None):
         self.settings = settings
+        self.shared = {} if shared is None else shared
         self.quick = quick          # a statement: only a proof changes its verdict
         self.approx = None          # what \approx means here (declarations.approx_form), or None
         self.premises = premises
@@ -175,8 +177,8 @@ class PairChecker:
         relation = self._opaque(relation, defined)
         d = Derivation()
         for op, lhs, rhs in self.premises.assumptions:
-            d.assume(relation_of(op, _solve_form(lhs, self.unknowns), _solve_form(rhs, self.unknowns)),
-                     label="assumption")
+            rel = relation_of(op, _solve_form(lhs, self.unknowns), _solve_form(rhs, self.unknowns))
+            self._reuse(d, ("assume", sp.srepr(rel)), lambda: d.assume(rel, label="assumption"))
         if solve_for:
             d.unknowns(*solve_for)
         made = {}
@@ -185,7 +187,8 @@ class PairChecker:
             rel = self._opaque(rel, defined)
             rel = tuple(_solve_form(r, self.unknowns) for r in rel) if isinstance(rel, tuple) else \
                 _solve_form(rel, self.unknowns)
-            made[id(f)] = d.given(rel, label=f.label, solve_for=list(solve_for) or None)
+            key = ("given", f.label, sp.srepr(rel), tuple(map(sp.srepr, solve_for)))
+            made[id(f)] = self._reuse(d, key, lambda: d.given(rel, label=f.label, solve_for=list(solve_for) or None))
         use = [made[id(f)] for f in using_facts]
         rel = _solve_form(relation, self.unknowns)
         self._declare_random(d, [rel] + [f.relation for f in list(self.facts) + list(extra_givens)])
@@ -208,6 +211,20 @@ class PairChecker:
                 reps[dv] = sp.Derivative(rhs, *dv.variable_count)
                 used.append(f)
         return (relation.xreplace(reps) if reps else relation), used
+
+    def _reuse(self, d, key, make):
+        """The same premise as the same :class:`proofs.derivation.Fact` object in every run of a document, so the
+        engine's per-claim caches (the premises' substitution, the admissible scope) are shared by all of its
+        lines (``self.shared``: the document's cache). Invariant: equal keys are equal relations, labels and
+        ``solve_for``."""
+        facts = self.shared.setdefault("facts", {})
+        if key in facts and not self.premises.random:
+            fact = facts[key]
+            d.facts.append(fact)
+            d._last_fact = fact
+            return fact
+        fact = facts[key] = make()
+        return fact
 
     def _declare_random(self, d, relations) -> None:
         """``random x, y``: each symbol of that name is an independent scalar with mean ``E[x]`` and
@@ -234,6 +251,8 @@ class PairChecker:
         d = self._derivation(relation, using_facts, extra_givens, solve_for, rule, options)
         ctx = CheckContext.for_derivation(d, seed=self.settings.seed, stage_timeout=self.settings.stage_timeout,
                                           label="audit")
+        if not self.premises.random:    # with random variables the expectation model differs per line: no sharing
+            ctx.caches = self.shared.setdefault("engine", {})
         if quick or self.quick:
             ctx.n_points = 1
         ctx.cheap = cheap            # minimising the facts: expand/cancel/factor only (a missed proof keeps a fact)
@@ -626,7 +645,8 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
         pair_atoms = _atoms(p.left) | _atoms(p.right)
         # a definition is a premise only of the lines that mention the name it defines
         relevant = [f for f in definitions if _defined_name(f) in pair_atoms]
-        checker = PairChecker(settings, st.decl.premises, _connected(facts, pair_atoms), umap, relevant)
+        checker = PairChecker(settings, st.decl.premises, _connected(facts, pair_atoms), umap, relevant,
+                              shared=st.shared)
         role = _role(p, facts, umap, opts) if not _has_vector((p.left, p.right)) else (
             "definition" if p.position == 1 and _is_name(p.left) else "claim")
         checker.quick = role == "statement"
