@@ -190,19 +190,21 @@ def _moments_evaluated(rel, ctx):
     return rel.func(lhs, rhs, evaluate=False)
 
 
-def _linear_atoms(expr) -> list:
+def _linear_atoms(expr, skip=()):
     """Atoms (symbols, entries, function values) in which ``expr`` is linear with a coefficient free of
-    them; integers are left out (solving for one would lose its integrality)."""
-    out = []
+    them, in a fixed order, lazily; integers are left out (solving for one would lose its integrality), and
+    so are the atoms in ``skip``."""
+    bound = None
     for a in sorted(expr.free_symbols | expr.atoms(AppliedUndef), key=sp.default_sort_key, reverse=True):
-        if not _is_atom(a) or getattr(a, "is_integer", False):
+        if a in skip or not _is_atom(a) or getattr(a, "is_integer", False):
             continue
-        if isinstance(a, Indexed) and any(a.has(b) for b in _bound_symbols(expr)):
-            continue
+        if isinstance(a, Indexed):
+            bound = _bound_symbols(expr) if bound is None else bound
+            if any(a.has(b) for b in bound):
+                continue
         coeff = sp.diff(expr, a)
         if coeff != 0 and not coeff.has(a) and not sp.expand(expr - coeff * a).has(a):
-            out.append(a)
-    return out
+            yield a
 
 
 def _bound_symbols(expr) -> set:
@@ -410,11 +412,11 @@ def _solve_deferred(out: Substitution, fact, lhs, rhs) -> None:
     a -> 1 - b), after the premises in solved form; a sum set equal to a value becomes a rewrite; otherwise it
     stays a constraint on points (noted)."""
     diff = out.apply(lhs - rhs)
-    cands = [a for a in _linear_atoms(diff) if a not in out.mapping]
-    if cands:
-        got = _solve_linear_one(diff, cands[0])
-        if got is not None and _acyclic(out, cands[0], got[0]):
-            out.mapping[cands[0]] = got[0]
+    first = next(_linear_atoms(diff, skip=out.mapping), None)
+    if first is not None:
+        got = _solve_linear_one(diff, first)
+        if got is not None and _acyclic(out, first, got[0]):
+            out.mapping[first] = got[0]
             if not got[1].is_number:
                 out.conditions.append(got[1])
             return

@@ -243,9 +243,10 @@ class PairChecker:
                             var=sp.Symbol(f"Var[{sym.name}]", nonnegative=True))
 
     def run(self, relation, using_facts: list, extra_givens=(), solve_for=(), quick: bool = False,
-            rule: str = "algebra", cheap: bool = False, **options):
+            rule: str = "algebra", cheap: bool = False, prove_only: bool = False, **options):
         """The engine's verdict on ``relation`` with ``using_facts`` as premises. ``quick``: only whether it is
-        proved matters (a counterexample search at one point instead of six)."""
+        proved matters (a counterexample search at one point instead of six); ``prove_only``: no counterexample
+        search at all (a run whose refutation would change nothing)."""
         from ..context import CheckContext
         from ..rules import check_step
         d = self._derivation(relation, using_facts, extra_givens, solve_for, rule, options)
@@ -255,7 +256,9 @@ class PairChecker:
             ctx.caches = self.shared.setdefault("engine", {})
         if quick or self.quick:
             ctx.n_points = 1
-        ctx.cheap = cheap            # minimising the facts: expand/cancel/factor only (a missed proof keeps a fact)
+        if prove_only:
+            ctx.n_points = 0
+        ctx.cheap = cheap or self.quick   # minimising the facts: expand/cancel/factor only (a missed proof keeps a fact)
         return check_step(d.steps[-1], d, ctx)
 
 
@@ -317,13 +320,21 @@ def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
     # facts in scope: check with them first (they constrain a counterexample either way, and a line that
     # needs them is common); a side that is a lone name the facts mention is what they are solved for
     targets = [e for e in (pair.left, pair.right) if _is_name(e) and any(_mentions(f, e) for f in facts)]
-    second = checker.run(relation, facts, solve_for=targets)
-    if second.verdict != "proved" and targets:
-        plain = checker.run(relation, facts)
-        second = plain if plain.verdict in ("proved", "refuted") else second
-        targets = [] if plain.verdict == "proved" else targets
-    if second.verdict != "proved" and checker.quick:   # a statement: only a proof would matter
-        first = checker.run(relation, [])
+    if checker.quick:
+        # a statement: only a proof would matter. One run searches for a counterexample (the detail says
+        # where the facts hold and it does not); solving the facts for its names only tries to prove it
+        second = checker.run(relation, facts)
+        solved = checker.run(relation, facts, solve_for=targets, prove_only=True) \
+            if targets and second.verdict != "proved" else None
+        second, targets = (solved, targets) if solved is not None and solved.verdict == "proved" else (second, [])
+    else:
+        second = checker.run(relation, facts, solve_for=targets)
+        if second.verdict != "proved" and targets:
+            plain = checker.run(relation, facts)
+            second = plain if plain.verdict in ("proved", "refuted") else second
+            targets = [] if plain.verdict == "proved" else targets
+    if second.verdict != "proved" and checker.quick:
+        first = checker.run(relation, [], prove_only=True)
         if first.verdict == "proved":
             how, used = _with_forced(checker, relation, "identity", [])
             return _fields(first, how, used)
@@ -336,10 +347,11 @@ def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
                        *_with_forced(checker, relation, "using " + _fact_labels(used), used))
     if second.verdict == "refuted":
         return _fields(second, "with " + _fact_labels(facts) + " in scope", [])
-    first = checker.run(relation, [], quick=True)   # the facts' substitution may hide an identity
-    if first.verdict in ("proved", "refuted"):
-        how, used = _with_forced(checker, relation, "identity" if first.verdict == "proved" else "", [])
-        return _fields(first, how, used)
+    # the facts' substitution may hide an identity; only a proof counts here (a counterexample found without
+    # the facts in scope need not satisfy them), and the cheap stages find what such a substitution hides
+    first = checker.run(relation, [], prove_only=True, cheap=True)
+    if first.verdict == "proved":
+        return _fields(first, *_with_forced(checker, relation, "identity", []))
     return _fields(second, "with " + _fact_labels(facts), [])
 
 
@@ -492,12 +504,12 @@ def _needed(checker: PairChecker, relation, facts: list, targets=()) -> list:
     atoms = _atoms(relation.lhs) | _atoms(relation.rhs) if isinstance(relation, sp.core.relational.Relational) \
         else set()
     direct = [f for f in facts if _fact_atoms(f) & atoms]
-    if 0 < len(direct) < len(facts) and checker.run(relation, direct, solve_for=targets, quick=True,
+    if 0 < len(direct) < len(facts) and checker.run(relation, direct, solve_for=targets, prove_only=True,
                                                      cheap=True).verdict == "proved":
         keep = direct                   # the facts that mention the line's own names usually suffice
     for f in list(keep):
         trial = [g for g in keep if g is not f]
-        if checker.run(relation, trial, solve_for=targets, quick=True, cheap=True).verdict == "proved":
+        if checker.run(relation, trial, solve_for=targets, prove_only=True, cheap=True).verdict == "proved":
             keep = trial
     return keep
 
@@ -782,7 +794,7 @@ def _statement(fields: dict) -> dict:
     be a new statement (an equation imposed, a new given) as a claimed consequence, so it is not reported as
     refuted unless the display is declared ``check`` (or names its facts with ``given``)."""
     why = "does not follow from the facts in scope" if fields["verdict"] == "refuted" else \
-        "not shown to follow from the facts in scope"
+        "is not shown to follow from the facts in scope"
     cex = fields.get("counterexample")
     pt = ", ".join(f"{k} = {v}" for k, v in ((cex or {}).get("point") or {}).items())
     return dict(fields, verdict="not checked", how="a statement",

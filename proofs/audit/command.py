@@ -53,9 +53,8 @@ def run_audit(args, *, write, err, bad_output) -> int:
         except OSError as e:
             err(f"derivcheck: error: cannot write {args.output}: {e.strerror or e}")
             return 2
-        from .render import counts_text, summary
-        s = summary(dicts)
-        sys.stdout.write(f"{s['pairs']} pairs in {s['documents']} documents: {counts_text(s['counts']) or 'none'}\n")
+        from .render import summary, summary_line
+        sys.stdout.write(summary_line(summary(dicts)) + "\n")
     else:
         sys.stdout.write(text)
     sys.stdout.flush()

@@ -26,6 +26,16 @@ def _point(cex: dict | None) -> str:
     return f"at {pt}{sides}" if pt else sides.lstrip("; ")
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 pair``, ``2 pairs``."""
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def summary_line(s: dict) -> str:
+    """``54 pairs in 1 document: 9 proved, 5 refuted, ...`` for a :func:`summary`."""
+    return f"{_count(s['pairs'], 'pair')} in {_count(s['documents'], 'document')}: {counts_text(s['counts']) or 'none'}"
+
+
 def counts_text(counts: dict) -> str:
     return ", ".join(f"{counts.get(v, 0)} {v}" for v in ORDER if counts.get(v, 0))
 
@@ -63,7 +73,7 @@ def render_text(results: list[dict]) -> str:
                 out.append(f"    assuming {', '.join(p['assuming'])}")
         c = r.get("counts", {})
         out.append(f"{r['file']}: {r.get('rows_parsed', 0)}/{r.get('rows', 0)} lines read, "
-                   f"{len(r['pairs'])} pairs: {counts_text(c) or 'none'} ({r.get('seconds', 0):.2f}s)")
+                   f"{_count(len(r['pairs']), 'pair')}: {counts_text(c) or 'none'} ({r.get('seconds', 0):.2f}s)")
     return "\n".join(out) + "\n"
 
 
@@ -129,7 +139,7 @@ def render_markdown(results: list[dict]) -> str:
                            f"{_math(p.get('left_latex'))} {_md(p.get('relation', ''))} {_math(p.get('right_latex'))}"
                            f" {_md(_one(_point(p.get('counterexample')) or p.get('detail', ''), 300))}")
     out.append("")
-    out.append(f"{s['pairs']} pairs in {s['documents']} documents: {counts_text(s['counts'])}")
+    out.append(summary_line(s))
     return "\n".join(out) + "\n"
 
 
