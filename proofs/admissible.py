@@ -307,6 +307,9 @@ class Scope:
                 continue
             if self.sampler is not None and not self.sampler.admissible(atom, v, point):
                 return f"{atom} = {v} breaks its assumptions or bounds"
+        bad = self._power_violation(point)
+        if bad:
+            return bad
         for c in self._connected(expr):
             probe = dict(point)
             probe.pop("__rewrite__", None)    # a premise is checked as written at the point (not unrolled further)
@@ -326,6 +329,24 @@ class Scope:
             if not ok:
                 return f"the point breaks {c.label}: {c.text}"
         return self._entries_violation(point)
+
+    def _power_violation(self, point: dict) -> str | None:
+        """A premise solved for an even power (``b**2 -> 1 - a**2``, :func:`proofs.premises._linear_power`)
+        gives a real ``b`` only where that value is >= 0 (and > 0 for a nonzero ``b``)."""
+        mapping = getattr(self.subst, "mapping", None) or {}
+        for key, value in mapping.items():
+            if not (isinstance(key, sp.Pow) and isinstance(key.base, sp.Symbol) and key.exp.is_even):
+                continue
+            probe = dict(point)
+            probe.pop("__rewrite__", None)
+            try:
+                v = evaluate(value, probe, self.sampler)
+            except (Unevaluable, Infeasible, ZeroDivisionError, TypeError, ValueError) as e:
+                return f"{key} = {value} could not be checked at the point ({e})"
+            v = sp.sympify(v) if not isinstance(v, sp.Basic) else v
+            if not v.is_real or v.is_negative or (v.is_zero and key.base.is_nonzero):
+                return f"{key} = {v} at the point, so {key.base} is not real (or breaks its assumptions)"
+        return None
 
     # -- the premises as written, at the entries a point values ------------------------------------------
     def _written(self) -> list:

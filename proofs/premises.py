@@ -207,6 +207,25 @@ def _linear_atoms(expr, skip=()):
             yield a
 
 
+def _linear_power(expr, skip=()):
+    """A power ``x**k`` (``x`` a symbol, ``k`` an integer >= 2) that ``expr`` is linear in and that is the only
+    way ``expr`` mentions ``x``: ``a**2 + b**2 - 1`` gives ``b**2`` (so a premise a^2 + b^2 = 1 rewrites b^2 as
+    1 - a^2 wherever b^2 appears as written; a point still has to satisfy the premise itself), else None."""
+    for pw in sorted(expr.atoms(sp.Pow), key=sp.default_sort_key, reverse=True):
+        x, k = pw.base, pw.exp
+        if pw in skip or not isinstance(x, sp.Symbol) or getattr(x, "is_integer", False) or \
+                not (k.is_Integer and k >= 2):
+            continue
+        t = sp.Dummy("t")
+        rest = expr.xreplace({pw: t})
+        if rest.has(x):
+            continue
+        coeff = sp.diff(rest, t)
+        if coeff != 0 and not coeff.has(t) and not sp.expand(rest - coeff * t).has(t):
+            return pw
+    return None
+
+
 def _bound_symbols(expr) -> set:
     return {lim[0] for node in sp.preorder_traversal(expr) if isinstance(node, (sp.Sum, sp.Product))
             for lim in node.limits}
@@ -413,6 +432,8 @@ def _solve_deferred(out: Substitution, fact, lhs, rhs) -> None:
     stays a constraint on points (noted)."""
     diff = out.apply(lhs - rhs)
     first = next(_linear_atoms(diff, skip=out.mapping), None)
+    if first is None:
+        first = _linear_power(diff, out.mapping)
     if first is not None:
         got = _solve_linear_one(diff, first)
         if got is not None and _acyclic(out, first, got[0]):

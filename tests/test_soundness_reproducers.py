@@ -430,3 +430,27 @@ def test_a_step_result_does_not_substitute_a_given_symbol_cyclically():
     assert r.verdict == "refuted", r.message
     p = _point(r)
     assert p["w"] == 5 * p["y"] / 3 - 1 and p["x"] == -p["w"] - 3, p
+
+
+# -- a premise that is linear only in a power (a^2 + b^2 = 1) ----------------------------------------
+def test_premise_linear_in_a_power_is_used():
+    @claim(id="r.power_premise", title="a^2 + 2 = 3 - b^2 on the unit circle", source=SRC)
+    def c(d):
+        a, b = d.symbols("a b", real=True)
+        one = d.given(sp.Eq(a**2 + b**2, 1))
+        d.step(sp.Eq(a**2 + 2, 3 - b**2), using=[one])
+        d.statement(sp.Eq(a**2 + 2, 3 - b**2))
+    r = check_claim(c)
+    assert r.verdict == "proved", r.message
+
+
+def test_power_premise_gives_no_point_without_a_real_root():
+    # |1 - a^2| = b^2 holds wherever a^2 + b^2 = 1 has a real b; at a = 2 the premise would need b^2 = -3
+    @claim(id="r.power_premise_real", title="|1 - a^2| = b^2 on the unit circle", source=SRC)
+    def c(d):
+        a, b = d.symbols("a b", real=True)
+        one = d.given(sp.Eq(a**2 + b**2, 1))
+        d.step(sp.Eq(sp.Abs(1 - a**2), b**2), using=[one])
+        d.statement(sp.Eq(sp.Abs(1 - a**2), b**2))
+    r = check_claim(c)
+    assert r.verdict != "refuted", r.message

@@ -347,8 +347,8 @@ def check_pair(pair: Pair, checker: PairChecker, previous=None) -> dict:
                        *_with_forced(checker, relation, "using " + _fact_labels(used), used))
     if second.verdict == "refuted":
         return _fields(second, "with " + _fact_labels(facts) + " in scope", [])
-    # the facts' substitution may hide an identity; only a proof counts here (a counterexample found without
-    # the facts in scope need not satisfy them), and the cheap stages find what such a substitution hides
+    # the facts' substitution may hide an identity: only a proof counts here (the check with the facts already
+    # searched the same admissible points), and the cheap stages find what such a substitution hides
     first = checker.run(relation, [], prove_only=True, cheap=True)
     if first.verdict == "proved":
         return _fields(first, *_with_forced(checker, relation, "identity", []))

@@ -18,6 +18,7 @@ WRONG = {
     "momentum_sum_wrong.md": (None, 9),
     "sgd_quadratic_wrong.tex": (None, 7),
     "squared_error_wrong.ipynb": (3, 3),
+    "unit_circle_loss_wrong.md": (None, 15),
     "variance_average_wrong.md": (None, 5),
     "variance_limit_wrong.tex": (None, 15),
     "weight_decay_wrong.md": (None, 5),
