@@ -12,13 +12,19 @@ FORMATS = ("text", "json", "junit", "markdown")
 
 
 def use_color(stream) -> bool:
-    """Colour only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org)."""
-    if "NO_COLOR" in os.environ:
+    """Colour only on a terminal, and never when ``NO_COLOR`` is set to a non-empty value (https://no-color.org:
+    an empty ``NO_COLOR=`` does not turn colour off)."""
+    if os.environ.get("NO_COLOR"):
         return False
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
+
+
+def count(n: int, noun: str, plural: str = "") -> str:
+    """``1 step``, ``2 steps``, ``0 steps``: a number and its noun, singular only for exactly one."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 
 def render_check(fmt: str, results: list, summary: dict, *, color: bool = False) -> str:
