@@ -22,6 +22,7 @@ import traceback
 from .context import CheckContext
 from .derivation import Derivation, DerivationError
 from .latex import to_latex, to_text
+from .render import count
 from .results import ClaimResult, StepResult, WitnessResult
 from .rules import check_conclusion, check_step
 from .verdicts import Verdict, combine_steps, witness_verdict
@@ -179,7 +180,7 @@ def _message(result: ClaimResult, steps) -> str:
     if v == Verdict.PROVED.value:
         if result.assuming:
             return f"proved, assuming: {'; '.join(result.assuming)}"
-        return f"proved: {len(steps) - 1} steps and the conclusion reduce exactly"
+        return f"proved: {count(len(steps) - 1, 'step')} and the conclusion reduce exactly"
     bad = next((s for s in steps if s.verdict == v), None)
     where = "the conclusion" if bad is not None and bad.rule == "conclusion" else (
         f"step {bad.index}" + (f" {bad.label}" if bad and bad.label and bad.label != f'step {bad.index}' else "")
