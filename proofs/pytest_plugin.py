@@ -1,8 +1,503 @@
-"""pytest plugin: ``pytest --derivcheck`` (work in progress; without ``--derivcheck`` it does nothing)."""
+"""pytest plugin: ``pytest --derivcheck [PATHS]`` checks derivation files' claims and audits marked documents.
+
+Registered through the ``pytest11`` entry point, so it is loaded by every pytest run in an environment
+where derivcheck is installed. Without ``--derivcheck`` every hook returns at once: nothing is collected,
+nothing is imported beyond this module and the standard library.
+
+What is collected
+-----------------
+* A **derivation file** is a ``.py`` file (names starting with ``_`` or ``.`` are skipped, as by
+  ``derivcheck check``) whose source *imports from* ``proofs`` (``from proofs import claim``,
+  ``import proofs``, ``from proofs.model import Claim``...). This is decided by reading the file and
+  parsing it with :mod:`ast`; nothing in it is executed in the pytest process. Its claims are then found by
+  the runner (:func:`proofs.runner.gather`), which imports the file in a forked child, or reads them from a
+  valid cache entry. Each claim is an item ``PATH::CLAIM_ID`` (``examples/my_derivation.py::example.ewa_fixed_point``).
+  A file that cannot be loaded, or a claim id already defined in another collected file, is an item
+  ``PATH::derivcheck-load`` that fails with the loader's one-line message (the other claims still run).
+* A **document to audit** is a ``.md``, ``.txt``, ``.tex`` or ``.ipynb`` file that contains the marker
+  comment ``<!-- derivcheck-audit -->`` (Markdown, notebooks) or a line ``% derivcheck-audit`` (LaTeX), or
+  whose path matches a ``--derivcheck-audit=GLOB`` pattern. It is one item ``PATH::audit``.
+
+Invariants
+----------
+* User code never runs in the pytest process: claims are checked by :func:`proofs.runner.check` in forked
+  workers (own process group, ``--derivcheck-timeout`` per claim, the runner's default 120 s, and
+  ``--derivcheck-max-memory``), documents by :func:`proofs.audit.runner.audit_jobs`; every worker is
+  ended before the item's result is reported.
+* The pass rule is the CLI's: :func:`proofs.outcome.passed` for a claim (verdict equals ``expected`` and
+  every witness agrees; an erratum expected ``refuted`` passes when refuted; an error or timeout never
+  passes), and for a document the audit's (no pair refuted, no error, no timeout).
+* The cache is the CLI's: same directory (``.derivcheck_cache/`` in the directory pytest was started
+  from), same keys (the file named relative to that directory, as ``derivcheck check PATH`` names it; the
+  CLI's seed and version), same validation; a verdict comes from the cache only when the entry validates
+  for this content, else it is computed.
+* A failure's message is built by the CLI's renderers (:func:`proofs.render.text.claim_line`, the
+  counterexample formatter, :func:`proofs.audit.render.render_text`).
+* A file's selected claims are checked together in one worker (as by the CLI) when this process runs all
+  of them (no xdist, or ``--dist loadfile``/``loadscope``); under ``-n`` with the default distribution each
+  claim is checked on its own, since another worker may run its neighbours.
+"""
 from __future__ import annotations
+
+import ast
+import fnmatch
+import io
+import os
+import re
+from contextlib import contextmanager
+
+import pytest
+
+AUDIT_SUFFIXES = (".md", ".txt", ".tex", ".ipynb")
+_MD_MARK = re.compile(r"<!--[ \t]*derivcheck-audit[ \t]*-->")
+_TEX_MARK = re.compile(r"^[ \t]*%+[ \t]*derivcheck-audit[ \t]*$", re.M)
+MAX_SCAN_BYTES = 20 * 2 ** 20          # larger files are not scanned (neither derivations nor documents)
+LOAD_ITEM = "derivcheck-load"
+AUDIT_ITEM = "audit"
 
 
 def pytest_addoption(parser):
-    group = parser.getgroup("derivcheck")
+    group = parser.getgroup("derivcheck", "derivcheck (symbolic derivation checks)")
     group.addoption("--derivcheck", action="store_true", default=False,
-                    help="check derivation files' claims (and documents marked for auditing) as test items")
+                    help="collect derivation files (.py importing from proofs) as one test per claim, and "
+                         "documents marked '<!-- derivcheck-audit -->' / '% derivcheck-audit' as one audit test each")
+    group.addoption("--derivcheck-audit", action="append", default=[], metavar="GLOB",
+                    help="also audit .md/.txt/.tex/.ipynb files whose path (relative to the rootdir) or name "
+                         "matches GLOB (repeatable)")
+    group.addoption("--derivcheck-timeout", type=float, default=120.0, metavar="S",
+                    help="seconds allowed per claim and per file import, as 'derivcheck check --timeout' (default 120)")
+    group.addoption("--derivcheck-audit-timeout", type=float, default=20.0, metavar="S",
+                    help="seconds allowed per pair of lines, as 'derivcheck audit --timeout' (default 20)")
+    group.addoption("--derivcheck-max-memory", type=float, default=4096.0, metavar="MB",
+                    help="memory each worker may allocate, as '--max-memory' (default 4096; 0: no limit)")
+    group.addoption("--derivcheck-seed", type=int, default=0, metavar="N",
+                    help="seed, as 'derivcheck check --seed' (default 0; part of the cache key)")
+    group.addoption("--derivcheck-no-cache", action="store_true", default=False,
+                    help="neither read nor write .derivcheck_cache/ (as 'derivcheck check --no-cache')")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "derivcheck: a claim or document checked by derivcheck")
+    if config.getoption("derivcheck", False):
+        config.stash[_STATE] = _State(config)
+
+
+def _enabled(config) -> bool:
+    return _STATE in config.stash
+
+
+# -- recognising files without running them -------------------------------------------------------
+
+def _read(path) -> bytes | None:
+    try:
+        if os.path.getsize(path) > MAX_SCAN_BYTES:
+            return None
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def _imports_proofs(node) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        return node.level == 0 and (node.module == "proofs" or (node.module or "").startswith("proofs."))
+    if isinstance(node, ast.Import):
+        return any(a.name == "proofs" or a.name.startswith("proofs.") for a in node.names)
+    return False
+
+
+def is_derivation_file(path) -> bool:
+    """A ``.py`` file (not ``_private``) whose source imports from ``proofs``; decided by :mod:`ast`, never run.
+
+    A file that mentions ``proofs`` but cannot be parsed counts, so the loader reports its error."""
+    name = os.path.basename(str(path))
+    if not name.endswith(".py") or name.startswith(("_", ".")):
+        return False
+    data = _read(path)
+    if data is None or b"proofs" not in data:
+        return False
+    try:
+        tree = ast.parse(data, filename=str(path))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return True
+    return any(_imports_proofs(n) for n in ast.walk(tree))
+
+
+def is_marked_document(path) -> bool:
+    """A document carrying the audit marker comment (read as text, never run)."""
+    suffix = os.path.splitext(str(path))[1].lower()
+    if suffix not in AUDIT_SUFFIXES:
+        return False
+    data = _read(path)
+    if data is None or b"derivcheck-audit" not in data:
+        return False
+    text = data.decode("utf-8", "replace")
+    return bool(_TEX_MARK.search(text) if suffix == ".tex" else _MD_MARK.search(text))
+
+
+def _skipped_dir(path, root) -> bool:
+    """Is ``path`` inside a folder the CLI would skip (a name starting with ``_`` or ``.``) below ``root``?"""
+    try:
+        rel = os.path.relpath(os.path.dirname(str(path)), str(root))
+    except ValueError:
+        return False
+    if rel.startswith(".."):
+        return False
+    return any(part.startswith(("_", ".")) for part in rel.split(os.sep) if part not in ("", "."))
+
+
+# -- collection -----------------------------------------------------------------------------------
+
+def pytest_collect_file(file_path, parent):
+    if not _enabled(parent.config):
+        return None
+    state = parent.config.stash[_STATE]
+    if file_path.suffix == ".py":
+        if is_derivation_file(file_path) and (parent.session.isinitpath(file_path)
+                                              or not _skipped_dir(file_path, state.root)):
+            return DerivationFile.from_parent(parent, path=file_path)
+        return None
+    if file_path.suffix.lower() in AUDIT_SUFFIXES and (state.audit_glob(file_path) or is_marked_document(file_path)):
+        return AuditFile.from_parent(parent, path=file_path)
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path, parent):
+    """A derivation file named on the command line would be imported by pytest's own collector (it imports
+    every initial path); with ``--derivcheck`` it is left to :class:`DerivationFile` (checked in workers)."""
+    if not _enabled(parent.config):
+        return None
+    patterns = parent.config.getini("python_files")
+    if any(fnmatch.fnmatch(module_path.name, p) for p in patterns) or module_path.name == "conftest.py":
+        return None                      # a test module: pytest's as usual
+    if is_derivation_file(module_path):
+        return _NotATestModule.from_parent(parent, path=module_path)
+    return None
+
+
+class _NotATestModule(pytest.File):
+    """Stands in for pytest's Module for a derivation file: collects nothing, imports nothing."""
+
+    def collect(self):
+        return []
+
+
+class DerivationFile(pytest.File):
+    """A derivation file: one :class:`ClaimItem` per claim (file order), found in a forked child or the cache."""
+
+    def collect(self):
+        state = self.config.stash[_STATE]
+        display = state.display(self.path)
+        from proofs import runner
+        from proofs.loader import LoadError, UsageError
+        try:
+            with state.in_invocation_dir():
+                plan = runner.gather([display], cache=state.cache, timeout=state.timeout,
+                                     max_memory=state.max_memory)
+                runner.store(plan, state.cache, {})      # as 'derivcheck list': the claims known without importing
+        except (UsageError, LoadError) as e:
+            yield LoadErrorItem.from_parent(self, name=LOAD_ITEM, message=f"{display}: {e}")
+            return
+        problems = [e.one_line() for e in plan.errors]
+        for meta in sorted(plan.selected, key=lambda m: (m.get("line") or 0, m["id"])):
+            other = state.claim_files.setdefault(meta["id"], display)
+            if other != display:
+                problems.append(f"{display}:{meta.get('line') or 0}: duplicate claim id {meta['id']!r} "
+                                 f"(also defined in {other})")
+                continue
+            yield ClaimItem.from_parent(self, name=meta["id"], meta=meta, display=display)
+        if problems:
+            yield LoadErrorItem.from_parent(self, name=LOAD_ITEM, message="\n".join(problems))
+
+
+class AuditFile(pytest.File):
+    def collect(self):
+        yield AuditItem.from_parent(self, name=AUDIT_ITEM)
+
+
+# -- items ----------------------------------------------------------------------------------------
+
+class DerivcheckFailure(Exception):
+    """A claim or document that does not pass; the message is the CLI's rendering."""
+
+
+class ClaimItem(pytest.Item):
+    def __init__(self, *, meta: dict, display: str, **kwargs):
+        super().__init__(**kwargs)
+        self.meta, self.display = meta, display
+        self.add_marker("derivcheck")
+        if meta.get("topic"):
+            self.extra_keyword_matches.add(str(meta["topic"]))
+
+    def runtest(self):
+        from proofs.outcome import passed
+        result = self.config.stash[_STATE].result_for(self)
+        self.user_properties += [("derivcheck_verdict", str(result.get("verdict"))),
+                                 ("derivcheck_cached", bool(result.get("cached")))]
+        if not passed(result):
+            raise DerivcheckFailure(claim_failure_text(result))
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, DerivcheckFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        line = self.meta.get("line") or 0
+        return self.path, (line - 1 if line else None), f"derivcheck claim {self.name}"
+
+
+class LoadErrorItem(pytest.Item):
+    def __init__(self, *, message: str, **kwargs):
+        super().__init__(**kwargs)
+        self.message = message
+        self.add_marker("derivcheck")
+
+    def runtest(self):
+        raise DerivcheckFailure(self.message)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, DerivcheckFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"derivcheck: loading {self.path.name}"
+
+
+class AuditItem(pytest.Item):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_marker("derivcheck")
+
+    def runtest(self):
+        state = self.config.stash[_STATE]
+        result = state.audit(self)
+        counts = result.get("counts") or {}
+        self.user_properties += [("derivcheck_" + k.replace(" ", "_"), n) for k, n in sorted(counts.items())]
+        for problem in result.get("problems") or []:
+            self.add_report_section("call", "derivcheck", problem)
+        if result["failed"]:
+            raise DerivcheckFailure(audit_failure_text(result))
+        if not result.get("displays"):
+            pytest.skip(f"{state.display(self.path)}: no display maths found")
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, DerivcheckFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"derivcheck audit {self.path.name}"
+
+
+# -- messages (the CLI's renderers) ---------------------------------------------------------------
+
+def _format_counterexample(ce) -> str:
+    from proofs.render import text
+    fmt = getattr(text, "_counterexample", None)
+    if fmt is not None:
+        return fmt(ce)
+    from proofs.results import Counterexample
+    return Counterexample(point=dict(ce.get("point") or {}), lhs=str(ce.get("lhs")), rhs=str(ce.get("rhs")),
+                          relation=str(ce.get("relation", "!="))).describe()
+
+
+def claim_failure_text(result: dict) -> str:
+    """The ``check`` line of a claim that does not pass (verdict, reason, message), then its first failing
+    step with the counterexample, and its witnesses."""
+    from proofs.render.text import claim_line
+    out = [line.strip() if i else line for i, line in enumerate(claim_line(result))]
+    steps = result.get("steps") or []
+    first = result.get("first_failing_step")
+    step = next((s for s in steps if s.get("index") == first), None) if first is not None else None
+    if step is None:
+        step = next((s for s in steps if s.get("verdict") not in ("proved", None)), None)
+    if step is not None:
+        label = f" {step['label']}" if step.get("label") else ""
+        out.append(f"first failing step [{step.get('index')}]{label} ({step.get('rule', '')}): "
+                   f"{step.get('verdict')}: {step.get('relation', '')}")
+        if step.get("detail"):
+            out.append(f"    {step['detail']}")
+    ce = (step or {}).get("counterexample") or result.get("counterexample")
+    if ce:
+        out.append("counterexample: " + _format_counterexample(ce))
+    for w in result.get("witnesses") or []:
+        observed = f", observed {w['observed']}" if w.get("observed") else ""
+        detail = f": {w['detail']}" if w.get("detail") else ""
+        out.append(f"witness {w.get('kind')} {w.get('name')}: {w.get('verdict')}{observed}{detail}")
+    if not result.get("witnesses"):
+        out.append("witness: none")
+    return "\n".join(out)
+
+
+def audit_failure_text(result: dict) -> str:
+    """The audit's text report of the document, keeping only the pairs that fail (refuted, error, timeout)."""
+    from proofs.audit.render import render_text
+    from proofs.audit.results import FAILING
+    shown = dict(result)
+    shown["pairs"] = [p for p in result.get("pairs") or [] if p.get("verdict") in FAILING]
+    failing = render_text([shown]).splitlines()
+    whole = render_text([result]).splitlines()
+    if result.get("error"):
+        return "\n".join(whole)
+    return "\n".join(failing[:-1] + whole[-1:])     # the failing pairs, then the document's own summary line
+
+
+# -- the session's state: cache, batches, results ------------------------------------------------
+
+def _cli_module():
+    """derivcheck's own ``cli`` module (the one beside the ``proofs`` package), never a user's ``cli.py``."""
+    import importlib.util
+    import sys
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cli.py")
+    mod = sys.modules.get("cli")
+    if mod is not None and os.path.realpath(getattr(mod, "__file__", "") or "") == os.path.realpath(here):
+        return mod
+    mod = sys.modules.get("_derivcheck_cli")
+    if mod is None:
+        spec = importlib.util.spec_from_file_location("_derivcheck_cli", here)
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["_derivcheck_cli"] = mod
+        spec.loader.exec_module(mod)
+    return mod
+
+
+class _State:
+    def __init__(self, config):
+        from argparse import Namespace
+        self.config = config
+        self.root = str(config.invocation_params.dir)
+        self.timeout = config.getoption("derivcheck_timeout")
+        self.audit_timeout = config.getoption("derivcheck_audit_timeout")
+        self.max_memory = config.getoption("derivcheck_max_memory") or None
+        self.seed = config.getoption("derivcheck_seed")
+        self.globs = list(config.getoption("derivcheck_audit") or [])
+        for name, value in (("--derivcheck-timeout", self.timeout), ("--derivcheck-audit-timeout", self.audit_timeout)):
+            if not value > 0 or value == float("inf"):
+                raise pytest.UsageError(f"{name}: must be a positive number of seconds")
+        if self.max_memory is not None and not self.max_memory > 0:
+            raise pytest.UsageError("--derivcheck-max-memory: must be a number of megabytes, 0 for no limit")
+        self.cache = _cli_module()._cache(Namespace(seed=self.seed,
+                                                    no_cache=config.getoption("derivcheck_no_cache")))
+        self.claim_files: dict = {}          # claim id -> the file that defined it first
+        self.results: dict = {}              # nodeid -> result dict, for items of a batch not yet run
+        worker = getattr(config, "workerinput", None)
+        self.per_item = worker is not None and config.getoption("dist", "no") not in ("loadfile", "loadscope")
+
+    def display(self, path) -> str:
+        """The file as ``derivcheck check`` run from the invocation directory names it (the cache's key)."""
+        from proofs.loader import shown
+        try:
+            rel = os.path.relpath(str(path), self.root)
+        except ValueError:               # another drive
+            rel = str(path)
+        return shown(os.path.normpath(rel))
+
+    def audit_glob(self, path) -> bool:
+        if not self.globs:
+            return False
+        try:
+            rel = os.path.relpath(str(path), str(self.config.rootpath))
+        except ValueError:
+            rel = str(path)
+        return any(fnmatch.fnmatch(rel, g) or fnmatch.fnmatch(os.path.basename(str(path)), g) for g in self.globs)
+
+    @contextmanager
+    def in_invocation_dir(self):
+        """Paths and the cache are relative to where pytest was started, as for the CLI run from there."""
+        here = os.getcwd()
+        if here == self.root:
+            yield
+            return
+        os.chdir(self.root)
+        try:
+            yield
+        finally:
+            os.chdir(here)
+
+    def _batch(self, item) -> list:
+        if self.per_item:
+            return [item]
+        return [i for i in item.session.items
+                if isinstance(i, ClaimItem) and i.path == item.path and i.nodeid not in self.results]
+
+    def result_for(self, item) -> dict:
+        if item.nodeid in self.results:
+            return self.results.pop(item.nodeid)
+        batch = self._batch(item)
+        if item not in batch:
+            batch.insert(0, item)
+        by_id = {i.meta["id"]: i for i in batch}
+        from proofs import runner
+        from proofs.loader import LoadError, UsageError
+        from proofs.results import error_result
+        with self.in_invocation_dir():
+            try:
+                plan = runner.gather([item.display], cache=self.cache, timeout=self.timeout,
+                                     max_memory=self.max_memory)
+            except (UsageError, LoadError) as e:
+                plan, failure = None, f"{item.display}: {e}"
+            else:
+                failure = "; ".join(e.one_line() for e in plan.errors)
+            if plan is not None:
+                plan.selected = [m for m in plan.selected if m["id"] in by_id]
+            got = runner.check(plan, cache=self.cache, jobs=1, timeout=self.timeout, seed=self.seed,
+                               progress_stream=io.StringIO(), max_memory=self.max_memory) \
+                if plan is not None and plan.selected else []
+        for r in got:
+            it = by_id.pop(r["id"], None)
+            if it is not None:
+                self.results[it.nodeid] = r
+        for cid, it in by_id.items():         # no longer defined, or the file no longer loads
+            why = failure or f"the claim is no longer defined in {it.display}"
+            self.results[it.nodeid] = error_result(
+                id=cid, title=it.meta.get("title", ""), source=it.meta.get("source") or {}, verdict="error",
+                expected=str(it.meta.get("expected", "")), message=why, file=it.display,
+                topic=it.meta.get("topic", "")).to_dict()
+        return self.results.pop(item.nodeid)
+
+    def audit(self, item) -> dict:
+        from proofs.audit.check import Settings
+        from proofs.audit.command import SIDECAR_DIRS
+        from proofs.audit.runner import Job, audit_jobs
+        display = self.display(item.path)
+        settings = Settings(pair_timeout=self.audit_timeout, seed=self.seed,
+                            stage_timeout=min(2.0, self.audit_timeout / 4))
+        with self.in_invocation_dir():
+            job = Job(path=display, name=display, sidecar_dirs=tuple(str(d) for d in SIDECAR_DIRS))
+            res = audit_jobs([job], settings, workers=1, max_memory=self.max_memory)[0]
+        out = res.to_dict()
+        out["failed"] = res.failed
+        return out
+
+
+_STATE = pytest.StashKey[_State]()
+
+
+# -- summary --------------------------------------------------------------------------------------
+
+def pytest_report_header(config):
+    if _enabled(config):
+        state = config.stash[_STATE]
+        cache = state.cache.root if state.cache.enabled else "off"
+        return [f"derivcheck: timeout {state.timeout:g} s per claim, seed {state.seed}, cache {cache}"]
+    return None
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if not _enabled(config):
+        return
+    checked = cached = 0
+    for reports in terminalreporter.stats.values():
+        for rep in reports:
+            if getattr(rep, "when", None) != "call":
+                continue
+            props = dict(getattr(rep, "user_properties", ()) or ())
+            if "derivcheck_cached" in props:
+                checked += 1
+                cached += bool(props["derivcheck_cached"])
+    if checked:
+        terminalreporter.write_line(f"derivcheck: {checked} claim{'s' * (checked != 1)} run, "
+                                    f"{cached} from the cache")
