@@ -39,19 +39,15 @@ Invariants
 """
 from __future__ import annotations
 
-import ast
 import fnmatch
 import io
 import os
-import re
 from contextlib import contextmanager
 
 import pytest
 
-AUDIT_SUFFIXES = (".md", ".txt", ".tex", ".ipynb")
-_MD_MARK = re.compile(r"<!--[ \t]*derivcheck-audit[ \t]*-->")
-_TEX_MARK = re.compile(r"^[ \t]*%+[ \t]*derivcheck-audit[ \t]*$", re.M)
-MAX_SCAN_BYTES = 20 * 2 ** 20          # larger files are not scanned (neither derivations nor documents)
+from .hooks import AUDIT_SUFFIXES, is_derivation_file, is_marked_document, own_cli
+
 LOAD_ITEM = "derivcheck-load"
 AUDIT_ITEM = "audit"
 
@@ -86,54 +82,7 @@ def _enabled(config) -> bool:
     return _STATE in config.stash
 
 
-# -- recognising files without running them -------------------------------------------------------
-
-def _read(path) -> bytes | None:
-    try:
-        if os.path.getsize(path) > MAX_SCAN_BYTES:
-            return None
-        with open(path, "rb") as fh:
-            return fh.read()
-    except OSError:
-        return None
-
-
-def _imports_proofs(node) -> bool:
-    if isinstance(node, ast.ImportFrom):
-        return node.level == 0 and (node.module == "proofs" or (node.module or "").startswith("proofs."))
-    if isinstance(node, ast.Import):
-        return any(a.name == "proofs" or a.name.startswith("proofs.") for a in node.names)
-    return False
-
-
-def is_derivation_file(path) -> bool:
-    """A ``.py`` file (not ``_private``) whose source imports from ``proofs``; decided by :mod:`ast`, never run.
-
-    A file that mentions ``proofs`` but cannot be parsed counts, so the loader reports its error."""
-    name = os.path.basename(str(path))
-    if not name.endswith(".py") or name.startswith(("_", ".")):
-        return False
-    data = _read(path)
-    if data is None or b"proofs" not in data:
-        return False
-    try:
-        tree = ast.parse(data, filename=str(path))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return True
-    return any(_imports_proofs(n) for n in ast.walk(tree))
-
-
-def is_marked_document(path) -> bool:
-    """A document carrying the audit marker comment (read as text, never run)."""
-    suffix = os.path.splitext(str(path))[1].lower()
-    if suffix not in AUDIT_SUFFIXES:
-        return False
-    data = _read(path)
-    if data is None or b"derivcheck-audit" not in data:
-        return False
-    text = data.decode("utf-8", "replace")
-    return bool(_TEX_MARK.search(text) if suffix == ".tex" else _MD_MARK.search(text))
-
+# -- recognising files without running them (proofs.hooks) --------------------------------------
 
 def _skipped_dir(path, root) -> bool:
     """Is ``path`` inside a folder the CLI would skip (a name starting with ``_`` or ``.``) below ``root``?"""
@@ -347,23 +296,6 @@ def audit_failure_text(result: dict) -> str:
 
 # -- the session's state: cache, batches, results ------------------------------------------------
 
-def _cli_module():
-    """derivcheck's own ``cli`` module (the one beside the ``proofs`` package), never a user's ``cli.py``."""
-    import importlib.util
-    import sys
-    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cli.py")
-    mod = sys.modules.get("cli")
-    if mod is not None and os.path.realpath(getattr(mod, "__file__", "") or "") == os.path.realpath(here):
-        return mod
-    mod = sys.modules.get("_derivcheck_cli")
-    if mod is None:
-        spec = importlib.util.spec_from_file_location("_derivcheck_cli", here)
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules["_derivcheck_cli"] = mod
-        spec.loader.exec_module(mod)
-    return mod
-
-
 class _State:
     def __init__(self, config):
         from argparse import Namespace
@@ -379,7 +311,7 @@ class _State:
                 raise pytest.UsageError(f"{name}: must be a positive number of seconds")
         if self.max_memory is not None and not self.max_memory > 0:
             raise pytest.UsageError("--derivcheck-max-memory: must be a number of megabytes, 0 for no limit")
-        self.cache = _cli_module()._cache(Namespace(seed=self.seed,
+        self.cache = own_cli()._cache(Namespace(seed=self.seed,
                                                     no_cache=config.getoption("derivcheck_no_cache")))
         self.claim_files: dict = {}          # claim id -> the file that defined it first
         self.results: dict = {}              # nodeid -> result dict, for items of a batch not yet run
