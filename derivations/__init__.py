@@ -1,8 +1,9 @@
 """The built-in catalog: every claimed result of the handouts in ``shared/seeds``.
 
-One module per topic (running averages, momentum, batch size, regularisation,
-backprop, stationary distributions, ...). Each module sets ``TOPIC`` and
-defines claims with :func:`proofs.claim`; copy an existing claim to add one.
+One module per concept (running averages, bias correction, momentum, RMSProp and Adam, batch size,
+backprop, stationary distributions, ...), whatever handout a result comes from; the README's table lists
+the modules with the handout parts each encodes. Each module's docstring says what it covers, each sets
+``TOPIC`` and defines claims with :func:`proofs.claim`; to add a claim, copy a neighbour in the same file.
 """
 
 #: The six headline results of the foundation issue (the claims that make them up);

@@ -1,34 +1,44 @@
-"""Backpropagation through a weight-normalised linear layer (Assignment 2, eqs. (12)-(15)).
-
-    y_k = (w_k^T x + b_k) / ||w_k||,  k = 1..m,  w_k, x in R^n,   g = dL/dy.
-
-Every gradient is proved for *all* m and n through directional derivatives
-written with inner products (a Gram representation): a claimed gradient G is
-right iff for every direction U the derivative of L along U equals <U, G>.
-
-* biases b -> b + eps e and input x -> x + eps u: y_k(eps) = (p_k + eps r_k + b_k)/sqrt(q_k)
-  (resp. + eps e_k), differentiated in eps (an unevaluated Derivative the engine evaluates);
-* weights w_k -> w_k + eps U_k: y_k depends on w_k through p_k = w_k.x and q_k = ||w_k||^2,
-  dp_k = U_k.x, dq_k = 2 U_k.w_k, so <U_k, dy_k/dw_k> = dy_k/dp_k U_k.x + dy_k/dq_k 2 U_k.w_k
-  (Derivatives in the inner products the engine evaluates);
-
-with p_k = w_k.x, q_k = w_k.w_k, r_k = w_k.u, Ux_k = U_k.x, Uw_{i,k} = U_i.w_k; sums
-over the m units are symbolic (sp.Sum). An identity in these inner products holds
-for every realisable Gram matrix, whatever n; refutation points are drawn
-realisably (the inner products of concrete random rational vectors, see
-``Layer.sampler``).
-
-Source (15) writes dL/dw_i = sum_i g_i dy_i/dw_i with i both summed and free.
-Read literally (the per-unit gradients of all units summed, the same vector
-for every w_i) it is wrong as soon as m >= 2; the right gradient has no sum:
-dL/dw_i = g_i (x/||w_i|| - (w_i^T x + b_i) w_i / ||w_i||^3).
+"""Backpropagation through three layers, every gradient proved for symbolic sizes: a weight-normalised linear
+layer y_k = (w_k^T x + b_k) / ||w_k||, a "recurrent sequence" layer y_i = a (x_i + x_{i+2}) + b, and a
+batched matrix-vector product (the per-example and batch-averaged weight gradients, and why W.grad2 cannot
+be computed from W.grad). Encodes Assignment 2 (eqs. (12)-(15)) and Assignment 3 (eqs. (16)-(19)) of the
+assignments (002), and Problem 4 (a)-(c) of the SGD problems (000; Problem 3 (a)-(c) of 001). Checking a
+gradient by finite differences (Assignment 1) is in ``finite_differences``.
 """
 import random
+from fractions import Fraction
 
 import numpy as np
 import sympy as sp
 
 from proofs import Source, claim
+
+
+# ==============================================================================================================
+# Backpropagation through a weight-normalised linear layer (Assignment 2, eqs. (12)-(15)).
+#
+#     y_k = (w_k^T x + b_k) / ||w_k||,  k = 1..m,  w_k, x in R^n,   g = dL/dy.
+#
+# Every gradient is proved for *all* m and n through directional derivatives
+# written with inner products (a Gram representation): a claimed gradient G is
+# right iff for every direction U the derivative of L along U equals <U, G>.
+#
+# * biases b -> b + eps e and input x -> x + eps u: y_k(eps) = (p_k + eps r_k + b_k)/sqrt(q_k)
+#   (resp. + eps e_k), differentiated in eps (an unevaluated Derivative the engine evaluates);
+# * weights w_k -> w_k + eps U_k: y_k depends on w_k through p_k = w_k.x and q_k = ||w_k||^2,
+#   dp_k = U_k.x, dq_k = 2 U_k.w_k, so <U_k, dy_k/dw_k> = dy_k/dp_k U_k.x + dy_k/dq_k 2 U_k.w_k
+#   (Derivatives in the inner products the engine evaluates);
+#
+# with p_k = w_k.x, q_k = w_k.w_k, r_k = w_k.u, Ux_k = U_k.x, Uw_{i,k} = U_i.w_k; sums
+# over the m units are symbolic (sp.Sum). An identity in these inner products holds
+# for every realisable Gram matrix, whatever n; refutation points are drawn
+# realisably (the inner products of concrete random rational vectors, see
+# ``Layer.sampler``).
+#
+# Source (15) writes dL/dw_i = sum_i g_i dy_i/dw_i with i both summed and free.
+# Read literally (the per-unit gradients of all units summed, the same vector
+# for every w_i) it is wrong as soon as m >= 2; the right gradient has no sum:
+# dL/dw_i = g_i (x/||w_i|| - (w_i^T x + b_i) w_i / ||w_i||^3).
 
 TOPIC = "backprop"
 DL_ASSIGNMENTS = "002_4657f5e75f199049.txt"
@@ -348,3 +358,866 @@ grad_b.add_witness(bias_gradient_fd, kind="finite-difference")
 grad_x.add_witness(input_gradient_fd, kind="finite-difference")
 grad_w.add_witness(weight_gradient_fd, kind="finite-difference")
 grad_w_corrected.add_witness(weight_gradient_fd, kind="finite-difference")
+
+
+# ==============================================================================================================
+# Backpropagation through a "recurrent sequence" layer (Assignment 3, eqs. (16)-(19)).
+#
+#     y_i = a (x_i + x_{i+2}) + b,   i = 1..N-2,   x in R^N,   g = dL/dy in R^{N-2}.
+#
+# Gradients are written with the total derivative rule (12), dL/dtheta = sum_i g_i dy_i/dtheta,
+# with the sums over i = 1..N-2 symbolic (N a symbolic positive integer) and dy_i/dtheta an
+# unevaluated ``Derivative`` the engine evaluates (d x_i / d x_j = [i = j], a KroneckerDelta).
+#
+# Source (19) as printed is a cases formula whose lines overlap:
+#
+#     dL/dx_j = a g_j            if j <= 2,
+#               a (g_j + g_{j-2}) if j = 2, ..., N-2,
+#               a g_{j-2}        if j >= N-2.
+#
+# Each line is read as holding on its whole range (1 <= j <= N), with g extended by zero
+# (g_k := 0 for k outside 1..N-2, the most charitable convention: without it line 1 at N = 3,
+# j = 2 and line 2 at j = 2 name entries g_2, g_0 that do not exist). Under that reading lines 1
+# and 2 are right and line 3 is wrong at j = N - 2 for every N >= 3 (it drops g_{N-2}: for N >= 5
+# it contradicts line 2 at the same j). The right gradient is
+#
+#     dL/dx_j = a (g_j [j <= N-2] + g_{j-2} [j >= 3]),   1 <= j <= N,
+#
+# i.e. a g_j for j in {1, 2}, a (g_j + g_{j-2}) for 3 <= j <= N-2 and a g_{j-2} for j in {N-1, N}
+# (N >= 4; for N = 3, dL/dx_2 = 0 as x_2 does not enter y_1).
+#
+# Formerly derivations/recurrent_layer.py.
+
+def _recurrent_src(eq: str) -> Source:
+    return Source(DL_ASSIGNMENTS, f"Assignment 3 (Backprop recurrent sequence), {eq}")
+
+
+# ------------------------------------------------------------------------------------------------
+# symbols
+# ------------------------------------------------------------------------------------------------
+
+class Seq:
+    """Symbols of the layer: length N, output index i (summed), input index j, parameters a, b."""
+
+    def __init__(self, d):
+        self.d = d
+        self.N = d.symbol("N", integer=True, positive=True)
+        self.i = sp.Symbol("i", integer=True)
+        self.j = d.symbol("j", integer=True, positive=True)
+        self.a, self.b = d.symbols("a b", real=True)
+        self.x = d.indexed("x", real=True)
+        self.g = d.indexed("g", real=True)
+
+    def y(self, i):
+        """y_i = a (x_i + x_{i+2}) + b, the layer (16)."""
+        return self.a * (self.x[i] + self.x[i + 2]) + self.b
+
+    def total(self, theta):
+        """The total derivative rule (12): sum_{i=1}^{N-2} g_i d y_i / d theta (Derivative unevaluated)."""
+        i = self.i
+        return sp.Sum(self.g[i] * sp.Derivative(self.y(i), theta), (i, 1, self.N - 2))
+
+    def aG(self, k):
+        """a g_k with g extended by zero: a g_k for 1 <= k <= N-2, else 0."""
+        return sp.Piecewise((self.a * self.g[k], (k >= 1) & (k <= self.N - 2)), (0, True))
+
+    def sums(self, body):
+        return sp.Sum(body, (self.i, 1, self.N - 2))
+
+
+# ------------------------------------------------------------------------------------------------
+# (17), (18): gradients in b and a
+# ------------------------------------------------------------------------------------------------
+
+def grad_b_build(d, *, last=None):
+    s = Seq(d)
+    D = d.symbol("dL/db", real=True)
+    d.define(D, s.total(s.b), label="(12)", why="total derivative rule (12): dL/db = sum_i dL/dy_i dy_i/db")
+    i = s.i
+    end = s.sums(s.g[i]) if last is None else last(s)
+    ch = (d.chain(D)
+          .eq(s.sums(s.g[i] * sp.Derivative(s.y(i), s.b)), rule="total derivative rule, dL/dy_i = g_i",
+              label="(17), first equality")
+          .eq(end, rule="dy_i/db = 1 (so sum_i dL/dy_i dy_i/db = sum_i dL/dy_i = sum_i g_i)",
+              label="(17), second and third equalities"))
+    d.statement(sp.Eq(D, ch.current))
+
+
+@claim(id="recurrent_layer.grad_b", title="Recurrent sequence layer: gradient in b",
+       source=_recurrent_src("eq. (17)"), topic=TOPIC,
+       statement=r"dL/db = sum_{i=1}^{N-2} dL/dy_i dy_i/db = sum_{i=1}^{N-2} dL/dy_i = sum_{i=1}^{N-2} g_i",
+       reading="for every N (symbolic): dL/db = sum_{i=1}^{N-2} g_i")
+def recurrent_grad_b(d):
+    grad_b_build(d)
+
+
+def grad_a_build(d, *, claimed_shift=2):
+    s = Seq(d)
+    D = d.symbol("dL/da", real=True)
+    d.define(D, s.total(s.a), label="(12)", why="total derivative rule (12): dL/da = sum_i dL/dy_i dy_i/da")
+    i = s.i
+    ch = (d.chain(D)
+          .eq(s.sums(s.g[i] * sp.Derivative(s.y(i), s.a)), rule="total derivative rule, dL/dy_i = g_i",
+              label="(18), first equality")
+          .eq(s.sums(s.g[i] * (s.x[i] + s.x[i + claimed_shift])), rule="dy_i/da = x_i + x_{i+2}",
+              label="(18), second equality"))
+    d.statement(sp.Eq(D, ch.current))
+
+
+@claim(id="recurrent_layer.grad_a", title="Recurrent sequence layer: gradient in a",
+       source=_recurrent_src("eq. (18)"), topic=TOPIC,
+       statement=r"dL/da = sum_{i=1}^{N-2} dL/dy_i dy_i/da = sum_{i=1}^{N-2} g_i (x_i + x_{i+2})",
+       reading="for every N (symbolic): dL/da = sum_{i=1}^{N-2} g_i (x_i + x_{i+2})")
+def recurrent_grad_a(d):
+    grad_a_build(d)
+
+
+# ------------------------------------------------------------------------------------------------
+# (19): gradient in x, as printed (refuted) and corrected
+# ------------------------------------------------------------------------------------------------
+
+class XGrad:
+    """Symbols for (19): N = 3 + n (n = "N-3" >= 0: the layer has at least one output), the
+    gradient dL/dx_j by the total derivative rule, and its instances at particular j (Subs)."""
+
+    def __init__(self, d):
+        s = self.s = Seq(d)
+        self.d = d
+        self.n = d.symbol("N-3", integer=True, nonnegative=True)
+        self.k, self.m = d.symbols("k m", integer=True, nonnegative=True)
+        d.define(s.N, 3 + self.n, label="N >= 3", why="the layer has N - 2 >= 1 outputs")
+        self.Dx = d.indexed("dL/dx", real=True)
+        i, j = s.i, s.j
+        d.define(self.Dx[j], s.total(s.x[j]), label="(12)",
+                 why="total derivative rule (12): dL/dx_j = sum_i dL/dy_i dy_i/dx_j")
+        self.chain = (d.chain(self.Dx[j])
+                      .eq(s.sums(s.g[i] * sp.Derivative(s.y(i), s.x[j])),
+                          rule="total derivative rule, dL/dy_i = g_i", label="(19), first equality")
+                      .eq(s.sums(s.g[i] * s.a * (sp.KroneckerDelta(j, i) + sp.KroneckerDelta(j, i + 2))),
+                          rule="dy_i/dx_j = a([j = i] + [j = i + 2])", label="(19), second equality"))
+        d.note("The cases are checked at every j of their range: finite ranges (relative to N) are written out "
+               "(dL/dx_j at j = 1, 2, N-1, ...); the range 3 <= j <= N-2 is written j = 3 + k, N = j + 2 + m "
+               "with k, m >= 0 integers (and j = 2 <= N - 2 as N = 4 + m). "
+               "N = 3 + (N-3), N-3 >= 0, so the engine knows N >= 3.")
+
+    def at(self, expr, j, n=None):
+        """``expr`` at j (and N-3 = n): an unevaluated Subs the engine evaluates."""
+        if n is None:
+            return sp.Subs(expr, self.s.j, j)
+        return sp.Subs(expr, (self.s.j, self.n), (j, n))
+
+    def instance(self, rhs, j, n=None):
+        """dL/dx_j = rhs(j) at the given j (and N = 3 + n): the left side an unevaluated Subs (the engine
+        evaluates the sum over i there), the right side substituted directly."""
+        at = {self.s.j: j} if n is None else {self.s.j: j, self.s.N: 3 + n}
+        return sp.Eq(self.at(self.Dx[self.s.j], j, n), rhs.xreplace(at))
+
+
+ZERO_EXTENSION_NOTE = ("g is extended by zero (g_k := 0 for k outside 1..N-2): without this convention line 1 "
+                       "at N = 3, j = 2 names g_2 and line 2 at j = 2 names g_0, entries that do not exist; with "
+                       "it, lines 1 and 2 hold and only line 3 fails.")
+
+
+@claim(id="recurrent_layer.grad_x", title="Recurrent sequence layer: gradient in x (as printed, overlapping cases)",
+       source=_recurrent_src("eq. (19)"), topic=TOPIC, expected="refuted",
+       statement=r"dL/dx_j = sum_i g_i dy_i/dx_j = sum_i g_i a([j=i] + [j=i+2]) = "
+                 r"{a g_j if j <= 2; a(g_j + g_{j-2}) if j = 2, ..., N-2; a g_{j-2} if j >= N-2}",
+       reading="each line of the cases holds on its whole range (1 <= j <= N), g extended by zero; line 1: "
+               "j in {1, 2}; line 2: j = 2 (N >= 4) and j = 3 + k, N = j + 2 + m (k, m >= 0); line 3: "
+               "j in {N-2, N-1, N}")
+def recurrent_grad_x(d):
+    X = XGrad(d)
+    s, k, m = X.s, X.k, X.m
+    aG, j, N = s.aG, s.j, s.N
+    d.note("Cases notation with overlapping ranges (j = 2 in lines 1 and 2, j = N-2 in lines 2 and 3): each line "
+           "is read as a claim on its whole range. " + ZERO_EXTENSION_NOTE)
+    line1 = (X.instance(aG(j), 1), X.instance(aG(j), 2))
+    line2 = (X.instance(aG(j) + aG(j - 2), 2, 1 + m), X.instance(aG(j) + aG(j - 2), 3 + k, 2 + k + m))
+    line3 = (X.instance(aG(j - 2), N - 2), X.instance(aG(j - 2), N - 1), X.instance(aG(j - 2), N))
+    d.note("The cases are the statement, checked as the conclusion from the second equality: relations 1-2 are "
+           "line 1 (j = 1, 2), 3-4 line 2 (j = 2; j = 3 + k), 5-7 line 3 (j = N-2, N-1, N).")
+    d.statement(line1 + line2 + line3)
+
+
+def grad_x_corrected_build(d, *, lag=2):
+    X = XGrad(d)
+    s, k, m = X.s, X.k, X.m
+    a, aG, g, j, N = s.a, s.aG, s.g, s.j, s.N
+    d.note(ZERO_EXTENSION_NOTE + " The corrected lines do not overlap; for N >= 4 every g entry they name "
+           "exists except g_2 at N = 3 (j = 2) and g_0 at N = 3 (j = N - 1 = 2), where the zero extension "
+           "gives dL/dx_2 = 0 (x_2 does not enter y_1).")
+    line1 = (X.instance(aG(j), 1), X.instance(aG(j), 2))
+    line2 = (X.instance(a * (g[j] + g[j - lag]), 3 + k, 2 + k + m),)
+    line3 = (X.instance(aG(j - lag), N - 1), X.instance(aG(j - lag), N))
+    d.step(line1 + line2 + line3, using=X.chain.fact, label="(19) corrected: the cases",
+           rule="cases: j in {1, 2}: only i = j contributes (i = j - 2 < 1); 3 <= j <= N-2: i = j and i = j - 2; "
+                "j in {N-1, N}: only i = j - 2 contributes (i = j > N-2)")
+    d.statement(line1 + line2 + line3)
+
+
+@claim(id="recurrent_layer.grad_x.corrected", title="Recurrent sequence layer: gradient in x (corrected cases)",
+       source=_recurrent_src("eq. (19), corrected"), topic=TOPIC, corrects="recurrent_layer.grad_x",
+       statement=r"dL/dx_j = a(g_j [j <= N-2] + g_{j-2} [j >= 3]): a g_j for j in {1, 2}; a(g_j + g_{j-2}) for "
+                 r"3 <= j <= N-2; a g_{j-2} for j in {N-1, N}",
+       reading="for every N >= 3 (symbolic) and every j of each line's range (g extended by zero: dL/dx_2 = 0 "
+               "when N = 3)")
+def recurrent_grad_x_corrected(d):
+    grad_x_corrected_build(d)
+
+
+# ------------------------------------------------------------------------------------------------
+# witness: the layer's forward pass in exact arithmetic
+# ------------------------------------------------------------------------------------------------
+
+N_RANGE = range(3, 9)          # every layer length checked exhaustively for (19)
+SCALAR_N = (3, 4, 6, 8)        # layer lengths for the scalar gradients (17), (18)
+
+
+def _rand_fraction(rng):
+    return Fraction(int(rng.integers(-9, 10)), int(rng.integers(1, 6)))
+
+
+class ExactLayer:
+    """The layer y_i = a (x_i + x_{i+2}) + b, i = 1..N-2, with loss L = g . y (so dL/dy = g exactly).
+
+    The layer is affine in x and in b and L is linear in a, so exact differences of L in Fractions
+    (unit step) ARE the partial derivatives; nothing here uses the gradient formulas."""
+
+    def __init__(self, rng, N):
+        self.N = N
+        self.x = [_rand_fraction(rng) for _ in range(N)]          # x_1..x_N  (list index 0..N-1)
+        self.g = [_rand_fraction(rng) or Fraction(1) for _ in range(N - 2)]
+        self.a = _rand_fraction(rng) or Fraction(3, 2)
+        self.b = _rand_fraction(rng)
+
+    def forward(self, x=None, a=None, b=None):
+        x = self.x if x is None else x
+        a = self.a if a is None else a
+        b = self.b if b is None else b
+        return [a * (x[i] + x[i + 2]) + b for i in range(self.N - 2)]
+
+    def loss(self, **kw):
+        return sum(gi * yi for gi, yi in zip(self.g, self.forward(**kw)))
+
+    def d_b(self):
+        return self.loss(b=self.b + 1) - self.loss()
+
+    def d_a(self):
+        return self.loss(a=self.a + 1) - self.loss()
+
+    def d_x(self, j):
+        """dL/dx_j, j = 1..N (exact unit difference)."""
+        x = list(self.x)
+        x[j - 1] += 1
+        return self.loss(x=x) - self.loss()
+
+    def values(self, S):
+        """Symbol values of this layer for the claim's expressions (exact SymPy numbers; computed once)."""
+        if getattr(self, "_values", None) is None:
+            vals = {S.N: self.N, S.a: self.a, S.b: self.b}
+            vals.update({S.g[k + 1]: v for k, v in enumerate(self.g)})
+            vals.update({S.x[k + 1]: v for k, v in enumerate(self.x)})
+            self._values = {k: _rat(v) if isinstance(v, Fraction) else sp.Integer(v) for k, v in vals.items()}
+        return dict(self._values)
+
+
+def _rat(v):
+    return sp.Rational(v.numerator, v.denominator)
+
+
+def _value(expr, vals):
+    """Exact value of an expression of the claim (Sums expanded, Piecewise decided) at ``vals``."""
+    vals = {k: _rat(v) if isinstance(v, Fraction) else v for k, v in vals.items()}
+    e = expr.xreplace(vals)
+    for _ in range(4):
+        if e.is_number:
+            return e
+        e = e.doit().xreplace(vals)
+    raise ValueError(f"could not evaluate {expr} (left {e})")
+
+
+class _World:
+    """What the process gives the statement's atoms for one layer of length N: a, b, x_1..x_N, g_1..g_{N-2}, the
+    measured derivatives dL/da, dL/db, dL/dx_1..dL/dx_N (exact unit differences of the loss), N and N - 3.
+
+    An entry the layer does not have (x_0, g_{N-1}, dL/dx_{N+1}, g_{1/2}, an entry with the wrong number of
+    indices, ...) is an arbitrary number: it gets a random nonzero value (fixed per layer), so a statement that
+    depends on it is seen to fail, while a statement about the layer's own entries does not depend on it."""
+
+    def __init__(self, layer, S, rng):
+        self.layer, self.S, self.rng = layer, S, rng
+        L = layer
+        self.scalars = {S.N: sp.Integer(L.N), S.a: _rat(L.a), S.b: _rat(L.b)}
+        if "N-3" in S:
+            self.scalars[S["N-3"]] = sp.Integer(L.N - 3)
+        for name, fn in (("dL/da", L.d_a), ("dL/db", L.d_b)):
+            if name in S:
+                self.scalars[S[name]] = _rat(fn())
+        self.arrays = {"x": [_rat(v) for v in L.x], "g": [_rat(v) for v in L.g],
+                       "dL/dx": [_rat(L.d_x(j)) for j in range(1, L.N + 1)]}
+        self.undefined = {}
+
+    def entry(self, a):
+        name, idx = str(a.base.label), a.indices
+        arr = self.arrays.get(name)
+        if arr is not None and len(idx) == 1 and idx[0].is_Integer and 1 <= int(idx[0]) <= len(arr):
+            return arr[int(idx[0]) - 1]
+        if a not in self.undefined:
+            v = _rand_fraction(self.rng)
+            self.undefined[a] = _rat(v) if v != 0 else sp.Rational(7, 3)
+        return self.undefined[a]
+
+    def evaluate(self, expr, assign):
+        """The exact value of ``expr`` (a side of a statement relation) in this layer; ``assign`` gives the free
+        integers (k, m, ...). A Subs is evaluated at its own point (its variables, j and N - 3, take the values
+        the point gives); sums are expanded, Piecewise decided, every entry read from the layer."""
+        env = {**self.scalars, **assign}
+
+        def at_point(n):
+            pts = [sp.sympify(p).xreplace(env) for p in n.point]
+            return n.expr.xreplace(dict(zip(n.variables, pts)))
+
+        e = sp.sympify(expr).replace(lambda n: isinstance(n, sp.Subs), at_point).xreplace(env)
+        for _ in range(6):
+            if e.has(sp.Sum, sp.Product, sp.Piecewise, sp.Subs, sp.KroneckerDelta):
+                e = e.doit()
+            idx = {a: self.entry(a) for a in e.atoms(sp.Indexed) if all(i.is_number for i in a.indices)}
+            e = e.xreplace(idx).xreplace(env)
+            if e.is_number:
+                return sp.nsimplify(e) if not e.is_Rational else e
+        raise ValueError(f"could not evaluate {expr} in the layer (left {e})")
+
+
+def _world_of(rel, S, assign):
+    """The layer length a relation speaks about at ``assign``: the N - 3 of its Subs point if a Subs binds it,
+    else the free N - 3 or N."""
+    for node in rel.atoms(sp.Subs):
+        if "N-3" in S and S["N-3"] in node.variables:
+            p = dict(zip(node.variables, node.point))[S["N-3"]].xreplace(assign)
+            return 3 + p if p.is_Integer else None
+    if "N-3" in S and S["N-3"] in assign:
+        return 3 + assign[S["N-3"]]
+    return assign.get(S.N)
+
+
+def _assignments(rel, S, n_values):
+    """Every assignment of the relation's free integers over small boxes: N (or N - 3) over ``n_values``,
+    positive integers over 1..8, nonnegative ones over 0..4."""
+    from itertools import product
+    free = {s for s in rel.free_symbols if isinstance(s, sp.Symbol) and s.is_integer}
+    if not any("N-3" in S and S["N-3"] in node.variables for node in rel.atoms(sp.Subs)) \
+            and not ("N-3" in S and S["N-3"] in free):
+        free.add(S.N)                         # the relation speaks about every layer length, named or not
+    free = sorted(free, key=lambda s: s.name)
+    boxes = []
+    for s in free:
+        if s == S.N:
+            boxes.append([sp.Integer(N) for N in n_values])
+        elif "N-3" in S and s == S["N-3"]:
+            boxes.append([sp.Integer(N - 3) for N in n_values])
+        elif s.is_positive:
+            boxes.append([sp.Integer(v) for v in range(1, 9)])
+        else:
+            boxes.append([sp.Integer(v) for v in range(0, 5)])
+    for combo in product(*boxes):
+        assign = dict(zip(free, combo))
+        if S.N in assign and "N-3" in S and S["N-3"] in assign and assign[S.N] != 3 + assign[S["N-3"]]:
+            continue                                          # the claim's definition N = 3 + (N-3)
+        yield assign
+
+
+def _layer_witness(w, n_values, what):
+    """Every relation of the statement, both sides, at every assignment of its free integers: the statement's
+    atoms get the values of an exact layer of the length the relation names (a, b, x, g, and the measured
+    derivatives dL/da, dL/db, dL/dx_j: exact unit differences of L = g.y, the layer being affine)."""
+    S, rng = w.S, w.rng
+    worlds = {}
+    bad, n, seen = [], 0, set()
+    for rel in w._relations():
+        for assign in _assignments(rel, S, n_values):
+            N = _world_of(rel, S, assign)
+            if N is None or not (N.is_Integer and 3 <= int(N)):
+                n += 1                                            # no such layer (N - 2 >= 1 outputs, N an integer)
+                bad.append(f"{sp.sstr(rel.lhs)[:40]} at {assign} names a layer of length N = {N}, which does not "
+                           f"exist")
+                continue
+            N = int(N)
+            if N > 16:
+                continue
+            if N not in worlds:
+                worlds[N] = _World(ExactLayer(rng, N), S, rng)
+            world = worlds[N]
+            lhs, rhs = world.evaluate(rel.lhs, assign), world.evaluate(rel.rhs, assign)
+            holds = bool(type(rel)(lhs, rhs))
+            n += 1
+            j = next((p for node in rel.lhs.atoms(sp.Subs) for v, p in zip(node.variables, node.point) if v == S.j),
+                     None) if "j" in S else None
+            j = sp.sympify(j).xreplace(assign) if j is not None else None
+            seen.add((N, j))
+            if not holds:
+                where = f"N={N}" + (f", j={j}" if j is not None else "") + "".join(
+                    f", {s}={v}" for s, v in assign.items() if s not in (S.N,) and str(s) != "N-3")
+                bad.append(f"{where}: {sp.sstr(rel.lhs)[:40]} = {lhs}, right side {rhs}")
+    detail = (f"exact forward pass of the layer, L = g.y, unit differences ({what}); every statement relation, both "
+              f"sides, at every admissible point ({n} comparisons, {len(seen)} distinct layers/points): "
+              + ("all agree" if not bad else f"{len(bad)} disagree, e.g. " + "; ".join(bad[:3])))
+    return w.observe(not bad and n > 0, detail, method="exact differences of the layer's loss (Fractions)", n=n)
+
+
+def grad_b_exact(w):
+    """dL/db measured as an exact unit difference of the layer's loss, N in 3, 4, 6, 8."""
+    return _layer_witness(w, SCALAR_N, "in b")
+
+
+def grad_a_exact(w):
+    """dL/da measured as an exact unit difference of the layer's loss, N in 3, 4, 6, 8."""
+    return _layer_witness(w, SCALAR_N, "in a")
+
+
+def grad_x_exact(w):
+    """Every relation of the statement at every admissible point with N = 3..8 (and the layer lengths its Subs
+    points name): the measured dL/dx_j (exact unit difference of the layer's loss) and the layer's a, g, N put
+    into both sides."""
+    return _layer_witness(w, N_RANGE, "in x_j")
+
+
+recurrent_grad_b.add_witness(grad_b_exact, kind="exact")
+recurrent_grad_a.add_witness(grad_a_exact, kind="exact")
+recurrent_grad_x.add_witness(grad_x_exact, kind="exact")
+recurrent_grad_x_corrected.add_witness(grad_x_exact, kind="exact")
+
+
+# ==============================================================================================================
+# Backprop through a batched matrix-vector product (SGD problems, Problem 4 (a)-(c)).
+#
+#     for b, i, j:  y[b, j] += W[j, i] x[b, i]          b = 1..B, i = 1..n, j = 1..m
+#
+# ``y.grad[b, j]`` is the derivative of the per-example loss ``loss_b`` (a function of y[b, :])
+# with respect to y[b, j]; the batch loss is the average L = (1/B) sum_b loss_b (the convention
+# "parameter gradients are averaged over the batch", which is where the 1/B of (a) comes from).
+#
+# Gradients are proved for *all* sizes (B, m, n symbolic) through directional derivatives: an
+# array G is the gradient of a loss iff for every direction U (an m x n matrix) the derivative of
+# the loss along W + eps U equals <U, G> = sum_{j,i} U[j, i] G[j, i]. By the chain rule that
+# derivative equals the derivative of the loss's first-order model sum_j y.grad[b, j] y[b, j]
+# (y.grad frozen), which is what the definitions below differentiate.
+#
+# (c) is a "not determined" claim: W.grad2 = (1/B) sum_b W.grad[b]^2 is the square of
+# W.grad plus the within-batch variance of the per-example gradients (proved for symbolic B),
+# and an explicit pair of batches through the same layer gives the same W.grad but different
+# W.grad2, so no function of W.grad computes W.grad2.
+#
+# Formerly derivations/batched_layer.py.
+
+SGD_PROBLEMS = "000_e701d70adf034ba3.txt"
+SGD_PROBLEMS_2 = "001_6f3b02b455961dc3.txt"
+
+
+def _batched_src(part: str) -> Source:
+    return Source(SGD_PROBLEMS, f"Problem 4 ({part})")
+
+
+def _batched_also(part: str) -> tuple:
+    return (Source(SGD_PROBLEMS_2, f"Problem 3 ({part})"),)
+
+
+class BatchedLayer:
+    """Symbols of the batched layer y[b, j] = sum_i W[j, i] x[b, i] and a direction U of W."""
+
+    def __init__(self, d, batch=True):
+        self.B = d.symbol("B", integer=True, positive=True) if batch else None
+        self.m = d.symbol("m", integer=True, positive=True)
+        self.n = d.symbol("n", integer=True, positive=True)
+        self.b = d.symbol("b", integer=True, positive=True)
+        self.j, self.i = d.symbols("j i", integer=True, positive=True)
+        self.eps = d.symbol("epsilon", real=True)
+        self.W, self.U, self.x = d.indexed("W"), d.indexed("U"), d.indexed("x")
+        self.G = d.indexed("y.grad")
+
+    def y(self, j, b, eps=0):
+        """y[b, j] at W + eps U (the forward loop summed over i)."""
+        i = self.i
+        return sp.Sum((self.W[j, i] + eps * self.U[j, i]) * self.x[b, i], (i, 1, self.n))
+
+    def over_units(self, body):
+        """sum over j = 1..m and i = 1..n (one multi-limit Sum, i innermost)."""
+        return sp.Sum(body, (self.i, 1, self.n), (self.j, 1, self.m))
+
+    def first_order_model(self, b, weight=1):
+        """weight * sum_j y.grad[b, j] y[b, j](W + eps U), written as one sum over (j, i)."""
+        L, j, i = self, self.j, self.i
+        return weight * L.G[b, j] * (L.W[j, i] + L.eps * L.U[j, i]) * L.x[b, i]
+
+
+# ------------------------------------------------------------------------------------------------
+# (b) per-example gradient
+# ------------------------------------------------------------------------------------------------
+
+def per_example_build(d, *, factor=1):
+    L = BatchedLayer(d, batch=False)
+    b, j, i = L.b, L.j, L.i
+    DL = d.symbol("D_U loss_b", real=True)
+    Wg = d.indexed("W.grad")
+    d.define(DL, sp.Derivative(L.over_units(L.first_order_model(b)), L.eps), label="chain rule",
+             why="derivative of loss_b along W -> W + eps U: by the chain rule, that of its first-order model "
+                 "sum_j y.grad[b, j] y[b, j](W + eps U) with y[b, j] = sum_i (W + eps U)[j, i] x[b, i]")
+    d.define(Wg[b, j, i], factor * L.G[b, j] * L.x[b, i], label="the loop (b)",
+             why="for b, i, j: W.grad[b, j, i] += y.grad[b, j] x[b, i] (one increment per entry, from zero)")
+    d.note("The question asks for W.grad[b, i, j], the derivative with respect to W[i, j]; the solution (and the "
+           "layer y[b, j] += W[j, i] x[b, i]) index W as W[j, i], so W.grad[b, j, i] is read as dloss_b/dW[j, i].")
+    d.note("Sums over (j, i) are written as one multi-limit Sum: SymPy merges Sum(Sum(...)) into one, and the "
+           "engine canonicalises only single-limit sums (an engine gap).")
+    ch = (d.chain(DL)
+          .eq(L.over_units(L.G[b, j] * L.U[j, i] * L.x[b, i]),
+              rule="differentiate in eps: y[b, j] is linear in W", label="dy[b, j]/deps = sum_i U[j, i] x[b, i]")
+          .eq(L.over_units(L.U[j, i] * Wg[b, j, i]), rule="the loop body: W.grad[b, j, i] = y.grad[b, j] x[b, i]",
+              label="(b)"))
+    d.statement(sp.Eq(DL, ch.current))
+
+
+@claim(id="batched_layer.per_example_grad", title="Batched matrix-vector product: per-example weight gradient",
+       source=_batched_src("b"), also=_batched_also("b"), topic=TOPIC,
+       statement=r"for b, i, j  W.grad[b, j, i] += y.grad[b, j] x[b, i]  (the derivative of the loss of batch "
+                 r"element b with respect to W[j, i])",
+       reading="for all sizes m, n, every b and every direction U in R^{m x n}: "
+               "d/deps loss_b(W + eps U) = sum_{j,i} U[j, i] W.grad[b, j, i] with W.grad[b, j, i] = y.grad[b, j] x[b, i]")
+def per_example_grad(d):
+    per_example_build(d)
+
+
+# ------------------------------------------------------------------------------------------------
+# (a) batch-averaged gradient
+# ------------------------------------------------------------------------------------------------
+
+def batch_gradient_build(d, *, factor=None):
+    L = BatchedLayer(d)
+    B, b, j, i = L.B, L.b, L.j, L.i
+    factor = 1 / B if factor is None else factor
+    DL = d.symbol("D_U L", real=True)
+    inc = d.indexed("DeltaW.grad")
+    batch_sum = sp.Sum(L.first_order_model(b, 1 / B), (i, 1, L.n), (j, 1, L.m), (b, 1, B))
+    d.define(DL, sp.Derivative(batch_sum, L.eps), label="chain rule",
+             why="derivative of L = (1/B) sum_b loss_b along W -> W + eps U: by the chain rule, that of its "
+                 "first-order model (1/B) sum_b sum_j y.grad[b, j] y[b, j](W + eps U)")
+    d.define(inc[b, j, i], factor * L.G[b, j] * L.x[b, i], label="the loop (a)",
+             why="the increment of iteration (b, i, j): w.grad[j, i] += (1/B) y.grad[b, j] x[b, i]")
+    d.note("y.grad[b, j] is the derivative of the per-example loss loss_b (not of the average L): the 1/B of the "
+           "loop is the batch average.")
+    d.note("The loop accumulates W.grad = sum over its iterations (b, i, j) of the increment placed at entry "
+           "[j, i]; paired with a direction U this is sum_{b,j,i} U[j, i] DeltaW.grad[b, j, i]. The iterations "
+           "are summed with i innermost, then j, then b (the order of a for-loop of += is immaterial). The "
+           "entrywise form sum_{j,i} U[j, i] (sum_b ...) needs an exchange of nested finite sums, which the engine "
+           "cannot prove (reported as an engine gap); the witness checks the accumulated array W.grad itself.")
+    ch = (d.chain(DL)
+          .eq(sp.Sum(L.G[b, j] * L.U[j, i] * L.x[b, i] / B, (i, 1, L.n), (j, 1, L.m), (b, 1, B)),
+              rule="differentiate in eps: y[b, j] is linear in W", label="dy[b, j]/deps = sum_i U[j, i] x[b, i]")
+          .eq(sp.Sum(L.U[j, i] * inc[b, j, i], (i, 1, L.n), (j, 1, L.m), (b, 1, B)),
+              rule="the loop body: w.grad[j, i] += (1/B) y.grad[b, j] x[b, i]", label="(a)"))
+    d.statement(sp.Eq(DL, ch.current))
+
+
+@claim(id="batched_layer.batch_grad", title="Batched matrix-vector product: batch-averaged weight gradient",
+       source=_batched_src("a"), also=_batched_also("a"), topic=TOPIC,
+       statement=r"for b, i, j  w.grad[j, i] += (1/B) y.grad[b, j] x[b, i]",
+       reading="for all sizes B, m, n and every direction U in R^{m x n}: d/deps L(W + eps U), "
+               "L = (1/B) sum_b loss_b, equals <U, W.grad> = sum over the loop's iterations (b, i, j) of "
+               "U[j, i] (1/B) y.grad[b, j] x[b, i]")
+def batch_grad(d):
+    batch_gradient_build(d)
+
+
+# ------------------------------------------------------------------------------------------------
+# witnesses for (a), (b): a real batched layer with a softmax cross-entropy loss, in float64
+# ------------------------------------------------------------------------------------------------
+
+def layer_forward(W, X):
+    """The forward loop for b, i, j: y[b, j] += W[j, i] x[b, i] (run as loops; W may be complex)."""
+    Bn, n = X.shape
+    m = W.shape[0]
+    y = np.zeros((Bn, m), dtype=np.result_type(W, X))
+    for b in range(Bn):
+        for i in range(n):
+            for j in range(m):
+                y[b, j] += W[j, i] * X[b, i]
+    return y
+
+
+def per_example_losses(W, X, labels):
+    """Softmax cross-entropy of each batch element (holomorphic: no max-shift, no abs)."""
+    y = layer_forward(W, X)
+    return np.log(np.sum(np.exp(y), axis=1)) - y[np.arange(len(labels)), labels]
+
+
+def y_grad(W, X, labels):
+    """y.grad[b, j] = dloss_b/dy[b, j] = softmax(y[b])_j - [j = label_b]."""
+    y = layer_forward(W, X)
+    p = np.exp(y) / np.exp(y).sum(axis=1, keepdims=True)
+    p[np.arange(len(labels)), labels] -= 1.0
+    return p
+
+
+def _random_batch(rng, Bn=3, m=4, n=2):
+    W = rng.standard_normal((m, n))
+    X = rng.standard_normal((Bn, n))
+    labels = rng.integers(0, m, Bn)
+    return W, X, labels
+
+
+def backward_loops(W, X, labels):
+    """The backward loops of (a) and (b) run as written: for b, i, j: W.grad[b, j, i] += y.grad[b, j] x[b, i]
+    (per example) and w.grad[j, i] += (1/B) y.grad[b, j] x[b, i] (batch), recording each increment of (a)."""
+    G = y_grad(W, X, labels)
+    Bn, n = X.shape
+    m = W.shape[0]
+    per = np.zeros((Bn, m, n))
+    inc = np.zeros((Bn, m, n))
+    acc = np.zeros((m, n))
+    for b in range(Bn):
+        for i in range(n):
+            for j in range(m):
+                per[b, j, i] += G[b, j] * X[b, i]
+                inc[b, j, i] = G[b, j] * X[b, i] / Bn
+                acc[j, i] += inc[b, j, i]
+    return G, per, inc, acc
+
+
+def _directional(f, W, U):
+    """d/deps f(W + eps U) at 0: complex step (the layer's loss is holomorphic as written) with a Richardson
+    central difference as a cross-check. Returns (value, error bound, Richardson value, Richardson error)."""
+    from proofs.finite_diff import complex_step, richardson
+    cs = complex_step(f, W, U)
+    rich, rerr = richardson(lambda V: float(np.real(f(V))), W, U, measure_noise=True)
+    return cs, 1e-13 * (1 + abs(cs)), rich, rerr
+
+
+class _BatchedEntries:
+    """Values of the statement's indexed atoms from the process's arrays (1-based indices). An entry the process
+    does not have (an index out of range, a wrong number of indices) is an arbitrary number: a random value, fixed
+    for the witness, so a statement that depends on it is seen to fail."""
+
+    def __init__(self, arrays, rng, defined=None, fixed=None):
+        """``defined``: {name: (definition lhs (Indexed), rhs, shape)}: an array the claim defines (the loop body
+        it states), evaluated at the entry from the process's other arrays and ``fixed`` (the sizes)."""
+        self.arrays, self.rng, self.undefined = arrays, rng, {}
+        self.defined, self.fixed = defined or {}, fixed or {}
+
+    def __call__(self, a):
+        name, idx = str(a.base.label), a.indices
+        if name in self.defined:
+            lhs, rhs, shape = self.defined[name]
+            if len(idx) == len(shape) and all(t.is_Integer for t in idx) \
+                    and all(1 <= int(t) <= size for t, size in zip(idx, shape)):
+                e = sp.sympify(rhs).xreplace(dict(zip(lhs.indices, idx))).xreplace(self.fixed)
+                e = e.xreplace({x: self(x) for x in e.atoms(sp.Indexed)})
+                return float(e)
+        arr = self.arrays.get(name)
+        if arr is not None and len(idx) == arr.ndim and all(t.is_Integer for t in idx) \
+                and all(1 <= int(t) <= size for t, size in zip(idx, arr.shape)):
+            return float(arr[tuple(int(t) - 1 for t in idx)])
+        if a not in self.undefined:
+            self.undefined[a] = float(self.rng.standard_normal())
+        return self.undefined[a]
+
+
+def _loop_definitions(w, shapes):
+    """The claim's loop bodies (its definitions of the arrays in ``shapes``): {name: (lhs, rhs, shape)}."""
+    out = {}
+    for f in w.d.definitions:
+        lhs = f.relation.lhs
+        if isinstance(lhs, sp.Indexed) and str(lhs.base.label) in shapes:
+            out[str(lhs.base.label)] = (lhs, f.relation.rhs, shapes[str(lhs.base.label)])
+    return out
+
+
+def _pairing_observation(w, rel, fixed, entries, measured, what):
+    """The relation, both sides, with the sizes (and b) put in, its sums expanded and every entry given the
+    process's value; ``measured`` = {symbol: (value, error)} (the measured directional derivative)."""
+    lhs = sp.sympify(rel.lhs).xreplace(fixed).doit()
+    rhs = sp.sympify(rel.rhs).xreplace(fixed).doit()
+    at = {a: entries(a) for side in (lhs, rhs) for a in side.atoms(sp.Indexed)}
+    at.update({k: v for k, v in fixed.items()})
+    expanded = type(rel)(lhs, rhs, evaluate=False)
+    o = w.close({s: v for s, (v, e) in measured.items()}, {s: e for s, (v, e) in measured.items()}, at=at,
+                relation=expanded, k=10, floor=1e-12, method="complex-step derivative of the layer's loss along a "
+                "random direction U; the loops' arrays", n=len(at))
+    o.detail = f"{what}: " + ", ".join(f"{s} measured {v:.12g}" for s, (v, e) in measured.items()) + "; " + o.detail
+    return o
+
+
+def batch_gradient_fd(w):
+    """Run the batched layer (B = 3, m = 4, n = 2: distinct sizes, softmax cross-entropy) and its backward loop of
+    (a), recording each increment DeltaW.grad[b, j, i]. Along 3 random directions U the derivative of the batch loss
+    L = mean_b loss_b is measured (complex step, Richardson cross-check) and put into the statement as D_U L, with
+    the process's U, y.grad, x, W, increments and sizes for every other atom; the statement is evaluated as written
+    (sums expanded at the sizes)."""
+    S = w.S
+    W, X, labels = _random_batch(w.rng)
+    Bn, m, n = X.shape[0], W.shape[0], W.shape[1]
+    G, per, inc, acc = backward_loops(W, X, labels)
+    f = lambda V: per_example_losses(V, X, labels).mean()  # noqa: E731
+    obs = []
+    for t in range(3):
+        U = w.rng.standard_normal(W.shape)
+        d, err, rich, rerr = _directional(f, W, U)
+        fixed = {S[k]: sp.Integer(v) for k, v in (("B", Bn), ("m", m), ("n", n)) if k in S}
+        entries = _BatchedEntries({"U": U, "y.grad": G, "x": X, "W": W}, w.rng,
+                           defined=_loop_definitions(w, {"DeltaW.grad": (Bn, m, n)}), fixed=fixed)
+        for rel in w._relations():
+            obs.append(_pairing_observation(w, rel, fixed, entries, {S["D_U L"]: (d, err)},
+                                            f"B={Bn}, m={m}, n={n}, direction {t + 1}"))
+        obs.append(w.observe(abs(d - rich) <= 10 * rerr + 1e-12, f"complex step {d:.12g} vs Richardson {rich:.12g} "
+                             f"(+- {rerr:.2g})", method="two derivative estimates of the process"))
+    stated = np.array([[[entries(S["DeltaW.grad"][b + 1, j + 1, i + 1]) if "DeltaW.grad" in S else np.nan
+                         for i in range(n)] for j in range(m)] for b in range(Bn)])
+    obs[0].detail += (f" | the claim's loop body vs the backward loop run here: max |difference| of the increments "
+                      f"{np.nanmax(np.abs(stated - inc)):.2g}")
+    return obs
+
+
+def per_example_gradient_fd(w):
+    """For each batch element b = 1..B of a real batched layer (B = 3, m = 4, n = 2), the per-example loop of (b)
+    gives W.grad[b, j, i]; along 2 random directions U the derivative of loss_b is measured (complex step) and put
+    into the statement as D_U loss_b with b, the sizes and the process's arrays for the other atoms."""
+    S = w.S
+    W, X, labels = _random_batch(w.rng)
+    Bn, m, n = X.shape[0], W.shape[0], W.shape[1]
+    G, per, inc, acc = backward_loops(W, X, labels)
+    out = []
+    for b in range(Bn):
+        f = lambda V, b=b: per_example_losses(V, X, labels)[b]  # noqa: E731
+        for t in range(2):
+            U = w.rng.standard_normal(W.shape)
+            d, err, rich, rerr = _directional(f, W, U)
+            fixed = {S[k]: sp.Integer(v) for k, v in (("m", m), ("n", n), ("b", b + 1), ("B", Bn)) if k in S}
+            entries = _BatchedEntries({"U": U, "y.grad": G, "x": X, "W": W}, w.rng,
+                               defined=_loop_definitions(w, {"W.grad": (Bn, m, n)}), fixed=fixed)
+            for rel in w._relations():
+                out.append(_pairing_observation(w, rel, fixed, entries, {S["D_U loss_b"]: (d, err)},
+                                                f"batch element b={b + 1} of B={Bn}, m={m}, n={n}, direction {t + 1}"))
+            out.append(w.observe(abs(d - rich) <= 10 * rerr + 1e-12, f"complex step {d:.12g} vs Richardson "
+                                 f"{rich:.12g} (+- {rerr:.2g})", method="two derivative estimates of the process"))
+    return out
+
+
+batch_grad.add_witness(batch_gradient_fd, kind="finite-difference")
+per_example_grad.add_witness(per_example_gradient_fd, kind="finite-difference")
+
+
+# ------------------------------------------------------------------------------------------------
+# (c) W.grad2 is not determined by W.grad
+# ------------------------------------------------------------------------------------------------
+
+# Two batches (B = 2) through the same one-input one-output layer y = W x, W = 1, loss_b = (y_b - t_b)^2 / 2,
+# so y.grad[b] = y_b - t_b and the per-example gradient is (W x_b - t_b) x_b. One entry W[j, i] is all (c) needs:
+# W.grad[j, i] and W.grad2[j, i] depend only on y.grad[:, j] and x[:, i].
+LAYER_W = Fraction(1)
+BATCH_A = {"x": (Fraction(1), Fraction(1)), "t": (Fraction(0), Fraction(0))}    # per-example gradients 1, 1
+BATCH_B = {"x": (Fraction(1), Fraction(1)), "t": (Fraction(-1), Fraction(1))}   # per-example gradients 2, 0
+
+
+def _r(v):
+    return sp.Rational(v.numerator, v.denominator)
+
+
+def _loop_expressions(batch, W=LAYER_W):
+    """W.grad and W.grad2 of a concrete batch as unevaluated SymPy arithmetic (the loops of (a), (b), (c))."""
+    per = [sp.Mul(sp.Add(sp.Mul(_r(W), _r(x), evaluate=False), -_r(t), evaluate=False), _r(x), evaluate=False)
+           for x, t in zip(batch["x"], batch["t"])]
+    half = sp.Rational(1, len(per))
+    grad = sp.Mul(half, sp.Add(*per, evaluate=False), evaluate=False)
+    grad2 = sp.Mul(half, sp.Add(*[sp.Pow(p, 2, evaluate=False) for p in per], evaluate=False), evaluate=False)
+    return grad, grad2
+
+
+def grad2_build(d, batch_a=None, batch_b=None):
+    B = d.symbol("B", integer=True, positive=True)
+    b, c = d.symbols("b c", integer=True, positive=True)
+    q = d.indexed("W.grad[b,j,i]")
+    gA, gB = d.symbols("W.grad_A W.grad_B", real=True)
+    g2A, g2B = d.symbols("W.grad2_A W.grad2_B", real=True)
+    d.note("The question in 000 asks 'Is it possible to compute W.grad[j,i] from W.grad[j,i]?' (a typo); 001, "
+           "Problem 3 (c) asks to compute W.grad2[j,i] from W.grad[j,i], which is what the solution answers.")
+    d.note("Batches: B = 2 through y = W x with W = 1 and loss_b = (y_b - t_b)^2/2, so y.grad[b] = y_b - t_b and "
+           "W.grad[b] = (W x_b - t_b) x_b; batch A: x = (1, 1), t = (0, 0); batch B: x = (1, 1), t = (-1, 1). "
+           "For B = 1, W.grad2 = W.grad^2 is determined; the answer 'No' is about batches of B >= 2.")
+    for sym, expr, name in ((gA, 0, "A"), (g2A, 1, "A"), (gB, 0, "B"), (g2B, 1, "B")):
+        batch = (batch_a or BATCH_A) if name == "A" else (batch_b or BATCH_B)
+        d.define(sym, _loop_expressions(batch)[expr],
+                 why=f"the loops of (a) and (c) run on batch {name}: W.grad = (1/B) sum_b W.grad[b], "
+                     f"W.grad2 = (1/B) sum_b W.grad[b]^2, W.grad[b] = y.grad[b] x[b]")
+    gbar = d.symbol("W.grad", real=True)
+    mean = d.given(sp.Eq(gbar, sp.Sum(q[c], (c, 1, B)) / B), label="the loop (a)",
+                   why="W.grad = (1/B) sum_b W.grad[b] (the batch average of the per-example gradients)")
+    d.note("The identity W.grad2 = W.grad^2 + within-batch variance is checked with W.grad kept as a symbol in the "
+           "last link: substituting its definition there would nest a sum inside a sum, and the engine does not "
+           "identify a sum pulled out of an enclosing sum with the same sum at top level (an engine gap).")
+    second = sp.Sum(q[b] ** 2, (b, 1, B)) / B
+    (d.chain(second, using=[])
+     .eq(gbar ** 2 + (second - gbar ** 2), rule="add and subtract W.grad^2")
+     .eq(gbar ** 2 + (second - 2 * gbar * sp.Sum(q[b], (b, 1, B)) / B + gbar ** 2), using=[mean],
+         rule="(1/B) sum_b W.grad[b] = W.grad")
+     .eq(gbar ** 2 + sp.Sum((q[b] - gbar) ** 2, (b, 1, B)) / B, rule="expand the square, linearity of the sum",
+         label="W.grad2 = W.grad^2 + within-batch variance"))
+    same = d.step(sp.Eq(gA, gB), rule="run the loops on both batches", using=[], label="equal W.grad")
+    differ = d.step(sp.Lt(g2A, g2B), rule="run the loops on both batches", using=[], label="different W.grad2")
+    d.step((sp.Eq(gA, gB), sp.Lt(g2A, g2B)), rule="collect", using=[same, differ], label="(c)")
+    d.statement((sp.Eq(gA, gB), sp.Lt(g2A, g2B)))
+
+
+@claim(id="batched_layer.grad2_not_determined", title="W.grad2 cannot be computed from W.grad",
+       source=_batched_src("c"), also=_batched_also("c"), topic=TOPIC,
+       statement=r"No. W.grad2[j,i] is the average over the batch of the square of the gradient. The average value "
+                 r"does not determine the average square value -- the average value does not determine the variance.",
+       reading="W.grad2 is not a function of W.grad: W.grad2 = W.grad^2 + (1/B) sum_b (W.grad[b] - W.grad)^2 for "
+               "every batch, and two batches (B = 2) through the same layer give W.grad_A = W.grad_B but "
+               "W.grad2_A < W.grad2_B")
+def grad2_not_determined(d):
+    grad2_build(d)
+
+
+def _backprop_batch(batch, W=LAYER_W):
+    """Forward and backward loops of the scalar layer on a batch, exactly: returns (W.grad, W.grad2, per-example)."""
+    Bn = len(batch["x"])
+    y = [W * x for x in batch["x"]]                                  # y[b] += W x[b]
+    yg = [yb - t for yb, t in zip(y, batch["t"])]                    # dloss_b/dy_b for (y - t)^2 / 2
+    per = [Fraction(0)] * Bn
+    grad, grad2 = Fraction(0), Fraction(0)
+    for b in range(Bn):
+        per[b] += yg[b] * batch["x"][b]                              # W.grad[b] += y.grad[b] x[b]
+        grad += yg[b] * batch["x"][b] / Bn                           # W.grad += (1/B) y.grad[b] x[b]
+    for b in range(Bn):
+        grad2 += per[b] ** 2 / Bn                                    # W.grad2 = (1/B) sum_b W.grad[b]^2
+    return grad, grad2, per
+
+
+def _exact_central_difference(batch, b, W=LAYER_W, h=Fraction(1, 7)):
+    """d loss_b / dW by an exact central difference (loss_b is quadratic in W, so it is exact)."""
+    x, t = batch["x"][b], batch["t"][b]
+    loss = lambda V: (V * x - t) ** 2 / 2  # noqa: E731
+    return (loss(W + h) - loss(W - h)) / (2 * h)
+
+
+def grad2_pair_witness(w):
+    """Run the layer's backprop loops on the two batches (exact Fractions), cross-check the per-example
+    gradients by exact central differences of each loss_b, and evaluate the claim's statement at the
+    measured W.grad and W.grad2 of both batches."""
+    S = w.S
+    measured, details = {}, []
+    for name, batch in (("A", BATCH_A), ("B", BATCH_B)):
+        grad, grad2, per = _backprop_batch(batch)
+        fd = [_exact_central_difference(batch, b) for b in range(len(per))]
+        if fd != per:
+            return w.observe(False, f"batch {name}: backprop {per} != central differences {fd}", method="exact")
+        measured[S[f"W.grad_{name}"]] = grad
+        measured[S[f"W.grad2_{name}"]] = grad2
+        details.append(f"batch {name}: per-example gradients {[str(p) for p in per]}, W.grad = {grad}, "
+                       f"W.grad2 = {grad2}")
+    pt = {k: sp.Rational(v.numerator, v.denominator) for k, v in measured.items()}
+    rels = w.statement if isinstance(w.statement, tuple) else (w.statement,)
+    holds = all(bool(r.xreplace(pt)) for r in rels)
+    return w.observe(holds, "; ".join(details) + f"; statement {'holds' if holds else 'fails'} at these values",
+                     method="the layer's forward and backprop loops in exact arithmetic (per-example gradients "
+                            "confirmed by exact central differences)", n=2)
+
+
+grad2_not_determined.add_witness(grad2_pair_witness, kind="exact", name="two_batches")

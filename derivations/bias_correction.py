@@ -1,18 +1,25 @@
-r"""Bias correction of running averages (slides "A Digression on Bias Correction of Running Averages",
-"Bias Correction of Running Averages" (two slides); Problem 3 of the SGD problems, Problem 2 of the
-second problem set).
-
-* mu^_0 = 0, mu^_t = (1 - 1/N) mu^_{t-1} + x_t / N is biased towards 0 early on:
-  E mu^_1 = mu/N and E mu^_t = (1 - (1 - 1/N)^t) mu exactly, hence ~ (t/N) mu for t << N.
-* The 1/t update keeps mu^_t equal to the plain average of x_1..x_t.
-* The min(N, t) update is unbiased for every t, equals the plain average for t <= N and the ordinary
-  running average (weight 1/N) for t > N; for a constant input it returns the constant from t = 1.
-
-Inputs x_t are iid with mean mu (expectation algebra of proofs.expectation). The results for every t are
-proved by first-class induction (d.induction: the base case is checked too). Sequences are indexed entries
-(y[t], mu^[u + 1]); for the expectations M[t] = E mu^_t, with mu^_{t-1} a random variable of mean
-M_{t-1} = M[t-1]; partial sums S_t = x_1 + ... + x_t enter by their recursive definition from S_0 = 0.
+"""Bias correction of running averages: the running average started at 0 is biased towards 0 early
+(E mu^_t = (1 - (1 - 1/N)^t) mu, about (t/N) mu for t << N), the 1/t update is the plain average, and the
+min(N, t) update is unbiased for every t. Encodes the SGD slides (003) "A Digression on Bias Correction of
+Running Averages" and "Bias Correction of Running Averages" (two slides), and Problem 3 of the SGD problems
+(000; Problem 2 of 001). Also holds the helpers other modules import (``on_sequences``,
+``limit_estimates``, ``put_values``, ``LAW``, ``law_mean``, ``run_average``).
 """
+# Bias correction of running averages (slides "A Digression on Bias Correction of Running Averages",
+# "Bias Correction of Running Averages" (two slides); Problem 3 of the SGD problems, Problem 2 of the
+# second problem set).
+#
+# * mu^_0 = 0, mu^_t = (1 - 1/N) mu^_{t-1} + x_t / N is biased towards 0 early on:
+#   E mu^_1 = mu/N and E mu^_t = (1 - (1 - 1/N)^t) mu exactly, hence ~ (t/N) mu for t << N.
+# * The 1/t update keeps mu^_t equal to the plain average of x_1..x_t.
+# * The min(N, t) update is unbiased for every t, equals the plain average for t <= N and the ordinary
+#   running average (weight 1/N) for t > N; for a constant input it returns the constant from t = 1.
+#
+# Inputs x_t are iid with mean mu (expectation algebra of proofs.expectation). The results for every t are
+# proved by first-class induction (d.induction: the base case is checked too). Sequences are indexed entries
+# (y[t], mu^[u + 1]); for the expectations M[t] = E mu^_t, with mu^_{t-1} a random variable of mean
+# M_{t-1} = M[t-1]; partial sums S_t = x_1 + ... + x_t enter by their recursive definition from S_0 = 0.
+
 import math
 import re
 from fractions import Fraction

@@ -1,14 +1,21 @@
-"""Weight decay and early stopping on a quadratic basin (Gerstner, week 5, Exercise 5 (a)-(d)).
-
-E = 1/2 beta_1 (w_1 - w_1*)^2 + 1/2 beta_2 (w_2 - w_2*)^2 (15).
-
-(a) gradient descent with rate gamma: w_i(n) = w_i* + (1 - beta_i gamma)^n (w_i(0) - w_i*) (induction);
-(b) early stopping at n_stop = 1/(5 gamma beta_1) with beta_2 = 20 beta_1: the remaining fractions of the
-    initial offsets tend to exp(-1/5) and exp(-4) as gamma -> 0;
-(c) L2 regularisation: the minimum of E~ = E + lambda/2 sum w^2 is at w_i = beta_i w_i*/(lambda + beta_i)
-    (the source's first line drops the square on (w_i - w_i*): erratum, the result is right);
-(d) beta_2 >> lambda >> beta_1: w_1 -> 0, w_2 -> w_2*.
+"""Weight decay and early stopping on the quadratic E = 1/2 beta_1 (w_1 - w_1*)^2 + 1/2 beta_2 (w_2 - w_2*)^2:
+gradient descent in closed form, the fractions of the offsets left at early stopping, the L2-regularised
+minimum (an erratum in its first line, corrected) and its limits, and why early stopping acts like weight
+decay. Encodes Exercise 5 (a)-(d) of week 5 (004). Also holds the process helpers (``Process``,
+``NotMeasured``, ``Undefined``) that ``gradient_flow``, ``sgd_basics`` and ``unitwise_rates`` import; L2
+regularisation with momentum is in ``regularisation``.
 """
+# Weight decay and early stopping on a quadratic basin (Gerstner, week 5, Exercise 5 (a)-(d)).
+#
+# E = 1/2 beta_1 (w_1 - w_1*)^2 + 1/2 beta_2 (w_2 - w_2*)^2 (15).
+#
+# (a) gradient descent with rate gamma: w_i(n) = w_i* + (1 - beta_i gamma)^n (w_i(0) - w_i*) (induction);
+# (b) early stopping at n_stop = 1/(5 gamma beta_1) with beta_2 = 20 beta_1: the remaining fractions of the
+#     initial offsets tend to exp(-1/5) and exp(-4) as gamma -> 0;
+# (c) L2 regularisation: the minimum of E~ = E + lambda/2 sum w^2 is at w_i = beta_i w_i*/(lambda + beta_i)
+#     (the source's first line drops the square on (w_i - w_i*): erratum, the result is right);
+# (d) beta_2 >> lambda >> beta_1: w_1 -> 0, w_2 -> w_2*.
+
 from fractions import Fraction
 
 import sympy as sp

@@ -1,26 +1,31 @@
-r"""Gradient verification by finite differences (Assignment 1, eqs. (1)-(11)).
-
-With Delta w = eps u (||u|| = 1, so ||Delta w|| = eps) and <J, Delta w> = eps <J, u>:
-
-* (a) forward difference Delta L = L(w + Delta w) - L(w):  |Delta L - <J, Delta w>| << eps;
-* (b) central difference Delta L = (L(w + Delta w) - L(w - Delta w))/2:  |...| << eps^2;
-* "this condition is easier to check with limited numerical accuracy".
-
-Precise readings (checked): "<< eps^p" is o(eps^p) (a limit 0 after dividing by eps^p), and, for a
-smooth L, the exact order: (Delta L - <J, Delta w>) / eps^2 -> <u, H u>/2 (forward) and
-/ eps^3 -> c_3 (central, c_3 = third-order Taylor coefficient along u). The last sentence is read
-in the standard rounding-error model (each evaluation of L carries an absolute error up to delta):
-the best achievable errors of the derivative estimates are 2 sqrt(|<u,Hu>| delta) (forward) and
-3 |c_3|^(1/3) (delta/2)^(2/3) (central), so the central one is smaller by a factor ~ delta^(1/6) -> 0.
-
-Representation of L along the line w + eps u: its Taylor polynomial with symbolic coefficients,
-L(w + eps u) = L(w) + eps <J,u> + eps^2 <u,Hu>/2 + eps^3 c_3 + eps^4 R_+, and the same along -u
-with the coefficients of the direction -u (J.(-u) = -J.u, (-u).H(-u) = u.Hu, c_3(-u) = -c_3(u),
-checked for all dimensions n with symbolic sums). The remainder coefficients R_+, R_- are symbols:
-the limits only use that they stay bounded as eps -> 0 (true for L four times differentiable; the
-source's own hypotheses, differentiable resp. twice differentiable, give o(eps) resp. o(eps^2) by the
-same steps with Peano remainders).
+"""Gradient verification by finite differences: with Delta w = eps u, the forward difference's error
+|Delta L - <J, Delta w>| is o(eps), the central difference's o(eps^2), and the central condition is the
+easier one to check with limited numerical accuracy. Encodes Assignment 1 (Gradient Verification in Lab 2,
+eqs. (1)-(11)) of the assignments (002); the gradients of particular layers are in ``backprop``.
 """
+# Gradient verification by finite differences (Assignment 1, eqs. (1)-(11)).
+#
+# With Delta w = eps u (||u|| = 1, so ||Delta w|| = eps) and <J, Delta w> = eps <J, u>:
+#
+# * (a) forward difference Delta L = L(w + Delta w) - L(w):  |Delta L - <J, Delta w>| << eps;
+# * (b) central difference Delta L = (L(w + Delta w) - L(w - Delta w))/2:  |...| << eps^2;
+# * "this condition is easier to check with limited numerical accuracy".
+#
+# Precise readings (checked): "<< eps^p" is o(eps^p) (a limit 0 after dividing by eps^p), and, for a
+# smooth L, the exact order: (Delta L - <J, Delta w>) / eps^2 -> <u, H u>/2 (forward) and
+# / eps^3 -> c_3 (central, c_3 = third-order Taylor coefficient along u). The last sentence is read
+# in the standard rounding-error model (each evaluation of L carries an absolute error up to delta):
+# the best achievable errors of the derivative estimates are 2 sqrt(|<u,Hu>| delta) (forward) and
+# 3 |c_3|^(1/3) (delta/2)^(2/3) (central), so the central one is smaller by a factor ~ delta^(1/6) -> 0.
+#
+# Representation of L along the line w + eps u: its Taylor polynomial with symbolic coefficients,
+# L(w + eps u) = L(w) + eps <J,u> + eps^2 <u,Hu>/2 + eps^3 c_3 + eps^4 R_+, and the same along -u
+# with the coefficients of the direction -u (J.(-u) = -J.u, (-u).H(-u) = u.Hu, c_3(-u) = -c_3(u),
+# checked for all dimensions n with symbolic sums). The remainder coefficients R_+, R_- are symbols:
+# the limits only use that they stay bounded as eps -> 0 (true for L four times differentiable; the
+# source's own hypotheses, differentiable resp. twice differentiable, give o(eps) resp. o(eps^2) by the
+# same steps with Peano remainders).
+
 import numpy as np
 import sympy as sp
 

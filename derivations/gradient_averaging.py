@@ -1,27 +1,34 @@
-"""Averaging of stochastic gradients and the exponential running average (Gerstner, week 5, Exercise 1).
-
-Three weights observe 100 gradients each (one pattern at a time):
-
-* w_1: 1.1, 0.9, 1.1, 0.9, ...          (period 2)
-* w_2: 0.1, 0.1, ...                    (period 1)
-* w_3: 1.1, 0, -0.9, 0, 1.1, 0, ...     (period 4)
-
-(a)-(c) are exact arithmetic on these series; (d)-(f) study the running average
-m(n+1) = rho m(n) + (1 - rho) x(n), rho in [0, 1).
-
-Encoding notes
---------------
-* Finite sums the engine must *evaluate* (e.g. sum_{k=0}^{99} rho^k) are written
-  ``Subs(Sum(f(k), (k, lo, M)), M, hi)`` (``geo``): the engine evaluates Subs nodes (with ``doit``)
-  but never a bare ``Sum`` (engine gap, see the report); there, 0 < rho < 1 is given as
-  rho = 1/(1 + u), u > 0, so SymPy sums rho^k without a ``Piecewise`` case rho = 1.
-* Infinite geometric series (the n -> oo readings) are symbols determined by their shift
-  equation S = 1 + rho S (a linear solve); the engine would otherwise need a limit of a sum
-  (it cannot take one) or SymPy's infinite summation (slow).
-* Limits n -> oo are checked as "exact identity + a tail rho^{n+1} -> 0" where that is the
-  content, and limits rho -> 1 with epsilon = 1 - rho.
-* Approximate statements are checked in a precise form given in ``reading=``.
+"""Averaging of stochastic gradients: the means, mean squares and ratios <g>/<g^2> of three weights'
+gradient series, and the memory of the running average m(n+1) = rho m(n) + (1 - rho) x(n): its limit for a
+constant input, its exponential weights, the share of old and of recent samples (an erratum, corrected),
+and its window of about 1/(1 - rho) samples. Encodes Exercise 1 (a)-(f) of week 5 (004). Also holds
+``WEEK5`` and ``observed_series``, which ``adam`` imports; running averages in general are in
+``running_averages``.
 """
+# Averaging of stochastic gradients and the exponential running average (Gerstner, week 5, Exercise 1).
+#
+# Three weights observe 100 gradients each (one pattern at a time):
+#
+# * w_1: 1.1, 0.9, 1.1, 0.9, ...          (period 2)
+# * w_2: 0.1, 0.1, ...                    (period 1)
+# * w_3: 1.1, 0, -0.9, 0, 1.1, 0, ...     (period 4)
+#
+# (a)-(c) are exact arithmetic on these series; (d)-(f) study the running average
+# m(n+1) = rho m(n) + (1 - rho) x(n), rho in [0, 1).
+#
+# Encoding notes
+# --------------
+# * Finite sums the engine must *evaluate* (e.g. sum_{k=0}^{99} rho^k) are written
+#   ``Subs(Sum(f(k), (k, lo, M)), M, hi)`` (``geo``): the engine evaluates Subs nodes (with ``doit``)
+#   but never a bare ``Sum`` (engine gap, see the report); there, 0 < rho < 1 is given as
+#   rho = 1/(1 + u), u > 0, so SymPy sums rho^k without a ``Piecewise`` case rho = 1.
+# * Infinite geometric series (the n -> oo readings) are symbols determined by their shift
+#   equation S = 1 + rho S (a linear solve); the engine would otherwise need a limit of a sum
+#   (it cannot take one) or SymPy's infinite summation (slow).
+# * Limits n -> oo are checked as "exact identity + a tail rho^{n+1} -> 0" where that is the
+#   content, and limits rho -> 1 with epsilon = 1 - rho.
+# * Approximate statements are checked in a precise form given in ``reading=``.
+
 from fractions import Fraction
 
 import numpy as np

@@ -1,21 +1,27 @@
-r"""Gradient flow (slides "Gradient Flow", "Progress Theorem for Gradient Flow", "SGD also yields
-Gradient Flow" of the SGD lecture).
-
-dPhi/dt = -g(Phi), Phi(0) = Phi_init; Euler steps Phi_{j+1} = Phi_j - (t/N) g(Phi_j), and the claim
-lim_{N -> oo} Phi_N = Phi(t); the same for SGD steps Phi_{j+1} = Phi_j - (t/N) ghat_j.
-
-Claims
-------
-* ``gradient_flow.euler_linear``: for g(Phi) = a Phi the Euler iterate is (1 - a t/N)^N Phi_0 (induction)
-  and its limit is Phi_0 e^{-a t}, the solution of the flow (a limit, exact).
-* ``gradient_flow.euler_error_bound``: general g with Lipschitz constant L and |Phi''| <= M: the standard
-  error recursion e_{j+1} <= (1 + hL) e_j + M h^2/2 is solved by E_j = (M h/(2L))((1 + hL)^j - 1), and
-  E_N -> 0 with N E_N -> M t (e^{Lt} - 1)/(2L): the global error is O(1/N).
-* ``gradient_flow.progress``: d ell/dt = grad ell . dPhi/dt = -||grad ell||^2 <= 0 for a 2-d Phi(t).
-* ``gradient_flow.sgd_limit``: SGD with step t/N on g(Phi) = a Phi with iid noise of variance sigma^2:
-  E Phi_N = (1 - a t/N)^N Phi_0 -> Phi(t) and Var Phi_N = (t/N)^2 sigma^2 (1 - r^{2N})/(1 - r^2) -> 0,
-  i.e. Phi_N -> Phi(t) in mean square.
+"""Gradient flow: Euler steps converge to the flow dPhi/dt = -g(Phi) (a linear example, and the global
+error bound for a Lipschitz g), the progress theorem d ell/dt = -||grad ell||^2 <= 0 along the flow, and SGD
+with steps t/N converging to the flow in mean square. Encodes the SGD slides (003) "Gradient Flow" (two),
+"Progress Theorem for Gradient Flow" and "SGD also yields Gradient Flow". Also holds ``richardson_limit``,
+which ``batch_size`` and ``langevin`` import.
 """
+# Gradient flow (slides "Gradient Flow", "Progress Theorem for Gradient Flow", "SGD also yields
+# Gradient Flow" of the SGD lecture).
+#
+# dPhi/dt = -g(Phi), Phi(0) = Phi_init; Euler steps Phi_{j+1} = Phi_j - (t/N) g(Phi_j), and the claim
+# lim_{N -> oo} Phi_N = Phi(t); the same for SGD steps Phi_{j+1} = Phi_j - (t/N) ghat_j.
+#
+# Claims
+# ------
+# * ``gradient_flow.euler_linear``: for g(Phi) = a Phi the Euler iterate is (1 - a t/N)^N Phi_0 (induction)
+#   and its limit is Phi_0 e^{-a t}, the solution of the flow (a limit, exact).
+# * ``gradient_flow.euler_error_bound``: general g with Lipschitz constant L and |Phi''| <= M: the standard
+#   error recursion e_{j+1} <= (1 + hL) e_j + M h^2/2 is solved by E_j = (M h/(2L))((1 + hL)^j - 1), and
+#   E_N -> 0 with N E_N -> M t (e^{Lt} - 1)/(2L): the global error is O(1/N).
+# * ``gradient_flow.progress``: d ell/dt = grad ell . dPhi/dt = -||grad ell||^2 <= 0 for a 2-d Phi(t).
+# * ``gradient_flow.sgd_limit``: SGD with step t/N on g(Phi) = a Phi with iid noise of variance sigma^2:
+#   E Phi_N = (1 - a t/N)^N Phi_0 -> Phi(t) and Var Phi_N = (t/N)^2 sigma^2 (1 - r^{2N})/(1 - r^2) -> 0,
+#   i.e. Phi_N -> Phi(t) in mean square.
+
 import math
 from fractions import Fraction
 

@@ -1,19 +1,25 @@
-r"""Langevin dynamics of SGD (slides "Langevin Dynamics" (two), "Langevin Dynamics (Without Annealing)",
-"Stationary Distributions", "Langevin Dynamics With Annealing" of the SGD lecture).
-
-* ``langevin.noise_covariance``: over Delta t = k eta (k SGD steps at a fixed gradient) the update is
-  -g Delta t plus noise of covariance eta^2 k Sigma = eta Delta t Sigma, the covariance of
-  sqrt(eta) epsilon sqrt(Delta t), epsilon ~ N(0, Sigma).
-* ``langevin.without_annealing`` (erratum): the second slide writes the noise as sqrt(Delta t) eta epsilon,
-  of covariance eta^2 Delta t Sigma; refuted. ``.corrected``: sqrt(eta Delta t) epsilon, and the remark
-  "as eta -> 0 the noise term vanishes" (a limit at fixed Delta t).
-* ``langevin.boltzmann_1d``: in one dimension p(Phi) ~ exp(-2 L(Phi)/(eta Sigma)) satisfies the stationary
-  Fokker-Planck equation of dPhi = -L'(Phi) dt + sqrt(eta Sigma) dW (L arbitrary).
-* ``langevin.not_boltzmann_2d``: a 2-d counterexample: for L = (Phi_1^2 + 2 Phi_2^2)/2 and a correlated
-  constant Sigma the stationary covariance has a non-zero off-diagonal entry, which no exp(-beta L) has.
-* ``langevin.annealing_limit``: for SGD in a 1-d quadratic basin the stationary loss is
-  L(eta) = L(Phi*) + eta sigma^2/(2(2 - eta a)) -> L(Phi*) as eta -> 0.
+"""Langevin dynamics of SGD: the noise SGD adds over Delta t = k eta, the slide's noise term without
+annealing (an erratum, corrected), the Boltzmann stationary density in one dimension and a two-dimensional
+counterexample, and the stationary loss in a quadratic basin with annealing. Encodes the SGD slides (003)
+"Langevin Dynamics" (two), "Langevin Dynamics (Without Annealing)", "Stationary Distributions" and
+"Langevin Dynamics With Annealing"; the quadratic basin theorem itself is in ``stationary``.
 """
+# Langevin dynamics of SGD (slides "Langevin Dynamics" (two), "Langevin Dynamics (Without Annealing)",
+# "Stationary Distributions", "Langevin Dynamics With Annealing" of the SGD lecture).
+#
+# * ``langevin.noise_covariance``: over Delta t = k eta (k SGD steps at a fixed gradient) the update is
+#   -g Delta t plus noise of covariance eta^2 k Sigma = eta Delta t Sigma, the covariance of
+#   sqrt(eta) epsilon sqrt(Delta t), epsilon ~ N(0, Sigma).
+# * ``langevin.without_annealing`` (erratum): the second slide writes the noise as sqrt(Delta t) eta epsilon,
+#   of covariance eta^2 Delta t Sigma; refuted. ``.corrected``: sqrt(eta Delta t) epsilon, and the remark
+#   "as eta -> 0 the noise term vanishes" (a limit at fixed Delta t).
+# * ``langevin.boltzmann_1d``: in one dimension p(Phi) ~ exp(-2 L(Phi)/(eta Sigma)) satisfies the stationary
+#   Fokker-Planck equation of dPhi = -L'(Phi) dt + sqrt(eta Sigma) dW (L arbitrary).
+# * ``langevin.not_boltzmann_2d``: a 2-d counterexample: for L = (Phi_1^2 + 2 Phi_2^2)/2 and a correlated
+#   constant Sigma the stationary covariance has a non-zero off-diagonal entry, which no exp(-beta L) has.
+# * ``langevin.annealing_limit``: for SGD in a 1-d quadratic basin the stationary loss is
+#   L(eta) = L(Phi*) + eta sigma^2/(2(2 - eta a)) -> L(Phi*) as eta -> 0.
+
 import math
 from fractions import Fraction
 

@@ -1,24 +1,29 @@
-r"""Randomised 1-bit gradient quantisation (Assignment 4, eqs. (20)-(24)).
-
-The worker sends gt in {0, 1}^n and two reals a, b; the server reconstructs a gt + b. With
-gt_i ~ Bernoulli(beta_i) independently:
-
-* (20) beta_i = (g_i - b)/a makes every coordinate unbiased, E[a gt_i + b] = g_i;
-* (21) it needs 0 <= beta_i <= 1;
-* (22) "assuming a > 0, it is equivalent to b < q_i < a + b": the inequalities must be
-  non-strict (g_i = b is feasible with beta_i = 0, g_i = a + b with beta_i = 1), and q_i is a
-  typo for g_i. Refuted as printed; corrected: b <= g_i <= a + b;
-* any b <= m = min g_i, a + b >= M = max g_i works, so (a, b) is not unique;
-* (23) Var(a gt_i + b) = (g_i - b)(a + b - g_i);
-* (24) b = m, a = M - m minimises every coordinate's variance over the feasible (a, b)
-  simultaneously.
-
-Closed intervals: the engine's bounds are open (lo < s < hi). Where a quantity ranges over a closed
-interval [0, 1] (beta_i) it is declared with bounds (0, 1), so sign reasoning covers the interior
-(beta = 1/(1 + r), r > 0), and the claim's sampler draws the endpoints 0 and 1 at every check (the
-cycle 0, 1, interior), so the two endpoints are evaluated exactly. Feasible sets b <= m <= g_i <= M
-<= a + b are written with non-negative gaps (m - b, g_i - m, M - g_i, a + b - M >= 0).
+"""Randomised 1-bit gradient quantisation: the reconstruction a gt + b is unbiased for beta_i = (g_i - b)/a,
+when (a, b) is feasible (an erratum in the strict inequalities of (22), corrected), that (a, b) is not
+unique, the variance of a quantised coordinate, and the (a, b) that minimise it. Encodes Assignment 4
+(Stochastic Gradient Quantization, eqs. (20)-(24)) of the assignments (002).
 """
+# Randomised 1-bit gradient quantisation (Assignment 4, eqs. (20)-(24)).
+#
+# The worker sends gt in {0, 1}^n and two reals a, b; the server reconstructs a gt + b. With
+# gt_i ~ Bernoulli(beta_i) independently:
+#
+# * (20) beta_i = (g_i - b)/a makes every coordinate unbiased, E[a gt_i + b] = g_i;
+# * (21) it needs 0 <= beta_i <= 1;
+# * (22) "assuming a > 0, it is equivalent to b < q_i < a + b": the inequalities must be
+#   non-strict (g_i = b is feasible with beta_i = 0, g_i = a + b with beta_i = 1), and q_i is a
+#   typo for g_i. Refuted as printed; corrected: b <= g_i <= a + b;
+# * any b <= m = min g_i, a + b >= M = max g_i works, so (a, b) is not unique;
+# * (23) Var(a gt_i + b) = (g_i - b)(a + b - g_i);
+# * (24) b = m, a = M - m minimises every coordinate's variance over the feasible (a, b)
+#   simultaneously.
+#
+# Closed intervals: the engine's bounds are open (lo < s < hi). Where a quantity ranges over a closed
+# interval [0, 1] (beta_i) it is declared with bounds (0, 1), so sign reasoning covers the interior
+# (beta = 1/(1 + r), r > 0), and the claim's sampler draws the endpoints 0 and 1 at every check (the
+# cycle 0, 1, interior), so the two endpoints are evaluated exactly. Feasible sets b <= m <= g_i <= M
+# <= a + b are written with non-negative gaps (m - b, g_i - m, M - g_i, a + b - M >= 0).
+
 from fractions import Fraction
 
 import numpy as np

@@ -1,18 +1,24 @@
-"""SGD + L2 regularisation with momentum: is momentum on the regulariser's gradient a re-parametrisation?
-
-Source: Assignment 5 of the deep-learning assignments (eqs. (25)-(34)).
-
-Algorithm (25) applies heavy-ball momentum to the stochastic gradient only,
-algorithm (26) to the stochastic gradient *and* the regulariser's gradient.
-Both are reduced to a second-order recurrence in theta alone ((29), (32)) and
-the coefficients are matched ((33a-c)). The source's solution of (33a) for
-lambda', eq. (34), flips the sign of mu*alpha*lambda and arrives at
-lambda' = (mu + 1) lambda; the correct map is lambda' = (1 - mu) lambda,
-mu' = mu (1 - alpha lambda), alpha' = alpha.
-
-All updates act coordinate-wise and linearly, so the derivation is written for
-one coordinate (theta, v, g scalars); the witnesses run 2-dimensional optimisers.
+"""SGD + L2 regularisation with momentum: momentum on the stochastic gradient only, and on it and the
+regulariser's gradient, each as a recurrence in theta; whether momentum on the L2 gradient is plain
+momentum SGD with another lambda (an erratum in (34), corrected, and the EWA form). Encodes Assignment 5
+(SGD + L2, eqs. (25)-(34)) of the assignments (002); weight decay against early stopping is in
+``early_stopping``.
 """
+# SGD + L2 regularisation with momentum: is momentum on the regulariser's gradient a re-parametrisation?
+#
+# Source: Assignment 5 of the deep-learning assignments (eqs. (25)-(34)).
+#
+# Algorithm (25) applies heavy-ball momentum to the stochastic gradient only,
+# algorithm (26) to the stochastic gradient *and* the regulariser's gradient.
+# Both are reduced to a second-order recurrence in theta alone ((29), (32)) and
+# the coefficients are matched ((33a-c)). The source's solution of (33a) for
+# lambda', eq. (34), flips the sign of mu*alpha*lambda and arrives at
+# lambda' = (mu + 1) lambda; the correct map is lambda' = (1 - mu) lambda,
+# mu' = mu (1 - alpha lambda), alpha' = alpha.
+#
+# All updates act coordinate-wise and linearly, so the derivation is written for
+# one coordinate (theta, v, g scalars); the witnesses run 2-dimensional optimisers.
+
 from fractions import Fraction
 
 import sympy as sp

@@ -1,21 +1,27 @@
-r"""SGD basics (slides "A One Dimensional Example", "The Classical Convergence Theorem",
-"Physicist's Proof of the Convergence Theorem" of the SGD lecture).
-
-* The one-dimensional example: for loss(beta, y) = 1/2 (beta - y)^2 the population gradient is
-  g = beta - E_Pop y, the batch gradient is ghat = beta - E_Batch y, and at the optimum ghat is
-  not 0 for a finite batch (E ghat^2 = sigma^2 / B > 0).
-* The step-size conditions eta_t > 0, eta_t -> 0, sum_t eta_t = oo, on concrete schedules whose
-  partial sums have closed forms (the engine does not evaluate sums such as harmonic numbers):
-  eta_t = eta_0 / (sqrt(t+1) + sqrt(t)) satisfies all three; eta_t = eta_0 / ((t+1)(t+2)) ~ eta_0/t^2
-  violates the third (its sum is eta_0).
-* SGD on the 1-d quadratic with eta_t = 1/(1+t) is the running average of the samples, so
-  E (beta_T - E y)^2 = sigma^2 / T -> 0: the theorem's conclusion, witnessed by simulation.
-* The convergence theorem itself is cited literature (not checkable); the physicist's proof writes
-  lim_{t -> 0} eta_t where t -> oo is meant (erratum, with correction).
-
-Partial sums with a symbolic number of terms are handled by induction from their recursive
-definition S_T = S_{T-1} + eta_T.
+"""SGD basics: the one-dimensional example (the population and batch gradients of 1/2 (beta - y)^2, and a
+batch gradient not 0 at the optimum), the classical convergence theorem with its step-size conditions (a
+schedule that meets them, one that does not, an instance that converges), and the physicist's proof (an
+erratum in its limit, corrected). Encodes the SGD slides (003) "A One Dimensional Example", "The Classical
+Convergence Theorem" and "Physicist's Proof of the Convergence Theorem".
 """
+# SGD basics (slides "A One Dimensional Example", "The Classical Convergence Theorem",
+# "Physicist's Proof of the Convergence Theorem" of the SGD lecture).
+#
+# * The one-dimensional example: for loss(beta, y) = 1/2 (beta - y)^2 the population gradient is
+#   g = beta - E_Pop y, the batch gradient is ghat = beta - E_Batch y, and at the optimum ghat is
+#   not 0 for a finite batch (E ghat^2 = sigma^2 / B > 0).
+# * The step-size conditions eta_t > 0, eta_t -> 0, sum_t eta_t = oo, on concrete schedules whose
+#   partial sums have closed forms (the engine does not evaluate sums such as harmonic numbers):
+#   eta_t = eta_0 / (sqrt(t+1) + sqrt(t)) satisfies all three; eta_t = eta_0 / ((t+1)(t+2)) ~ eta_0/t^2
+#   violates the third (its sum is eta_0).
+# * SGD on the 1-d quadratic with eta_t = 1/(1+t) is the running average of the samples, so
+#   E (beta_T - E y)^2 = sigma^2 / T -> 0: the theorem's conclusion, witnessed by simulation.
+# * The convergence theorem itself is cited literature (not checkable); the physicist's proof writes
+#   lim_{t -> 0} eta_t where t -> oo is meant (erratum, with correction).
+#
+# Partial sums with a symbolic number of terms are handled by induction from their recursive
+# definition S_T = S_{T-1} + eta_T.
+
 import math
 from fractions import Fraction
 from itertools import product

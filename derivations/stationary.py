@@ -1,30 +1,36 @@
-r"""Stationary distributions of SGD in a quadratic basin (slides "A Quadratic Basin Theorem",
-"Proof: Observation 1", "Proof: Step 1", "Proof Step 2").
-
-SGD: Phi <- Phi - eta (g_i + H_i DeltaPhi), i drawn iid each step; L_i quadratic around Phi*;
-E_i g_i = 0; E_i H_i positive definite; P_eta the stationary distribution.
-Theorem: L(0) = L(Phi*) and dL(eta)/d eta at eta = 0 equals (1/4) E_i ||g_i||^2.
-
-Representation (all dimensions at once)
----------------------------------------
-Vectors have n coordinates, n a symbolic positive integer; inner products and quadratic forms
-are ``Sum``\ s over coordinates k, l = 1..n. Two independent random objects, declared in the
-expectation algebra (``proofs.expectation``):
-
-* the draw i: one sample of the vector family ``Y`` whose coordinates are
-  ``Y[1, 0, 0] = L_i(Phi*)``, ``Y[1, k, 0]`` (the raw gradient) and ``Y[1, k, l] = H_i[k, l]``,
-  with arbitrary means ``M`` and covariances ``C_Y`` (so g_i and H_i may be correlated);
-  ``g_i[k] = Y[1, k, 0] - M[k, 0]``, which is exactly the hypothesis E_i g_i = 0;
-* DeltaPhi ~ P_eta: one sample of the vector family ``DeltaPhi`` with arbitrary mean
-  ``m_D[k]`` and covariance ``C_D[k, l]`` (E DeltaPhi = 0 is NOT assumed), independent of i.
-
-A single ``E`` over both is the source's E_{DeltaPhi ~ P_eta} E_i (Fubini); a nested ``E`` of
-an expression in i only is E_i (e.g. ``E(H(k, l))`` is (E_i H_i)[k, l]).
-
-Facts whose left side is ``E(...)``, ``L(eta)`` or ``F(eta)`` act as rewrite rules on exactly
-that expression (premise substitution), which is how "line k follows from line k-1" is checked:
-each justification that is an identity is a separate link checked with no premises.
+"""Stationary distributions of SGD in a quadratic basin: the quadratic basin theorem (L(0) = L(Phi*) and
+dL/deta at eta = 0 is (1/4) E_i ||g_i||^2) and the analysis built on it (the first-order approximation and
+the extrapolation to eta = 0, each an erratum beside its correction). Encodes the SGD slides (003) "A
+Quadratic Basin Theorem" (two), "Proof: Observation 1", "Proof: Step 1", "Proof Step 2" and "Analyzing
+Stationary Distributions"; Langevin dynamics is in ``langevin``.
 """
+# Stationary distributions of SGD in a quadratic basin (slides "A Quadratic Basin Theorem",
+# "Proof: Observation 1", "Proof: Step 1", "Proof Step 2").
+#
+# SGD: Phi <- Phi - eta (g_i + H_i DeltaPhi), i drawn iid each step; L_i quadratic around Phi*;
+# E_i g_i = 0; E_i H_i positive definite; P_eta the stationary distribution.
+# Theorem: L(0) = L(Phi*) and dL(eta)/d eta at eta = 0 equals (1/4) E_i ||g_i||^2.
+#
+# Representation (all dimensions at once)
+# ---------------------------------------
+# Vectors have n coordinates, n a symbolic positive integer; inner products and quadratic forms
+# are ``Sum``\ s over coordinates k, l = 1..n. Two independent random objects, declared in the
+# expectation algebra (``proofs.expectation``):
+#
+# * the draw i: one sample of the vector family ``Y`` whose coordinates are
+#   ``Y[1, 0, 0] = L_i(Phi*)``, ``Y[1, k, 0]`` (the raw gradient) and ``Y[1, k, l] = H_i[k, l]``,
+#   with arbitrary means ``M`` and covariances ``C_Y`` (so g_i and H_i may be correlated);
+#   ``g_i[k] = Y[1, k, 0] - M[k, 0]``, which is exactly the hypothesis E_i g_i = 0;
+# * DeltaPhi ~ P_eta: one sample of the vector family ``DeltaPhi`` with arbitrary mean
+#   ``m_D[k]`` and covariance ``C_D[k, l]`` (E DeltaPhi = 0 is NOT assumed), independent of i.
+#
+# A single ``E`` over both is the source's E_{DeltaPhi ~ P_eta} E_i (Fubini); a nested ``E`` of
+# an expression in i only is E_i (e.g. ``E(H(k, l))`` is (E_i H_i)[k, l]).
+#
+# Facts whose left side is ``E(...)``, ``L(eta)`` or ``F(eta)`` act as rewrite rules on exactly
+# that expression (premise substitution), which is how "line k follows from line k-1" is checked:
+# each justification that is an identity is a separate link checked with no premises.
+
 from fractions import Fraction
 
 import numpy as np

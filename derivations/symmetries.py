@@ -1,12 +1,16 @@
-"""Weight-space symmetries (Gerstner, week 5, Exercise 4): permuting the hidden units of a layer (their
-input and output weights together) leaves the network function unchanged, so a network with m layers of
-n hidden units has at least (n!)^m equivalent solutions.
-
-The invariance is proved symbolically for the source's example (m = 2 layers of n = 3 units, two inputs,
-one output, symbolic weights and biases, a generic elementwise activation sigma given as an undefined
-function), for all 6 * 6 = 36 permutations. The count is the product rule over layers. Witnesses run the
-forward pass of random networks (numpy) for every permutation and count the distinct weight vectors.
+"""Weight-space symmetries: swapping two hidden units together with their input and output weights leaves
+the network function unchanged, so a network with m layers of n hidden units has at least (n!)^m
+equivalent solutions. Encodes Exercise 4 (Weight space symmetries) of week 5 (004).
 """
+# Weight-space symmetries (Gerstner, week 5, Exercise 4): permuting the hidden units of a layer (their
+# input and output weights together) leaves the network function unchanged, so a network with m layers of
+# n hidden units has at least (n!)^m equivalent solutions.
+#
+# The invariance is proved symbolically for the source's example (m = 2 layers of n = 3 units, two inputs,
+# one output, symbolic weights and biases, a generic elementwise activation sigma given as an undefined
+# function), for all 6 * 6 = 36 permutations. The count is the product rule over layers. Witnesses run the
+# forward pass of random networks (numpy) for every permutation and count the distinct weight vectors.
+
 import itertools
 
 import numpy as np

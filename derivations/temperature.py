@@ -1,17 +1,22 @@
-r"""The covariance of a weighted sum of per-example gradients (SGD problems, Problem 6).
-
-    DeltaPhi = sum_{i=1}^N alpha_i ghat_i,   ghat_1..ghat_N iid with mean g and covariance Sigma_g.
-
-The source asks to show Sigma_DeltaPhi = (sum_i alpha_i) Sigma_g. That is false unless
-sum_i alpha_i^2 = sum_i alpha_i (e.g. every alpha_i in {0, 1}): covariance is bilinear, the
-cross terms i != j vanish by independence, and each i contributes alpha_i^2 Sigma_g, so
-
-    Sigma_DeltaPhi = (sum_i alpha_i^2) Sigma_g.
-
-Random model: ``ghat[i, k]`` is coordinate k of the i-th per-example gradient, a vector iid family
-(mean ``g[k]``, covariance ``Sigma_g[k, l]``) declared with
-:meth:`proofs.expectation.RandomModel.family`; N and the weights alpha[i] are symbolic.
+"""The temperature of SGD with per-example weights: the covariance of a weighted sum of iid per-example
+gradients is the sum of the squared weights times Sigma_g, not the sum of the weights the source prints (an
+erratum, corrected). Encodes Problem 6 (the stationary distribution with momentum) of the SGD problems
+(000); the temperature at batch size B is in ``batch_size``.
 """
+# The covariance of a weighted sum of per-example gradients (SGD problems, Problem 6).
+#
+#     DeltaPhi = sum_{i=1}^N alpha_i ghat_i,   ghat_1..ghat_N iid with mean g and covariance Sigma_g.
+#
+# The source asks to show Sigma_DeltaPhi = (sum_i alpha_i) Sigma_g. That is false unless
+# sum_i alpha_i^2 = sum_i alpha_i (e.g. every alpha_i in {0, 1}): covariance is bilinear, the
+# cross terms i != j vanish by independence, and each i contributes alpha_i^2 Sigma_g, so
+#
+#     Sigma_DeltaPhi = (sum_i alpha_i^2) Sigma_g.
+#
+# Random model: ``ghat[i, k]`` is coordinate k of the i-th per-example gradient, a vector iid family
+# (mean ``g[k]``, covariance ``Sigma_g[k, l]``) declared with
+# :meth:`proofs.expectation.RandomModel.family`; N and the weights alpha[i] are symbolic.
+
 from fractions import Fraction
 
 import numpy as np

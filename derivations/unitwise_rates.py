@@ -1,15 +1,20 @@
-"""Unitwise learning rates and momentum on the narrow valley E(w_1, w_2) = |w_1| + 75 |w_2|
-(Gerstner, week 5, Exercise 3 (b)-(f)).
-
-The gradient uses the numeric definition d|x|/dx = sgn(x) for x != 0 and 0 at x = 0 (SymPy's
-derivative of Abs is sign, with sign(0) = 0: the same convention). Every iterate the solution writes
-is checked line by line ((3)-(13)); the witnesses run gradient descent, unitwise gradient descent and
-momentum exactly in rational arithmetic.
-
-Errata: the sentence after (13) ("the magnitude of the oscillation in the second dimension decreases")
-fails literally at the third step, and the middle expression of Delta w_2^(t) in (f) drops the factor 75
-(the limit (14) is right).
+"""Unitwise learning rates and momentum on the narrow valley E(w_1, w_2) = |w_1| + 75 |w_2|: the gradient,
+gradient descent's iterates and a better eta, unitwise rates that reach the minimum in one update, and
+momentum's iterates, damping and limit (errata after (13) and in (14), each corrected). Encodes Exercise 3
+(b)-(f) (Unitwise learning rates) of week 5 (004).
 """
+# Unitwise learning rates and momentum on the narrow valley E(w_1, w_2) = |w_1| + 75 |w_2|
+# (Gerstner, week 5, Exercise 3 (b)-(f)).
+#
+# The gradient uses the numeric definition d|x|/dx = sgn(x) for x != 0 and 0 at x = 0 (SymPy's
+# derivative of Abs is sign, with sign(0) = 0: the same convention). Every iterate the solution writes
+# is checked line by line ((3)-(13)); the witnesses run gradient descent, unitwise gradient descent and
+# momentum exactly in rational arithmetic.
+#
+# Errata: the sentence after (13) ("the magnitude of the oscillation in the second dimension decreases")
+# fails literally at the third step, and the middle expression of Delta w_2^(t) in (f) drops the factor 75
+# (the limit (14) is right).
+
 from fractions import Fraction
 
 import sympy as sp

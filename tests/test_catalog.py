@@ -84,3 +84,17 @@ def test_readme_summary_is_current(results):
     block = re.search(r"<!-- catalog-summary:start -->\n(.*?)<!-- catalog-summary:end -->", readme, re.S)
     assert block, "README lacks the catalog-summary markers"
     assert block.group(1) == fresh, "README catalog table is stale; paste this:\n" + fresh
+
+
+def test_readme_lists_every_module_with_its_claims():
+    """The README's table of modules names every catalog module once, with its number of claims."""
+    import re
+    from pathlib import Path
+
+    from proofs.loader import catalog_files, load
+    counts = {sf.module.rsplit(".", 1)[-1]: len(load(sf).claims) for sf in catalog_files()}
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = readme.split("| module | concept | handout parts | claims |", 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \|.*\| (\d+) \|$", table, re.M)
+    assert [m for m, _ in rows if rows.count((m, _)) > 1] == [], "a module is listed twice"
+    assert {m: int(n) for m, n in rows} == counts
