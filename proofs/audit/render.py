@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
+from ..render import markdown
+
 MARKS = {"proved": "✓", "refuted": "✗", "unproved": "?", "not checked": "·", "error": "!", "timeout": "⏱"}
 ORDER = ("proved", "refuted", "unproved", "not checked", "error", "timeout")
 
@@ -114,13 +116,9 @@ def render_junit(results: list[dict]) -> str:
     return ET.tostring(suite, encoding="unicode") + "\n"
 
 
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def _math(latex: str) -> str:
-    """Re-rendered LaTeX (ours, from the parsed form) for ``$...$``; ``$`` never occurs in it."""
-    return "$" + str(latex).replace("$", "").replace("\n", " ") + "$" if latex else ""
+    """Re-rendered LaTeX (ours, from the parsed form) as ``$...$``; nothing for no LaTeX."""
+    return markdown.math(latex) if latex else ""
 
 
 def render_markdown(results: list[dict]) -> str:
@@ -129,15 +127,16 @@ def render_markdown(results: list[dict]) -> str:
            "|---|---|" + "---|" * len(ORDER)]
     for r in results:
         c = r.get("counts", {})
-        out.append(f"| {_md(r['file'])} | {r.get('rows_parsed', 0)}/{r.get('rows', 0)} | "
+        out.append(f"| {markdown.text(r['file'])} | {r.get('rows_parsed', 0)}/{r.get('rows', 0)} | "
                    + " | ".join(str(c.get(v, 0)) for v in ORDER) + " |")
     out.append("")
     for r in results:
         for p in r.get("pairs", []):
             if p["verdict"] in ("refuted", "error", "timeout"):
-                out.append(f"- **{_md(p['file'])}:{p['line']}** {p['verdict']}: "
-                           f"{_math(p.get('left_latex'))} {_md(p.get('relation', ''))} {_math(p.get('right_latex'))}"
-                           f" {_md(_one(_point(p.get('counterexample')) or p.get('detail', ''), 300))}")
+                out.append(f"- **{markdown.text(p['file'])}:{p['line']}** {p['verdict']}: "
+                           f"{_math(p.get('left_latex'))} {markdown.text(p.get('relation', ''))} "
+                           f"{_math(p.get('right_latex'))} "
+                           f"{markdown.text(_one(_point(p.get('counterexample')) or p.get('detail', ''), 300))}")
     out.append("")
     out.append(summary_line(s))
     return "\n".join(out) + "\n"
