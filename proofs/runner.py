@@ -206,20 +206,37 @@ def _worker(check, job, seed: int, conn, debug: bool, parent: int, max_memory: f
 
 
 class _Progress:
-    """``[12/60] claim.id`` on stderr, only on a TTY and only once the run has lasted 0.5 s."""
+    """Progress on the stream given (the CLI gives stderr, never stdout), never more than a line every few seconds.
 
-    def __init__(self, total: int, stream=None, delay: float = 0.5):
-        self.stream = stream if stream is not None else sys.stderr
-        self.total, self.delay = total, delay
+    On a terminal: ``[12/60] claim.id``, redrawn in place once the run has lasted ``delay`` seconds, and erased
+    at the end. Anywhere else (a CI log, a pipe): nothing for runs shorter than ``quiet`` seconds; then a whole
+    line ``derivcheck: 12/60 claims checked (4 s); running claim.id`` every ``every`` seconds, and a last line
+    when the run ends, so a log never sits silent while claims are checked. No stream (``None``): silent.
+    """
+
+    def __init__(self, total: int, stream=None, delay: float = 0.5, quiet: float = 2.0, every: float = 5.0):
+        self.stream = stream
+        self.total, self.delay, self.quiet, self.every = total, delay, quiet, every
         self.start = time.monotonic()
         try:
-            self.enabled = self.stream.isatty()
+            self.tty = bool(self.stream.isatty())
         except (AttributeError, ValueError):
-            self.enabled = False
+            self.tty = False
         self.shown = False
+        self.next_line = self.start + quiet
+        self.done = 0
 
     def update(self, done: int, current: str) -> None:
-        if not self.enabled or time.monotonic() - self.start < self.delay:
+        self.done = done
+        now = time.monotonic()
+        if self.stream is None:
+            return
+        if not self.tty:
+            if now >= self.next_line:
+                self._line(f"{self._count(now)}; running {current}")
+                self.next_line = now + self.every
+            return
+        if now - self.start < self.delay:
             return
         try:
             width = os.get_terminal_size(self.stream.fileno()).columns
@@ -231,10 +248,26 @@ class _Progress:
         self.stream.flush()
         self.shown = True
 
-    def clear(self) -> None:
-        if self.shown:
+    def _count(self, now: float) -> str:
+        from .render import count
+        return f"derivcheck: {self.done}/{count(self.total, 'claim')} checked ({now - self.start:.0f} s)"
+
+    def _line(self, text: str) -> None:
+        try:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):    # a closed stderr never stops the run
+            return
+        self.shown = True
+
+    def clear(self, done: int | None = None) -> None:
+        """Erase the terminal line; in a log, a last line with the count reached (``done``)."""
+        self.done = self.done if done is None else done
+        if self.shown and self.tty:
             self.stream.write("\r\x1b[K")
             self.stream.flush()
+        elif self.shown:
+            self._line(self._count(time.monotonic()))
 
 
 def _groups(claims, by_file: bool) -> list:
@@ -381,7 +414,7 @@ def _run(groups, *, check, jobs, timeout, seed, debug, progress_stream, max_memo
                 continue
             now = time.monotonic()
             next_deadline = min(v[4] for v in running.values())
-            wait_for = max(0.0, min(next_deadline - now, 0.25 if progress.enabled else next_deadline - now, 3600.0))
+            wait_for = max(0.0, min(next_deadline - now, 0.25, 3600.0))     # 0.25: progress stays current
             ready = set(wait(list(running) + [v[0].sentinel for v in running.values()], timeout=wait_for))
             for conn in list(running):
                 proc, job, left, start, deadline = running[conn]
@@ -426,7 +459,7 @@ def _run(groups, *, check, jobs, timeout, seed, debug, progress_stream, max_memo
         for conn, (proc, *_rest) in list(running.items()):
             stop(proc)
             conn.close()
-        progress.clear()
+        progress.clear(len(results))
     return [results[cid] for cid in order]
 
 

@@ -1,6 +1,7 @@
 """The process runner, with fake check functions (no engine needed)."""
 import io
 import os
+import re
 import sys
 import time
 
@@ -157,7 +158,7 @@ def test_no_claims_no_work():
     assert run_claims([], check=check_ok) == []
 
 
-def test_progress_only_on_a_tty_and_cleared():
+def test_progress_on_a_tty_in_place_and_in_a_log_line_by_line():
     class FakeTty(io.StringIO):
         def isatty(self):
             return True
@@ -167,11 +168,23 @@ def test_progress_only_on_a_tty_and_cleared():
     p.update(1, "a.claim")
     p.clear()
     assert "[1/3] a.claim" in tty.getvalue() and tty.getvalue().endswith("\r\x1b[K")
-    plain = io.StringIO()
+    plain = io.StringIO()                       # not a terminal: silent for a short run
     p = _Progress(3, plain, delay=0.0)
     p.update(1, "a.claim")
-    p.clear()
+    p.clear(3)
     assert plain.getvalue() == ""
+    log = io.StringIO()                         # a long run in a CI log: whole lines, at most one per `every`
+    p = _Progress(3, log, quiet=0.0, every=60.0)
+    p.update(1, "a.claim")
+    p.update(2, "b.claim")
+    p.clear(3)
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 2 and "\r" not in log.getvalue()
+    assert re.fullmatch(r"derivcheck: 1/3 claims checked \(0 s\); running a\.claim", lines[0])
+    assert lines[1] == "derivcheck: 3/3 claims checked (0 s)"
+    silent = _Progress(3, None, quiet=0.0)      # no stream: nothing, anywhere
+    silent.update(1, "a.claim")
+    silent.clear(3)
     late = FakeTty()
     p = _Progress(3, late, delay=60)
     p.update(1, "a.claim")
