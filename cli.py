@@ -62,6 +62,19 @@ def _int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
 
 
+FORMAT_HELP = {"text": "text (the default): a line per item and a summary line",
+               "json": "json: machine-readable (what check and audit write is what 'report --from' reads)",
+               "junit": "junit: JUnit XML for a CI test tab",
+               "markdown": "markdown: GitHub-flavoured Markdown, maths in $...$, for a CI job summary or a pull "
+                           "request (the summary table, then what is not as expected)"}
+JOBS_HELP = ("workers (default: number of CPUs): files checked at once; the claims of one file run one after "
+             "another in one worker")
+
+
+def _format_help(formats) -> str:
+    return "; ".join(FORMAT_HELP[f] for f in formats)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="derivcheck", allow_abbrev=False,
@@ -70,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 all selected claims pass; 1 some claim does not pass; 2 usage error or a file "
                "that cannot be loaded (takes precedence over 1; the other claims are still checked); "
                "3 internal error; 5 nothing selected.")
-    p.add_argument("--version", action="version", version=f"derivcheck {__version__}")
+    p.add_argument("-V", "--version", action="version", version=f"derivcheck {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def common(sp, formats):
@@ -80,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("-k", dest="keyword", metavar="EXPR",
                         help="select claims whose id, title or topic contain the words, combined with "
                              "and/or/not and parentheses (like pytest -k)")
-        sp.add_argument("--format", choices=formats, default="text")
+        sp.add_argument("--format", choices=formats, default="text", help=_format_help(formats))
         sp.add_argument("--debug", action="store_true", help="print full tracebacks")
 
     def running(sp):
@@ -100,8 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("check", help="check claims and report", allow_abbrev=False)
     common(sp, ("text", "json", "junit", "markdown"))
-    sp.add_argument("-j", dest="jobs", type=_positive_int, default=None, metavar="N",
-                    help="claims checked at once (default: number of CPUs)")
+    sp.add_argument("-j", dest="jobs", type=_positive_int, default=None, metavar="N", help=JOBS_HELP)
     running(sp)
     sp.add_argument("-o", dest="output", metavar="FILE", help="write the report to FILE (atomically)")
 
@@ -109,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("claim_id", metavar="ID")
     sp.add_argument("paths", nargs="*", metavar="PATH", help="files or folders defining the claim "
                                                              "(default: the built-in catalog)")
-    sp.add_argument("--format", choices=("text", "json"), default="text")
+    sp.add_argument("--format", choices=("text", "json"), default="text", help=_format_help(("text", "json")))
     sp.add_argument("--debug", action="store_true", help="print full tracebacks")
     running(sp)
 
@@ -128,8 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--from", dest="from_json", metavar="RESULTS.json",
                     help="render results saved by 'check --format json -o RESULTS.json' without re-checking")
     sp.add_argument("--title", default="derivcheck verification report", help="the document's title")
-    sp.add_argument("-j", dest="jobs", type=_positive_int, default=None, metavar="N",
-                    help="claims checked at once (default: number of CPUs)")
+    sp.add_argument("-j", dest="jobs", type=_positive_int, default=None, metavar="N", help=JOBS_HELP)
     sp.add_argument("--debug", action="store_true", help="print full tracebacks")
     running(sp)
 
@@ -143,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("files", nargs="+", metavar="FILE", help=".md, .txt, .tex or .ipynb files")
     sp.add_argument("--declare", metavar="FILE", help="a TOML file of declarations for the files (a sidecar)")
     sp.add_argument("--inline", action="store_true", help="also check inline $...$ maths")
-    sp.add_argument("--format", choices=("text", "json", "junit", "markdown"), default="text")
+    sp.add_argument("--format", choices=("text", "json", "junit", "markdown"), default="text",
+                    help=_format_help(("text", "json", "junit", "markdown")))
     sp.add_argument("-o", dest="output", metavar="FILE", help="write the report to FILE (atomically)")
     sp.add_argument("-j", dest="jobs", type=_positive_int, default=None, metavar="N",
                     help="workers (default: number of CPUs): files at once, and a file's pairs shared between "
@@ -332,6 +344,7 @@ def cmd_show(args) -> int:
         return EXIT_USAGE
     results = runner.check(plan, cache=cache, jobs=1, timeout=args.timeout, seed=args.seed, debug=args.debug,
                            progress_stream=sys.stderr, max_memory=args.max_memory)
+    results[0]["corrected_by"] = _corrected_by(plan, args.claim_id)
     if args.format == "json":
         from proofs.render.json_format import dumps
         from proofs.results import SCHEMA
@@ -340,6 +353,12 @@ def cmd_show(args) -> int:
         from proofs.render.text import render_show
         sys.stdout.write(render_show(results[0], color=use_color(sys.stdout)))
     return exit_code(results, plan.errors)
+
+
+def _corrected_by(plan, claim_id: str) -> list:
+    """Ids of the claims, in the files searched, that declare ``corrects=claim_id`` (sorted)."""
+    metas = [m for state in plan.files for m in (state.all_metas or state.metas)]
+    return sorted({m["id"] for m in metas if m.get("corrects") == claim_id})
 
 
 def cmd_audit(args) -> int:

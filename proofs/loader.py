@@ -503,4 +503,5 @@ def claim_meta(c: Claim, sf: SourceFile) -> dict:
         "line": c.line,
         "module": sf.short_module,
         "witnesses": len(c.witnesses),
+        "corrects": c.corrects,          # the erratum this claim corrects: show finds an erratum's corrections
     }

@@ -34,6 +34,11 @@ def failure_reason(result: dict) -> str:
     return ""
 
 
+def is_erratum(result: dict) -> bool:
+    """The claim records a false result of its source (``expected: refuted``): refuted is its passing verdict."""
+    return result.get("expected") == "refuted"
+
+
 def passed(result: dict) -> bool:
     """True when ``verdict == expected`` and every witness verdict is ``agrees``."""
     return not failure_reason(result)

@@ -320,9 +320,9 @@ def test_show_prints_steps_and_witnesses(run_cli):
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "demo.square: Square of a sum" in out
-    assert re.search(r"\[1\] proved\s+rule: expand", out)
+    assert re.search(r"^    \[1\] proved  \(engine stage: \w+\)\n        rule: expand$", out, re.M)
     assert "witnesses (1):" in out and "exact" in out
-    assert out.rstrip().endswith("PASS")
+    assert out.rstrip().splitlines()[-1] == "proved, as expected"
     proc = run_cli("show", "demo.nope", GOOD)
     assert proc.returncode == 2
 
@@ -390,6 +390,8 @@ def test_use_color_respects_no_color(monkeypatch):
     assert use_color(Tty())
     monkeypatch.setenv("NO_COLOR", "1")
     assert not use_color(Tty())
+    monkeypatch.setenv("NO_COLOR", "")          # no-color.org: only a non-empty value turns colour off
+    assert use_color(Tty())
 
 
 def test_junit_escapes_and_is_valid_xml():
@@ -400,3 +402,140 @@ def test_junit_escapes_and_is_valid_xml():
     suite = ET.fromstring(xml)
     assert [c.get("name") for c in suite.findall("testcase")] == ["t.<&>", "a.py"]
     assert suite.find("testcase/error").get("message").startswith("error: bad \"quote\"")
+
+
+# -- errata, witnesses, progress, help: what a student and a CI log see ------------------------------
+
+ERRATA = """\
+import time
+
+import sympy as sp
+
+from proofs import Source, claim
+
+
+@claim(id="demo.bound", title="y stays below 1 (as printed)", source=Source("notes.txt", "eq. (5)"),
+       expected="refuted")
+def bound(d):
+    x = d.symbol("x", bounds=(0, 1))
+    y = d.symbol("y", real=True)
+    d.given(sp.Eq(y, 2 * x), label="(4)", why="the definition of y")
+    d.assume(x > sp.Rational(1, 3), why="the source's regime")
+    d.step((y > 0, y < 1), rule="(4) with 0 < x < 1")
+    d.statement((y > 0, y < 1))
+
+
+@bound.witness("exact")
+def _bound_run(w):
+    return w.observe(False, "x = 3/4 gives y = 3/2, not below 1")
+
+
+@claim(id="demo.bound.corrected", title="y stays below 2", source=Source("notes.txt", "eq. (5), corrected"),
+       corrects="demo.bound")
+def bound_corrected(d):
+    x = d.symbol("x", bounds=(0, 1))
+    y = d.symbol("y", real=True)
+    d.given(sp.Eq(y, 2 * x), label="(4)")
+    d.step(y < 2, rule="(4) with x < 1")
+    d.statement(y < 2)
+
+
+@bound_corrected.witness("exact")
+def _corrected_run(w):
+    return w.observe(True, "y = 2x < 2 on a grid of x")
+
+
+@claim(id="demo.one_step", title="A single step, no witness", source=Source("notes.txt", "eq. (6)"))
+def one_step(d):
+    a = d.symbol("a", real=True)
+    d.step(sp.Eq(a * (a + 1), a**2 + a), rule="expand")
+    d.statement(sp.Eq(a * (a + 1), a**2 + a))
+"""
+
+
+@pytest.fixture
+def errata(tmp_path):
+    (tmp_path / "errata.py").write_text(ERRATA)
+    return "errata.py"
+
+
+def test_show_an_erratum_as_a_student_reads_it(run_cli, errata):
+    proc = run_cli("show", "demo.bound", errata)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    lines = out.rstrip().splitlines()
+    assert lines[-1] == "refuted, as expected (erratum)" and "PASS" not in out
+    assert "  corrected by: demo.bound.corrected" in lines
+    assert "  givens (1):" in lines and "    (4): y = 2*x" in lines and "        why: the definition of y" in lines
+    assert "  assumptions (unchecked) (1):" in lines and any(ln.endswith(": x > 1/3") for ln in lines)
+    assert "  verdict:   refuted at step 1 (erratum, as expected)" in lines
+    # the counterexample once, in one order, and an inequality read as one (no '=' ... '!=' pair)
+    assert out.count("x=1/2, y=1") == 1
+    assert "  counterexample: at x=1/2, y=1: y < 1 fails (1 - y = 0, not > 0) (exact rational)" in lines
+    assert "!=" not in out and "violates" not in out
+    assert "        counterexample: the one above" in lines
+    # the engine's stage apart from the author's rule; repeated premises once
+    assert "    [1] refuted  (engine stage: sign)" in lines and "        rule: (4) with 0 < x < 1" in lines
+    assert " via " not in out
+    assert "        using: step 1" in lines and "step 1, step 1" not in out
+    data = json.loads(run_cli("show", "demo.bound", errata, "--format", "json").stdout)["claim"]
+    assert data["steps"][-1]["premises"] == ["step 1", "step 1"]      # the result keeps what the engine recorded
+    assert data["corrected_by"] == ["demo.bound.corrected"]
+
+
+def test_show_a_correction_and_a_one_step_claim(run_cli, errata):
+    out = run_cli("show", "demo.bound.corrected", errata).stdout
+    assert "  corrects:  demo.bound (the erratum this claim corrects)" in out and "corrected by" not in out
+    out = run_cli("show", "demo.one_step", errata).stdout
+    assert "  message:   proved: 1 step and the conclusion reduce exactly" in out
+    assert "    no witness: nothing ran the process this claim is about" in out
+    assert out.rstrip().splitlines()[-1] == "proved, as expected"
+
+
+def test_check_marks_errata_and_claims_without_a_witness_in_plain_text(run_cli, errata):
+    proc = run_cli("check", errata)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "\x1b[" not in proc.stdout
+    assert re.search(r"^demo\.bound\s+refuted \(erratum, as expected\)\s+witness: agrees", proc.stdout, re.M)
+    assert re.search(r"^demo\.bound\.corrected\s+proved\s+witness: agrees", proc.stdout, re.M)
+    flagged = re.search(r"^demo\.one_step\s+proved\s+witness: none.*\n    no witness: (.*)$", proc.stdout, re.M)
+    assert flagged and "only the symbolic check speaks for it" in flagged.group(1)
+    assert proc.stdout.count("no witness:") == 1
+
+
+def test_progress_lines_on_stderr_for_a_long_run_without_a_terminal(run_cli, tmp_path):
+    (tmp_path / "slow.py").write_text(ERRATA.replace(
+        'def one_step(d):\n', 'def one_step(d):\n    time.sleep(2.6)\n'))
+    proc = run_cli("check", "slow.py", "--no-cache")
+    assert proc.returncode == 0, proc.stderr
+    progress = [ln for ln in proc.stderr.splitlines() if ln.startswith("derivcheck: ")]
+    assert progress and len(progress) <= 3, proc.stderr        # a line every few seconds, not a flood
+    assert re.fullmatch(r"derivcheck: \d/3 claims checked \(\d+ s\); running demo\.\w+", progress[0])
+    assert progress[-1].startswith("derivcheck: 3/3 claims checked")
+    assert "derivcheck:" not in proc.stdout and "\r" not in proc.stderr
+    quick = run_cli("check", "errata.py", "--no-cache")
+    assert "claims checked" not in quick.stderr                # a short run stays silent
+
+
+def test_version_short_and_long(run_cli):
+    for flag in ("-V", "--version"):
+        proc = run_cli(flag)
+        assert proc.returncode == 0 and re.fullmatch(r"derivcheck \d+\.\d+\.\d+\n", proc.stdout), proc.stdout
+
+
+@pytest.mark.parametrize("command", ["check", "report"])
+def test_help_says_what_markdown_and_j_mean(run_cli, command):
+    out = " ".join(run_cli(command, "--help").stdout.split())
+    assert "files checked at once; the claims of one file run one after another in one worker" in out
+    if command == "check":
+        assert "markdown: GitHub-flavoured Markdown" in out and "junit: JUnit XML for a CI test tab" in out
+
+
+def test_check_markdown_lists_what_is_not_as_expected(run_cli):
+    proc = run_cli("check", WRONG, GOOD, "--format", "markdown")
+    assert proc.returncode == 1
+    out = proc.stdout
+    assert out.startswith("| source | claims |") and "### Not as expected (1)" in out
+    section = out.split("#### `wrong.square_expected_refuted`: proved, expected refuted", 1)[1]
+    assert "**Does not pass:** verdict proved, expected refuted" in section
+    assert "$$\n\\left(a + b\\right)^{2} = a^{2} + 2 a b + b^{2}\n$$" in section
