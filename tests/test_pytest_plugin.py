@@ -274,3 +274,14 @@ def test_xdist(project):
     for nodeid in ("notes/derivation.py::demo.slip", "notes/derivation.py::demo.overclaim", "notes/wrong.tex::audit"):
         assert f"FAILED {nodeid}" in out
     assert "derivcheck: 4 claims run, 0 from the cache" in out
+
+
+def test_the_examples_folder():
+    """``pytest --derivcheck examples/`` from the checkout, as the README says (without the cache: it would go
+    into the checkout)."""
+    r = subprocess.run([sys.executable, "-m", "pytest", "--derivcheck", "--derivcheck-no-cache", "-p",
+                        "no:cacheprovider", "-v", "examples/"], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                       stdin=subprocess.DEVNULL, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "examples/my_derivation.py::example.ewa_fixed_point PASSED" in r.stdout
+    assert "1 passed" in r.stdout
