@@ -285,9 +285,12 @@ class Derivation:
             self._register(s)
         return out
 
-    def symbol(self, name: str, *, bounds: tuple | None = None, closed=False, **assumptions):
+    def symbol(self, name: str, *, bounds: tuple | None = None, closed=False, latex: str | None = None,
+               **assumptions):
         """One symbol. ``bounds=(lo, hi)`` declares an open interval lo < s < hi (e.g. 0 < rho < 1);
         ``closed=True`` (or a pair of booleans) makes the interval closed at both ends (or one end).
+        ``latex``: how reports print it (``d.symbol("Sigma_DeltaPhi", latex=r"\\Sigma_{\\Delta\\Phi}")``); without
+        it the name is read as written (:mod:`proofs.symbol_latex`: ``theta^{t+1}``, ``mu~_t``, ``w_1^(74)``).
 
         SymPy cannot bound a symbol to an interval, so the engine reparametrises
         (rho = lo + (hi - lo)/(1 + r), r > 0) where it needs the bound, and the
@@ -302,15 +305,22 @@ class Derivation:
                 assumptions.setdefault("nonnegative", True)
             assumptions.setdefault("real", True)
         s = sp.Symbol(name, **assumptions)
+        if latex is not None:
+            from .latex import register_name
+            register_name(name, latex)
         if bounds is not None:
             self.bounds[s] = (lo, hi)
             if lo_closed or hi_closed:
                 self.closed[s] = (bool(lo_closed) and lo.is_finite, bool(hi_closed) and hi.is_finite)
         return self._register(s)
 
-    def indexed(self, name: str, **assumptions):
-        """An ``IndexedBase`` (vectors, per-sample families, matrices with symbolic size)."""
+    def indexed(self, name: str, *, latex: str | None = None, **assumptions):
+        """An ``IndexedBase`` (vectors, per-sample families, matrices with symbolic size); ``latex`` as for
+        :meth:`symbol` (an entry of a subscripted name prints in brackets: ``\\Sigma_{\\Delta\\Phi}[k,l]``)."""
         base = sp.IndexedBase(name, **assumptions)
+        if latex is not None:
+            from .latex import register_name
+            register_name(name, latex)
         self.S[name] = base
         self.S.setdefault(_ident(name), base)
         return base

@@ -10,6 +10,10 @@ import re
 from functools import lru_cache
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+from .symbol_latex import entry, name_latex, register
 
 SETTINGS = dict(order="lex", mul_symbol=None, fold_short_frac=False, long_frac_ratio=None,
                 inv_trig_style="abbreviated", ln_notation=False, mat_delim="(", decimal_separator="period")
@@ -57,15 +61,46 @@ def _pretty_latex(name: str) -> str | None:
     return r"\text{" + safe + "}"
 
 
+def _written_order(terms: list) -> list:
+    """Terms of a sum in the order people write them: the printer's order, except that a sum does not open
+    with a negative term when it has a positive one (``1 - \\beta^t``, not ``-\\beta^t + 1``)."""
+    if len(terms) > 1 and terms[0].could_extract_minus_sign():
+        first = next((k for k, t in enumerate(terms) if not t.could_extract_minus_sign()), None)
+        if first is not None:
+            return [terms[first]] + terms[:first] + terms[first + 1:]
+    return terms
+
+
+class _LatexPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with the names read as their authors wrote them (:mod:`proofs.symbol_latex`),
+    an entry of a subscripted name in brackets (``\\Sigma_{\\Delta\\Phi}[k,l]``, never a double subscript)
+    and sums in written order."""
+
+    def _print_Symbol(self, expr, style="plain"):
+        name = name_latex(expr.name)
+        if name is not None:
+            return name
+        return _pretty_latex(expr.name) or super()._print_Symbol(expr, style)
+
+    def _print_Indexed(self, expr):
+        return entry(self._print(expr.base.label), ",".join(self._print(i) for i in expr.indices))
+
+    def _as_ordered_terms(self, expr, order=None):
+        return _written_order(list(super()._as_ordered_terms(expr, order=order)))
+
+
+class _StrPrinter(StrPrinter):
+    def _as_ordered_terms(self, expr, order=None):
+        return _written_order(list(super()._as_ordered_terms(expr, order=order)))
+
+
+_LATEX = {k: v for k, v in SETTINGS.items()}
+
+
 @lru_cache(maxsize=4096)
 def _latex_cached(obj) -> str:
     try:
-        names = {}
-        for sym in obj.atoms(sp.Symbol):
-            pretty = _pretty_latex(sym.name)
-            if pretty:
-                names[sym] = pretty
-        return sp.latex(obj, **SETTINGS, **({"symbol_names": names} if names else {}))
+        return _LatexPrinter(_LATEX).doprint(obj)
     except Exception:  # noqa: BLE001 - printing must never fail a check: the plain text, as LaTeX text
         return r"\text{" + "".join(_TEXT_ESCAPES.get(ch, ch) for ch in sp.sstr(obj)) + "}"
 
@@ -95,11 +130,22 @@ def _relop(obj) -> str | None:
     return None
 
 
+def _sstr(obj) -> str:
+    return _StrPrinter({"order": SETTINGS["order"]}).doprint(obj)
+
+
 @lru_cache(maxsize=4096)
 def _text_cached(obj) -> str:
     if isinstance(obj, sp.Equality):
-        return f"{sp.sstr(obj.lhs)} = {sp.sstr(obj.rhs)}"
-    return sp.sstr(obj)
+        return f"{_sstr(obj.lhs)} = {_sstr(obj.rhs)}"
+    return _sstr(obj)
+
+
+def register_name(name: str, latex: str) -> None:
+    """Print the symbol called ``name`` as ``latex`` (``d.symbol(name, latex=...)``); the report still verifies
+    it like any printed maths."""
+    register(name, latex)
+    _latex_cached.cache_clear()
 
 
 def to_latex(obj) -> str:
