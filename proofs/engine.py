@@ -217,7 +217,8 @@ def _run_witnesses(claim, d, result: ClaimResult, seed: int, debug: bool) -> Non
             result.witnesses.append(WitnessResult(
                 kind=spec.kind, name=spec.name, verdict=wv.value, observed="holds" if holds else "fails",
                 detail=detail, method=o0.method, n=o0.n, estimate=o0.estimate, se=o0.se, predicted=o0.predicted,
-                seconds=time.perf_counter() - t0, figures=[f.to_dict() for f in w.figures]))
+                seconds=time.perf_counter() - t0, figures=[f.to_dict() for f in w.figures],
+                rows=[row for o in obs_list for row in o.rows] if all(o.rows for o in obs_list) else []))
         except Exception as e:  # noqa: BLE001 - a witness that raises is reported, never fatal
             if debug:
                 traceback.print_exc(file=sys.stderr)

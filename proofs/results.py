@@ -69,6 +69,7 @@ class WitnessResult:
     predicted: str | None = None
     seconds: float = 0.0
     figures: list = field(default_factory=list)   # proofs.figure.Figure.to_dict() records
+    rows: list = field(default_factory=list)      # compared quantities (proofs.witness.Observation.rows), all observations
 
 
 @dataclass

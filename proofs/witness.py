@@ -32,13 +32,13 @@ sample size and estimate +- SE.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 import sympy as sp
 
-from .latex import to_text
+from .latex import to_latex, to_text
 from .sampling import free_atoms
 from .stats import NoEvidence, finite_real, finite_samples
 
@@ -54,6 +54,9 @@ class Observation:
     estimate: str | None = None
     se: str | None = None
     predicted: str | None = None
+    # one row per compared quantity (w.estimate): quantity, quantity_latex, n, estimate, se, predicted, z,
+    # limit (the |z| allowed), holds -- the same numbers as ``detail``, for a table
+    rows: list = field(default_factory=list)
 
     def __post_init__(self):
         self.holds = real_bool(self.holds)
@@ -195,6 +198,12 @@ def _number(e, what: str):
     return e
 
 
+def _row(quantity: str, latex: str, n, estimate: str, se: str, predicted: str, z: float, limit: float) -> dict:
+    """One compared quantity of :meth:`WitnessContext.estimate`, as :attr:`Observation.rows` holds it."""
+    return {"quantity": quantity, "quantity_latex": latex, "n": n, "estimate": estimate, "se": se,
+            "predicted": predicted, "z": f"{z:.2f}", "limit": f"{limit:.2f}", "holds": bool(z <= limit)}
+
+
 def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
@@ -326,7 +335,7 @@ class WitnessContext:
         alpha = self.alpha / max(1, share)
         zmax = self._z(alpha)
         parts, ok = [], True
-        preds, ests, ses = [], [], []
+        preds, ests, ses, rows = [], [], [], []
         for rel in self._relations(relation):
             f = self._residual(rel, at)
             syms = [s for s in values if f.has(s)]
@@ -355,14 +364,17 @@ class WitnessContext:
                 preds.append(_fmt(pred)); ests.append(_fmt(point[s])); ses.append(_fmt(float(se[s])))
                 parts.append(f"{s}: estimate {_fmt(point[s])} +- {_fmt(float(se[s]))} (n={n}), "
                              f"predicted {_fmt(pred)}, |z|={z:.2f} {'<=' if z <= zmax else '>'} {zmax:.2f}")
+                rows.append(_row(to_text(s), to_latex(s), n, _fmt(point[s]), _fmt(float(se[s])), _fmt(pred), z, zmax))
             else:
                 parts.append(f"residual of {to_text(rel)}: {_fmt(r)} +- {_fmt(sd)} (n={n}), |z|={z:.2f} "
                              f"{'<=' if z <= zmax else '>'} {zmax:.2f}")
+                diff = sp.Add(rel.lhs, -rel.rhs, evaluate=False)
+                rows.append(_row(f"residual of {to_text(rel)}", to_latex(diff), n, _fmt(r), _fmt(sd), "0", z, zmax))
         if not parts:
             raise ValueError("the measured symbols do not occur in the statement")
         return Observation(ok, "; ".join(parts) + f" (alpha={alpha:.1e})", method, n,
                            estimate=", ".join(ests) or None, se=", ".join(ses) or None,
-                           predicted=", ".join(preds) or None)
+                           predicted=", ".join(preds) or None, rows=rows)
 
     def close(self, values: dict, err: dict, *, at: dict | None = None, relation=None, k: float = 10.0,
               floor: float = 1e-12, n: int | None = None, method: str = "floating point") -> Observation:

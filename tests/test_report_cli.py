@@ -126,6 +126,36 @@ def test_the_whole_catalog_compiles_to_a_pdf_with_every_claim_and_figure(tmp_pat
     pages = re.search(r"Output written on report\.pdf \((\d+) pages", log)
     assert pages and int(pages.group(1)) > 10
     assert "Rerun to get" not in log and "undefined" not in log
+    _read_as_a_reader_would(pdf, tmp_path, int(pages.group(1)), text)
+
+
+# what today's report must never show a reader again (issue 11): symbols printed with their ASCII names or a
+# double subscript, a topic's acronym in title case, a definition's label with the bracket closing early
+RAW = ("DeltaPhik", "\u03a3DeltaP", "Sigma_DeltaPhi[k", "def Sigma_DeltaPhi", "Sgd", "\\item")
+
+
+def _read_as_a_reader_would(pdf, tmp_path, pages: int, tex_source: str) -> None:
+    """Every page renders; the errata begin within the first three pages; the metadata names the report; no
+    raw identifier of the list above is in the text; no plot is drawn twice."""
+    import shutil
+    if not all(shutil.which(t) for t in ("pdftoppm", "pdftotext", "pdfinfo")):
+        pytest.skip("poppler-utils (pdftoppm, pdftotext, pdfinfo) is not installed: apt-get install poppler-utils")
+    png = tmp_path / "pages"
+    png.mkdir()
+    subprocess.run(["pdftoppm", "-r", "12", "-png", str(pdf), str(png / "p")], check=True, timeout=600)
+    assert len(list(png.glob("p-*.png"))) == pages
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Title:\s+derivcheck verification report$", info, re.M), info
+    assert re.search(r"^Subject:\s+\d+ claims from \d+ sources$", info, re.M), info
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "3", "-layout", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    assert re.search(r"^\f?1\s+Errata\s*$", first, re.M) and "Each refuted claim" in first, "errata after page 3"
+    whole = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found = [raw for raw in RAW if raw in whole]
+    assert not found, found
+    drawn = re.findall(r"\\includegraphics\[[^]]*\]\{([^}]*)\}", tex_source)
+    assert len(drawn) == len(set(drawn))
+    assert "its own run is not drawn again" in tex_source        # the two finite-difference claims share a plot
 
 
 def test_a_malformed_figure_record_is_described_and_the_others_drawn(tmp_path):

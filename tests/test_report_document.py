@@ -191,3 +191,76 @@ def test_source_date_epoch_sets_the_date(tmp_path):
                           env=dict(os.environ, SOURCE_DATE_EPOCH="1800000000"))
     assert proc.returncode == 0, proc.stderr
     assert r"\date{2027-01-15}" in out.read_text()
+
+
+# -- reading as a mathematician would (issue 11) ----------------------------------------------------------
+
+def _plain(**fields):
+    base = dict(id="x.claim", title="t", topic="sgd basics", source={"file": "f.txt", "locator": "p. 1"}, also=[],
+                statement="s", statement_latex="", verdict="proved", expected="proved", message="", steps=[],
+                witnesses=[], givens=[], notes=[])
+    return dict(base, **fields)
+
+
+def test_titles_readings_and_rules_typeset_their_maths_and_bookmarks_stay_plain():
+    r = _plain(title=r"Bias of $\hat{m}_t$ in Adam", reading=r"for every $t \geq 1$: $\mathbb{E}[\hat{m}_t] = g$",
+               steps=[dict(index=1, verdict="proved", rule=r"divide by $1 - \beta^t$", sides=[["a", "=", "a"]])])
+    text = document.render([r], {})
+    assert r"\subsection{\texorpdfstring{Bias of $\hat{m}_t$ in Adam}{Bias of m\_t in Adam}}" in text
+    assert r"\textbf{Read as:} for every $t \geq 1$: $\mathbb{E}[\hat{m}_t] = g$" in text
+    assert r"\emph{divide by $1 - \beta^t$}" in text
+    assert r"\section{SGD basics}" in text                       # a topic's acronym as the field writes it
+
+
+def test_maths_in_a_title_that_does_not_verify_is_text():
+    text = document.render([_plain(title=r"bad $\input{/etc/passwd}$ title")], {})
+    assert r"\input{" not in text and "not typeset" in text
+
+
+def test_a_definitions_label_and_a_counterexample_name_their_symbols_as_maths():
+    r = _plain(verdict="refuted", expected="refuted",
+               givens=[dict(label="def Sigma_DeltaPhi[k, l]", kind="definition", why="the covariance", latex="x")],
+               steps=[dict(index=1, verdict="refuted", rule="r", sides=[["a", "=", "b"]],
+                           counterexample=dict(point={"Sigma_g[1, 2]": "1", "theta^{t+1}": "-1", "W.grad2_A": "3"},
+                                               lhs="1", rhs="-1", arithmetic="exact rational"))],
+               first_failing_step=1)
+    text = document.render([r], {})
+    assert r"\item[{definition of $\Sigma_{\Delta\Phi}[k,l]$}]" in text
+    assert r"$\Sigma_{g}[1,2]$\,$=$\,$1$" in text and r"$\theta^{t+1}$\,$=$\,$-1$" in text
+    assert r"\texttt{W.\allowbreak{}grad2\_\allowbreak{}A}" in text      # not a name of the usual form: as code
+    assert "DeltaPhi" not in text.replace(r"\Delta\Phi", "")
+
+
+def test_step_labels_are_braced_so_a_bracket_cannot_close_them():
+    r = _plain(steps=[dict(index=1, verdict="proved", label="entry [k]", rule="r", sides=[["a", "=", "a"]])])
+    assert r"\item[{\dcproved (1) entry {[}k{]}}]" in document.render([r], {})
+
+
+def test_statistical_evidence_is_a_table():
+    rows = [dict(quantity="Sigma_DeltaPhi[1,1]", quantity_latex=r"\Sigma_{\Delta\Phi}[1,1]", n=5170,
+                 estimate="3.53877", se="0.0625532", predicted="5", z="23.36", limit="4.79", holds=False)]
+    w = dict(kind="monte-carlo", name="weighted_sum", verdict="agrees", observed="fails", detail="long text",
+             estimate="3.53877", se="0.0625532", predicted="5", rows=rows)
+    text = document.render([_plain(verdict="refuted", expected="refuted", witnesses=[w])], {})
+    assert r"quantity & $n$ & estimate $\pm$ SE & predicted & $|z|$ (limit) & \\" in text
+    assert r"\dcfit{$\Sigma_{\Delta\Phi}[1,1]$} & 5170 & 3.53877 $\pm$ 0.0625532 & 5 & 23.36 (4.79) & \dcrefuted" \
+        in text
+    assert "long text" not in text                      # the table replaces the run-on paragraph
+
+
+def test_the_same_plot_is_drawn_once():
+    fig = {"title": "Error of the quotients", "caption": "c", "series": [{"label": "forward", "style": "points",
+                                                                           "x": [1], "y": [1]}], "marks": []}
+    other = dict(fig, series=[dict(fig["series"][0], y=[2])])            # the same plot, another run's data
+    ws = [dict(kind="finite-difference", name="loss", verdict="agrees", observed="holds", detail="d", figures=[f])
+          for f in (fig, other)]
+    a, b = _plain(id="a.central", witnesses=[ws[0]]), _plain(id="b.forward", witnesses=[ws[1]])
+    text = document.render([a, b], {}, figures={("a.central", "loss", 1): "f/a.pdf", ("b.forward", "loss", 1): "f/b.pdf"})
+    assert text.count(r"\includegraphics") == 1 and "f/b.pdf" not in text
+    assert "its own run is not drawn again" in text
+
+
+def test_metadata_and_a_short_table_of_contents():
+    text = document.render([_plain()], {}, title="My $report$ {x}", subtitle="3 claims")
+    assert r"\hypersetup{pdftitle={My report x}, pdfsubject={3 claims}}" in text
+    assert text.index(r"\setcounter{tocdepth}{1}") < text.index(r"\tableofcontents")

@@ -238,7 +238,9 @@ def test_series_sharing_a_label_share_a_colour_and_one_legend_entry():
             by_label.setdefault(s.label, set()).add(line.get_color())
         assert all(len(c) == 1 for c in by_label.values())
         assert len({c for cs in by_label.values() for c in cs}) == len(by_label)
-        assert [t.get_text() for t in ax.get_legend().get_texts()] == list(by_label)
+        # the series, then the marks (each mark's label is in the legend, below the axes, never over the data)
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == \
+            list(by_label) + [m.label for m in f.marks if m.label]
         assert lines[0].get_linestyle() == "None" and lines[0].get_marker() == "o"     # points: markers only
         assert lines[0].get_zorder() > lines[1].get_zorder()                          # markers above lines
 

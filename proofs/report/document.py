@@ -89,13 +89,35 @@ def _source(src: dict) -> str:
     return f"{tex.code(src.get('file', ''))}, {tex.text(src.get('locator', ''))}"
 
 
+# words that are names or acronyms, written as their field writes them
+_PROPER = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSProp", "l2": "L2", "gd": "GD", "ema": "EMA",
+           "langevin": "Langevin", "hessian": "Hessian", "gaussian": "Gaussian", "jacobian": "Jacobian"}
+
+
 def _topic_title(topic: str) -> str:
-    words = str(topic or "other").replace("_", " ").strip()
-    return words[:1].upper() + words[1:]
+    """``sgd basics`` -> ``SGD basics``: the topic as a heading (first letter capitalised, names and acronyms
+    as written)."""
+    words = [_PROPER.get(w.lower(), w) for w in str(topic or "other").replace("_", " ").split()]
+    title = " ".join(words) or "Other"
+    return title[:1].upper() + title[1:]
+
+
+def _pdf_string(s) -> str:
+    """Text for the PDF's metadata (a hyperref key): letters, digits, spaces and plain punctuation only."""
+    return "".join(ch for ch in str(s)[:200] if ch.isascii() and (ch.isalnum() or ch in " .,:;()/-+'"))
+
+
+def _given_label(g: dict) -> str:
+    """A given's label: ``def Sigma_DeltaPhi[k, l]`` (the tool's own for a definition) as "definition of" and the
+    name as maths; an author's label (``(25a)``, ``update``) as text."""
+    label = str(g.get("label") or g.get("kind", ""))
+    if label.startswith("def ") and len(label) > 4:
+        return "definition of " + tex.name(label[4:])
+    return tex.text_with_math(label)
 
 
 def _quote(words: str) -> list:
-    return [r"\begin{quote}\small", tex.text(words), r"\end{quote}"] if words else []
+    return [r"\begin{quote}\small", tex.text_with_math(words), r"\end{quote}"] if words else []
 
 
 def _step_name(st: dict) -> str:
@@ -116,7 +138,7 @@ def _point(cx: dict) -> str:
     pt = cx.get("point") or {}
     if not pt:
         return "with no free symbols"
-    return "at " + ", ".join(tex.code(k) + r"\,$=$\," + _value(v) for k, v in pt.items())
+    return "at " + ", ".join(tex.name(k) + r"\,$=$\," + _value(v) for k, v in pt.items())
 
 
 def _counterexample(cx: dict) -> list:
@@ -183,20 +205,23 @@ def _justifications(steps: list) -> list:
         return []
     out = [r"\begin{description}\small"]
     for st in steps:
-        bits = [r"\emph{" + tex.text(st.get("rule") or "") + "}"]
+        bits = [r"\emph{" + tex.text_with_math(st.get("rule") or "") + "}"]
         if st.get("why"):
-            bits.append(tex.text(st["why"]))
+            bits.append(tex.text_with_math(st["why"]))
         if st.get("premises"):
             shown, more = _capped(dict.fromkeys(st["premises"]), "premises")
             bits.append("uses " + ", ".join(tex.text(p) for p in shown) + tex.text(more))
         text = "; ".join(bits) + "."
-        if st.get("verdict") != "proved" and st.get("detail"):
+        cx = st.get("counterexample") if isinstance(st.get("counterexample"), dict) else None
+        if st.get("verdict") == "refuted" and cx:
+            text += " " + _counterexample(cx)[0]           # the point with its names as maths, not the engine's text
+        elif st.get("verdict") != "proved" and st.get("detail"):
             text += r" \textit{" + tex.text(st["detail"]) + "}"
         elif st.get("rule") == "conclusion" and st.get("detail"):
             text += " " + tex.text(st["detail"]) + "."
         if st.get("residual"):
             text += f" Residual: ${tex.math(st['residual'])}$."
-        out.append(rf"\item[{_mark(st.get('verdict'))} {tex.text(_step_name(st))}] {text}")
+        out.append(rf"\item[{{{_mark(st.get('verdict'))} {tex.text(_step_name(st))}}}] {text}")
         for c in _capped(st.get("conditions"), "side conditions")[0]:
             detail = f" ({tex.text(c['detail'])})" if c.get("detail") else ""
             out.append(rf"\item[] side condition {tex.code(c.get('condition', ''))}: {_mark(c.get('verdict'))} "
@@ -213,14 +238,18 @@ def _witness(w: dict, r: dict, figures: dict, index: int) -> list:
             + (f"; {tex.text(w['method'])}" if w.get("method") else "")
             + (f"; $n = {int(w['n'])}$" if isinstance(w.get("n"), int) else "") + ").")
     lines = ["", head]
-    if w.get("estimate"):
-        est = f"estimate {tex.text(w['estimate'])}"
-        if w.get("se"):
-            est += f" $\\pm$ {tex.text(w['se'])} (standard error)"
-        if w.get("predicted"):
-            est += f", predicted {tex.text(w['predicted'])}"
-        lines.append(est[:1].upper() + est[1:] + ".")
-    lines.append(r"{\small " + tex.text(w.get("detail") or "") + "}")
+    rows = [row for row in (w.get("rows") or []) if isinstance(row, dict)]
+    if rows:
+        lines += _evidence_table(rows)
+    else:
+        if w.get("estimate"):
+            est = f"estimate {tex.text(w['estimate'])}"
+            if w.get("se"):
+                est += f" $\\pm$ {tex.text(w['se'])} (standard error)"
+            if w.get("predicted"):
+                est += f", predicted {tex.text(w['predicted'])}"
+            lines.append(est[:1].upper() + est[1:] + ".")
+        lines.append(r"{\small " + tex.text(w.get("detail") or "") + "}")
     observed = w.get("observed")
     verdict = str(r.get("verdict"))
     if agrees == "agrees":
@@ -234,19 +263,68 @@ def _witness(w: dict, r: dict, figures: dict, index: int) -> list:
     else:
         lines.append(r"\emph{\dcerror\ The witness could not run.}")
     for k, fig in enumerate(w.get("figures") or [], start=1):
-        lines += _figure(fig, figures.get((r.get("id"), w.get("name"), k)))
+        lines += _figure(fig, figures.get((r.get("id"), w.get("name"), k)), getattr(figures, "drawn", None),
+                         r.get("id"))
     return lines
 
 
-def _figure(fig: dict, path) -> list:
+def _evidence_table(rows: list) -> list:
+    """The compared quantities of a statistical witness: quantity, n, estimate +- SE, predicted, |z| against the
+    limit its false-alarm budget allows, and a mark."""
+    shown, more = _capped(rows, "quantities")
+    out = [r"\begin{center}\small", r"\begin{tabular}{lrrrrc}", r"\toprule",
+           r"quantity & $n$ & estimate $\pm$ SE & predicted & $|z|$ (limit) & \\", r"\midrule"]
+    for row in shown:
+        quantity = f"${tex.math(row.get('quantity_latex'))}$" if row.get("quantity_latex") else \
+            tex.text(row.get("quantity", ""))
+        n = tex.text(row.get("n")) if row.get("n") is not None else ""
+        holds = row.get("holds") is True
+        out.append(rf"\dcfit{{{quantity}}} & {n} & {tex.text(row.get('estimate', ''))} $\pm$ "
+                   rf"{tex.text(row.get('se', ''))} & {tex.text(row.get('predicted', ''))} & "
+                   rf"{tex.text(row.get('z', ''))} ({tex.text(row.get('limit', ''))}) & "
+                   rf"{_mark('proved' if holds else 'refuted')} \\")
+    out += [r"\bottomrule", r"\end{tabular}", r"\end{center}"]
+    if more:
+        out.append(tex.text(more.strip()))
+    return out
+
+
+class _Figures(dict):
+    """Figure paths by ``(claim id, witness name, index)``, and the plots drawn so far (:func:`_same_plot` key
+    -> (label, claim id)), so a plot is drawn once."""
+
+    def __init__(self, paths: dict):
+        super().__init__(paths)
+        self.drawn: dict = {}
+
+
+def _same_plot(fig: dict) -> str:
+    """Two figure records are the same plot when their titles, captions, axes and the labels and styles of
+    their series and marks coincide (one witness attached to two claims draws it twice, with other random
+    draws); the data may differ."""
+    series = [(s.get("label"), s.get("style")) for s in fig.get("series") or [] if isinstance(s, dict)]
+    marks = [(m.get("axis"), m.get("label")) for m in fig.get("marks") or [] if isinstance(m, dict)]
+    return tex.digest(repr((fig.get("title"), fig.get("caption"), fig.get("xlabel"), fig.get("ylabel"),
+                            fig.get("xscale"), fig.get("yscale"), series, marks)), 16)
+
+
+def _figure(fig: dict, path, drawn: dict | None = None, claim_id=None) -> list:
     caption = tex.text_with_math(fig.get("title", ""))
     if fig.get("caption"):
         caption += ". " + tex.text_with_math(fig["caption"])
     if not path:
         return [rf"\par\emph{{Figure not drawn (matplotlib is not installed, or the record is malformed): "
                 rf"{caption}.}}"]
+    key = _same_plot(fig)
+    if drawn is not None and key in drawn:
+        label, first = drawn[key]
+        return [rf"\par\emph{{This witness's plot has the title, axes and series of Figure~\ref{{{label}}} "
+                rf"(drawn for {tex.code(first)}); its own run is not drawn again.}}"]
+    label = tex.label("fig", key)
+    if drawn is not None:
+        drawn[key] = (label, claim_id)
     return [r"\begin{dcfigure}", rf"\includegraphics[width=0.72\linewidth]{{{path}}}",
-            rf"\caption{{{caption}}}", r"\end{dcfigure}"]
+            rf"\caption{{{caption}}}\label{{{label}}}", r"\end{dcfigure}"]
 
 
 # -- one claim -----------------------------------------------------------------------------------
@@ -264,7 +342,7 @@ def _body(r: dict, figures: dict) -> list:
     """Statement, reading, checked form, givens, derivation, notes, witnesses (everything but the header)."""
     out = [r"\textbf{Statement} (the source's words):"] + _quote(r.get("statement", ""))
     if r.get("reading"):
-        out += [r"\textbf{Read as:} " + tex.text(r["reading"]), ""]
+        out += [r"\textbf{Read as:} " + tex.text_with_math(r["reading"]), ""]
     v = str(r.get("verdict"))
     if v == "not checkable":
         out += [r"\textbf{Not checkable:} " + tex.text(str(r.get("message", "")).replace("not checkable: ", "", 1)),
@@ -279,7 +357,7 @@ def _body(r: dict, figures: dict) -> list:
         out += ["", r"\textbf{Given:}"]
         out.append(r"\begin{description}\small")
         for g in givens:
-            out.append(rf"\item[{tex.text(g.get('label') or g.get('kind', ''))}] {tex.text(g.get('why') or '')}")
+            out.append(rf"\item[{{{_given_label(g)}}}] {tex.text_with_math(g.get('why') or '')}")
             out.append(r"\dcdisplay{" + tex.math(g.get("latex")) + "}")
         out.append(r"\end{description}")
     steps = r.get("steps") or []
@@ -287,7 +365,7 @@ def _body(r: dict, figures: dict) -> list:
         out += ["", r"\textbf{Derivation:}"]
         out += _chain(steps) + _justifications(steps)
     for note in _capped(r.get("notes"), "notes")[0]:
-        out += [r"\textbf{Note:} " + tex.text(note), ""]
+        out += [r"\textbf{Note:} " + tex.text_with_math(note), ""]
     if r.get("assuming"):
         out += [r"\textbf{Proved, assuming (unchecked):}", r"\begin{itemize}"]
         out += [r"\item " + tex.text(a) for a in _capped(r["assuming"], "assumptions")[0]]
@@ -308,7 +386,7 @@ def _failing_step(r: dict) -> list:
     if st is None:
         return []
     out = [rf"\textbf{{First failing step:}} {_mark('refuted')} {tex.text(_step_name(st))}, "
-           rf"\emph{{{tex.text(st.get('rule', ''))}}}:", ""]
+           rf"\emph{{{tex.text_with_math(st.get('rule', ''))}}}:", ""]
     sides = _capped(st.get("sides"), "sides")[0]
     if sides:
         out.append(r"\dcdisplay{" + r",\quad ".join(f"{tex.math(l)} {tex.math(op)} {tex.math(rr)}".strip()
@@ -384,7 +462,7 @@ def render(results: list, summary: dict | None = None, *, figures: dict | None =
     the ``.tex``); a figure without a path is described but not drawn.
     """
     summary = summary or {}
-    figures = figures or {}
+    figures = _Figures(figures or {})
     results = sorted(results, key=lambda r: str(r.get("id")))
     by_id = {r["id"]: r for r in results}
     corrected_by = defaultdict(list)
@@ -397,20 +475,25 @@ def render(results: list, summary: dict | None = None, *, figures: dict | None =
 
     out = [PREAMBLE.rstrip("\n"), r"\title{" + tex.text(title) + (r"\\[0.5ex]\large " + tex.text(subtitle)
                                                                     if subtitle else "") + "}",
-           r"\author{generated by derivcheck " + tex.text((summary.get("versions") or {}).get("derivcheck", "")) + "}", r"\date{" + tex.text(date or "") + "}", r"\begin{document}", r"\maketitle"]
+           r"\author{generated by derivcheck " + tex.text((summary.get("versions") or {}).get("derivcheck", "")) + "}",
+           r"\date{" + tex.text(date or "") + "}",
+           r"\hypersetup{pdftitle={" + _pdf_string(title) + "}, pdfsubject={" + _pdf_string(subtitle or title) + "}}",
+           r"\begin{document}", r"\maketitle"]
     out += _summary(results, summary, errata, corrected_by)
-    out += [r"\tableofcontents", r"\clearpage"]
+    # the contents lists the topics only (each claim is a subsection, listed in its topic), so the errata begin
+    # within the first pages; the summary lists every erratum with its section
+    out += [r"\setcounter{tocdepth}{1}", r"\tableofcontents", r"\clearpage"]
 
     if errata:
         out += [r"\section{Errata}", "Each refuted claim: the source's words, the first failing step with its "
                 "counterexample, the numeric witness's evidence, then the corrected statement with its proof."]
         for r in errata:
-            out += [r"\subsection{" + tex.text(r.get("title") or r["id"]) + "}",
+            out += [r"\subsection{" + tex.heading(r.get("title") or r["id"]) + "}",
                     r"\label{" + tex.label("erratum", r["id"]) + "}"]
             out += _meta(r) + _failing_step(r) + _body(r, figures)
             for cid in sorted(corrected_by.get(r["id"], [])):
                 c = by_id[cid]
-                out += [r"\subsubsection*{Corrected: " + tex.text(c.get("title") or cid) + "}",
+                out += [r"\subsubsection*{Corrected: " + tex.heading(c.get("title") or cid) + "}",
                         r"\label{" + tex.label("claim", cid) + "}"]
                 out += _meta(c) + _body(c, figures)
             if not corrected_by.get(r["id"]):
@@ -420,9 +503,9 @@ def render(results: list, summary: dict | None = None, *, figures: dict | None =
     for r in results:
         topics[str(r.get("topic") or "other")].append(r)
     for topic in sorted(topics):
-        out += [r"\section{" + tex.text(_topic_title(topic)) + "}", r"\label{" + tex.label("topic", topic) + "}"]
+        out += [r"\section{" + tex.heading(_topic_title(topic)) + "}", r"\label{" + tex.label("topic", topic) + "}"]
         for r in topics[topic]:
-            out += [r"\subsection{" + tex.text(r.get("title") or r["id"]) + "}"]
+            out += [r"\subsection{" + tex.heading(r.get("title") or r["id"]) + "}"]
             if r["id"] in in_errata:
                 target = r["id"] if r.get("verdict") == "refuted" else r.get("corrects")
                 what = ("Refuted" if r.get("verdict") == "refuted" else

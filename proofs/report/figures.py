@@ -28,8 +28,9 @@ Invariants
 * The renderer, not the witness, decides fonts, sizes, colours and layout. Style rules:
   series ``solid`` / ``dashed`` / ``dotted`` are lines, ``points`` markers only; series sharing a label
   share a colour and one legend entry (so pieces of one contour, or points plus the line joining
-  them, read as one thing); markers are drawn above lines; marks are thin grey reference lines with
-  their label written along them, at the end and side that covers the fewest data points; long titles
+  them, read as one thing); markers are drawn above lines; marks are thin grey reference lines, each
+  with its own dash pattern and its label in the legend; the legend sits below the axes, outside the
+  frame, so neither it nor a label ever covers data; long titles
   and axis labels are wrapped (never inside ``$...$``); the caption is not drawn (it belongs under
   the figure in the document).
 * Fast: about 0.1-0.2 s a figure after a ~0.7 s first import. Margins are computed from the measured
@@ -52,7 +53,7 @@ INSTALL_HINT = "pip install 'derivcheck[report]' (or: pip install matplotlib)"
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")      # points series: one shape per colour (greyscale prints)
 MARK_COLOUR = "#8c8c8c"
-MARK_FONTSIZE = 7.5
+MARK_STYLES = ("--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)))   # one per mark, so the legend tells them apart
 FIGSIZE = (4.6, 2.9)                               # inches; ~9 pt text when included at 0.8\textwidth
 
 # Every rcParam the drawing depends on, in one place (applied on top of matplotlib's defaults).
@@ -269,79 +270,26 @@ def _draw(mfig, fig):
         else:
             ax.plot(s.x, s.y, linestyle=LINESTYLES[s.style], linewidth=LINEWIDTHS[s.style],
                     dash_capstyle="butt", solid_capstyle="round", **common)
-    for m in fig.marks:
-        (ax.axvline if m.axis == "x" else ax.axhline)(m.at, color=MARK_COLOUR, linewidth=0.7, zorder=1.5)
+    for k, m in enumerate(fig.marks):
+        (ax.axvline if m.axis == "x" else ax.axhline)(
+            m.at, color=MARK_COLOUR, linewidth=0.8, zorder=1.5, linestyle=MARK_STYLES[k % len(MARK_STYLES)],
+            label=m.label or "_nolegend_")
+        labelled = labelled or bool(m.label)
     if fig.equal_aspect:
         ax.set_aspect("equal", adjustable="datalim")
     if labelled:
-        ax.legend(loc="best")
+        _, labels = ax.get_legend_handles_labels()
+        ax.legend(loc="lower center", ncols=_legend_columns(labels))     # placed below the axes by _layout
     return ax
 
 
-def _axes_points(ax, fig):
-    """Every drawn point of the series in axes coordinates (0..1 inside the frame), lines sampled along their
-    segments, as an (n, 2) array: what a mark's label should not cover."""
-    import numpy as np
-    to_axes = ax.transScale + ax.transLimits
-    chunks = []
-    for s in fig.series:
-        xy = np.column_stack([s.x, s.y]).astype(float)
-        if s.style != "points" and 1 < len(xy) <= 400:
-            t = np.linspace(0.0, 1.0, 9)[:-1]
-            xy = np.vstack([(a + t[:, None] * (b - a)) for a, b in zip(xy[:-1], xy[1:])] + [xy[-1:]])
-        chunks.append(to_axes.transform(xy))
-    return np.vstack(chunks) if chunks else np.zeros((0, 2))
-
-
-def _label_marks(ax, fig) -> None:
-    """Each mark's label written along its line, at whichever end and side of the line covers the fewest
-    drawn points (in order of preference: a horizontal line's right end above it, a vertical line's top right
-    of it), never across the frame."""
-    marks = [m for m in fig.marks if m.label]
-    if not marks:
-        return
-    import numpy as np
-    pts = _axes_points(ax, fig)
-    box = ax.get_position()
-    aw, ah = 72.0 * box.width * FIGSIZE[0], 72.0 * box.height * FIGSIZE[1]      # axes size, points
-    to_axes = ax.transScale + ax.transLimits
-    style = dict(textcoords="offset points", fontsize=MARK_FONTSIZE, color="#555555", zorder=3.5,
-                 bbox=dict(boxstyle="square,pad=0.15", facecolor="white", edgecolor="none", alpha=0.8))
-    gap = 2.5                                                                   # points between line and text
-
-    def covered(x0, x1, y0, y1):
-        inside = (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
-        return int(np.count_nonzero(inside))
-
-    for m in marks:
-        length = _text_size(_visible(m.label), MARK_FONTSIZE)[0] + 4.0
-        thick = 1.25 * MARK_FONTSIZE + gap
-        if m.axis == "y":
-            at = to_axes.transform((1.0 if fig.xscale == "log" else 0.0, m.at))[1]
-            L, T = length / aw, thick / ah
-            options = [(end, side) for side in ("above", "below") for end in ("right", "left")
-                       if (at + T <= 1.0 if side == "above" else at - T >= 0.0)] or [("right", "above")]
-
-            def cost(o):
-                xs = (1 - 0.015 - L, 1.0) if o[0] == "right" else (0.0, 0.015 + L)
-                return covered(*xs, *((at, at + T) if o[1] == "above" else (at - T, at)))
-            end, side = min(options, key=cost)
-            ax.annotate(m.label, xy=(0.985 if end == "right" else 0.015, m.at), xycoords=ax.get_yaxis_transform(),
-                        xytext=(0, gap if side == "above" else -gap), ha=end,
-                        va="bottom" if side == "above" else "top", **style)
-        else:
-            at = to_axes.transform((m.at, 1.0 if fig.yscale == "log" else 0.0))[0]
-            L, T = length / ah, thick / aw
-            options = [(end, side) for end in ("top", "bottom") for side in ("right", "left")
-                       if (at + T <= 1.0 if side == "right" else at - T >= 0.0)] or [("top", "right")]
-
-            def cost(o):
-                ys = (1 - 0.03 - L, 1.0) if o[0] == "top" else (0.0, 0.03 + L)
-                return covered(*((at, at + T) if o[1] == "right" else (at - T, at)), *ys)
-            end, side = min(options, key=cost)
-            ax.annotate(m.label, xy=(m.at, 0.97 if end == "top" else 0.03), xycoords=ax.get_xaxis_transform(),
-                        xytext=(gap if side == "right" else -gap, 0), rotation=90,
-                        ha="left" if side == "right" else "right", va="top" if end == "top" else "bottom", **style)
+def _legend_columns(labels: list) -> int:
+    """Two columns when two entries side by side fit the figure's width, else one."""
+    if len(labels) < 2:
+        return 1
+    size = RC["legend.fontsize"]
+    entry = max(_text_size(_visible(t), size)[0] for t in labels) + (RC["legend.handlelength"] + 2.5) * size
+    return 2 if 2 * entry <= 72.0 * FIGSIZE[0] - 2 * EDGE else 1
 
 
 # ------------------------------------------------------------------------------------------------
@@ -465,6 +413,12 @@ def _layout(mfig, ax, fig) -> None:
     xlabel = _wrap(fig.xlabel, lsize, W - left - right)
     ax.set_xlabel("\n".join(xlabel))
     bottom = EDGE + (_height(xlabel, lsize) + LABELPAD if xlabel else 0.0) + xtick_h + TICK
+    legend = ax.get_legend()
+    if legend is not None:                  # below the x label, outside the frame: it never covers data
+        from matplotlib.backends.backend_agg import RendererAgg
+        height = legend.get_window_extent(RendererAgg(W, H, 72.0)).height
+        legend.set_bbox_to_anchor((0.5, EDGE / H), transform=mfig.transFigure)
+        bottom += height + 2.0
     if xoff and not xlabel:
         bottom += 1.3 * size
     top = EDGE + (_height(title, tsize) - 0.25 * tsize + TITLEPAD if title else 0.6 * size)
@@ -494,7 +448,6 @@ def render(fig: dict, path) -> None:
         try:
             ax = _draw(mfig, f)
             _layout(mfig, ax, f)
-            _label_marks(ax, f)
             mfig.savefig(fh, format=fmt, metadata=METADATA[fmt])
         except ValueError as e:                      # e.g. mathtext that does not parse
             raise ValueError(f"figure {f.title!r}: {e}") from e

@@ -59,6 +59,10 @@ for _ch, _name in zip("\u0393\u0394\u0398\u039b\u039e\u03a0\u03a3\u03a6\u03a8\u0
     _UNICODE[_ch] = rf"$\{_name}$"
 
 
+_GREEK_NAMES = frozenset(_GREEK) | {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega",
+                                    "varepsilon", "vartheta", "varphi", "varrho"}
+
+
 def _escape(ch: str) -> str:
     if ch in _SPECIAL:
         return _SPECIAL[ch]
@@ -483,6 +487,37 @@ def text_with_math(s, limit: int = TEXT_LIMIT) -> str:
                                               + r" \textit{[not typeset: " + text(why, 200) + "]}"))
         pos = m.end()
     return "".join(out) + text(s[pos:]) + note
+
+
+def heading(s, limit: int = 300) -> str:
+    """A section title: :func:`text_with_math`, with a plain-text form for the PDF's bookmarks
+    (``\\texorpdfstring``: maths in a bookmark would be dropped with a warning)."""
+    typeset = text_with_math(s, limit)
+    if typeset == text(s, limit):
+        return typeset
+    plain = text(_INLINE_MATH.sub(lambda m: _bookmark(m.group(1)), str(s)), limit).replace(r"\allowbreak{}", "")
+    return r"\texorpdfstring{" + typeset + "}{" + plain + "}"
+
+
+def _bookmark(latex: str) -> str:
+    """Maths for a PDF bookmark (plain text): Greek letters by name, ``\\frac{a}{b}`` as a/b, other commands
+    and braces dropped."""
+    latex = re.sub(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", latex)
+    latex = re.sub(r"\\([A-Za-z]+)", lambda m: m.group(1) if m.group(1) in _GREEK_NAMES else " ", latex)
+    return re.sub(r"\s+", " ", latex.replace("{", "").replace("}", "")).strip()
+
+
+def name(s) -> str:
+    """A symbol's name as the reader knows it (``Sigma_DeltaPhi[1, 2]`` as $\\Sigma_{\\Delta\\Phi}[1,2]$,
+    ``theta^{t+1}`` as $\\theta^{t+1}$, see :mod:`proofs.symbol_latex`); a name of another form, or one whose
+    LaTeX does not verify, in typewriter type. Trailing words (`` (from the premises)``) stay text."""
+    from ..symbol_latex import name_latex
+    s = str(s)
+    base, tail = (s.split(" ", 1)[0], " " + s.split(" ", 1)[1]) if " " in s and "[" not in s else (s, "")
+    latex = name_latex(base) if len(s) <= CODE_LIMIT else None
+    if latex is None or check_math(latex) is not None:
+        return code(s)
+    return f"${latex}$" + (text(tail) if tail else "")
 
 
 _RATIONAL = re.compile(r"^(-?)(\d{1,200})/(\d{1,200})$")
