@@ -8,8 +8,9 @@ anything), and derivcheck's own command line.
   (in a child process) reports its error. Claims made only by a helper from another package, in a file
   that never imports from ``proofs``, are not found this way: name such files to ``derivcheck check``.
 * A **document to audit** is a ``.md``, ``.txt``, ``.tex`` or ``.ipynb`` file carrying the marker comment
-  ``<!-- derivcheck-audit -->`` (Markdown, notebooks' Markdown cells) or a line ``% derivcheck-audit``
-  (LaTeX). The marker is not a ``derivcheck:`` declaration, so ``derivcheck audit`` ignores it.
+  ``<!-- derivcheck-audit -->`` (Markdown, a line of a notebook's Markdown cell) or ``% derivcheck-audit``
+  (LaTeX) on a line of its own (so a text that only mentions the marker, in backticks, is not marked).
+  The marker is not a ``derivcheck:`` declaration, so ``derivcheck audit`` ignores it.
 
 Only the standard library; files over :data:`MAX_SCAN_BYTES` are not looked at. :func:`own_cli` is the
 ``cli`` module installed beside this package, never a project's own ``cli.py`` that happens to be on
@@ -25,7 +26,8 @@ import sys
 AUDIT_SUFFIXES = (".md", ".txt", ".tex", ".ipynb")
 MARKER = "derivcheck-audit"
 MAX_SCAN_BYTES = 20 * 2 ** 20
-_MD_MARK = re.compile(r"<!--[ \t]*derivcheck-audit[ \t]*-->")
+_MD_MARK = re.compile(r"^[ \t]*<!--[ \t]*derivcheck-audit[ \t]*-->[ \t]*$", re.M)
+_NOTEBOOK_MARK = re.compile(r'^[ \t]*"<!--[ \t]*derivcheck-audit[ \t]*-->(?:\\n)?",?[ \t]*$', re.M)   # a cell's line
 _TEX_MARK = re.compile(r"^[ \t]*%+[ \t]*derivcheck-audit[ \t]*$", re.M)
 
 
@@ -71,7 +73,8 @@ def is_marked_document(path) -> bool:
     if data is None or MARKER.encode() not in data:
         return False
     text = data.decode("utf-8", "replace")
-    return bool(_TEX_MARK.search(text) if suffix == ".tex" else _MD_MARK.search(text))
+    mark = {".tex": _TEX_MARK, ".ipynb": _NOTEBOOK_MARK}.get(suffix, _MD_MARK)
+    return bool(mark.search(text))
 
 
 def own_cli():

@@ -97,13 +97,29 @@ def _skipped_dir(path, root) -> bool:
 
 # -- collection -----------------------------------------------------------------------------------
 
+def _test_module(path, config) -> bool:
+    """Does pytest's Python collector take ``path`` for a test module (``python_files``, or a conftest)?"""
+    if path.name == "conftest.py":
+        return True
+    return any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(str(path), p) for p in config.getini("python_files"))
+
+
+def _left_to_python_plugin(path, parent) -> bool:
+    """pytest's Python collector imports every ``.py`` file named on the command line, test module or not; for
+    a derivation file it asks :func:`pytest_pycollect_makemodule` below, which makes it a :class:`DerivationFile`
+    instead (so the file is collected once, and never imported by pytest)."""
+    return (parent.config.pluginmanager.has_plugin("python") and parent.session.isinitpath(path)
+            and not _test_module(path, parent.config))
+
+
 def pytest_collect_file(file_path, parent):
     if not _enabled(parent.config):
         return None
     state = parent.config.stash[_STATE]
     if file_path.suffix == ".py":
-        if is_derivation_file(file_path) and (parent.session.isinitpath(file_path)
-                                              or not _skipped_dir(file_path, state.root)):
+        if not is_derivation_file(file_path) or _left_to_python_plugin(file_path, parent):
+            return None
+        if parent.session.isinitpath(file_path) or not _skipped_dir(file_path, state.root):
             return DerivationFile.from_parent(parent, path=file_path)
         return None
     if file_path.suffix.lower() in AUDIT_SUFFIXES and (state.audit_glob(file_path) or is_marked_document(file_path)):
@@ -113,23 +129,12 @@ def pytest_collect_file(file_path, parent):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pycollect_makemodule(module_path, parent):
-    """A derivation file named on the command line would be imported by pytest's own collector (it imports
-    every initial path); with ``--derivcheck`` it is left to :class:`DerivationFile` (checked in workers)."""
-    if not _enabled(parent.config):
+    """A derivation file named on the command line (see :func:`_left_to_python_plugin`)."""
+    if not _enabled(parent.config) or not parent.session.isinitpath(module_path):
         return None
-    patterns = parent.config.getini("python_files")
-    if any(fnmatch.fnmatch(module_path.name, p) for p in patterns) or module_path.name == "conftest.py":
-        return None                      # a test module: pytest's as usual
-    if is_derivation_file(module_path):
-        return _NotATestModule.from_parent(parent, path=module_path)
-    return None
-
-
-class _NotATestModule(pytest.File):
-    """Stands in for pytest's Module for a derivation file: collects nothing, imports nothing."""
-
-    def collect(self):
-        return []
+    if _test_module(module_path, parent.config) or not is_derivation_file(module_path):
+        return None                      # pytest's own Module, as usual
+    return DerivationFile.from_parent(parent, path=module_path)
 
 
 class DerivationFile(pytest.File):

@@ -285,3 +285,32 @@ def test_the_examples_folder():
     assert r.returncode == 0, r.stdout + r.stderr
     assert "examples/my_derivation.py::example.ewa_fixed_point PASSED" in r.stdout
     assert "1 passed" in r.stdout
+
+
+def test_what_counts_as_a_derivation_file_or_a_marked_document(tmp_path):
+    from proofs.hooks import is_derivation_file, is_marked_document
+
+    def write(name, text):
+        (tmp_path / name).write_text(text)
+        return tmp_path / name
+
+    assert is_derivation_file(write("a.py", "from proofs import claim\n"))
+    assert is_derivation_file(write("b.py", "import proofs.model as m\n"))
+    assert is_derivation_file(write("c.py", "from proofs import claim\ndef f(:\n"))      # the loader reports it
+    assert not is_derivation_file(write("_helper.py", "from proofs import claim\n"))
+    assert not is_derivation_file(write("d.py", "# from proofs import claim\nx = 'proofs'\n"))
+    assert not is_derivation_file(write("e.py", "from .proofs import claim\n"))         # a relative import
+    assert not is_derivation_file(write("f.txt", "from proofs import claim\n"))
+    assert is_marked_document(write("a.md", "text\n<!-- derivcheck-audit -->\n$$x$$\n"))
+    assert is_marked_document(write("a.tex", "%  derivcheck-audit\n"))
+    assert not is_marked_document(write("b.md", "mark with `<!-- derivcheck-audit -->` on a line\n"))
+    assert not is_marked_document(write("b.tex", "\\verb|% derivcheck-audit|\n"))
+    assert not is_marked_document(write("c.md", "<!-- derivcheck: audit -->\n"))
+    assert not is_marked_document(ROOT / "README.md")      # mentions the marker, is not marked
+
+
+def test_a_file_named_on_the_command_line_is_collected_once(project):
+    result = project.runpytest("--derivcheck", "--collect-only", "-p", "no:cacheprovider", "notes/derivation.py")
+    tree = [line.strip() for line in result.outlines if line.strip().startswith("<")]
+    assert tree.count("<DerivationFile derivation.py>") == 1
+    assert not any("Module" in line for line in tree)
