@@ -503,6 +503,18 @@ def test_check_marks_errata_and_claims_without_a_witness_in_plain_text(run_cli, 
     assert proc.stdout.count("no witness:") == 1
 
 
+def test_check_explains_an_unexpected_refutation_with_the_counterexample_once(run_cli, tmp_path):
+    (tmp_path / "slip.py").write_text(ERRATA.replace('expected="refuted")', 'expected="proved")'))
+    proc = run_cli("check", "slip.py")
+    assert proc.returncode == 1
+    block = proc.stdout.split("demo.bound ", 1)[1].split("\ndemo.", 1)[0].splitlines()
+    assert block[0].split() == ["refuted", "[expected", "proved]", "witness:", "agrees", block[0].split()[-1]]
+    assert block[1:] == ["    verdict refuted, expected proved",
+                         "    refuted at step 1: at x=1/2, y=1: y < 1 fails (1 - y = 0, not > 0) (exact rational)",
+                         "    the stated result is false as well (refuted from the givens)"]
+    assert "violates" not in proc.stdout
+
+
 def test_progress_lines_on_stderr_for_a_long_run_without_a_terminal(run_cli, tmp_path):
     (tmp_path / "slow.py").write_text(ERRATA.replace(
         'def one_step(d):\n', 'def one_step(d):\n    time.sleep(2.6)\n'))

@@ -154,3 +154,15 @@ def test_text_escaping_round_trips(raw):
 def test_code_span_with_backticks():
     assert markdown.code("a`b") == "``a`b``"
     assert _md().render(markdown.code("`x`")).strip() == "<p><code>`x`</code></p>"
+
+
+def test_audit_markdown_keeps_its_maths_and_escapes_its_text():
+    from proofs.audit.render import render_markdown
+    pair = {"file": "notes_v2.md", "line": 5, "verdict": "refuted", "left_latex": HARD_LATEX, "relation": "=",
+            "right_latex": r"\|v\|_{2}", "counterexample": {"point": {"w_1": "1"}, "lhs": "2*a*b", "rhs": "a*b*c"}}
+    doc = {"file": "notes_v2.md", "rows": 3, "rows_parsed": 3, "counts": {"refuted": 1}, "pairs": [pair]}
+    out = render_markdown([doc])
+    tokens = _tokens(out)
+    assert [t.content for t in tokens if t.type == "math_inline"] == [HARD_LATEX, r"\|v\|_{2}"]
+    assert not {t.type for t in tokens} & {"em_open", "link_open", "html_inline", "s_open"}
+    assert "left = 2*a*b, right = a*b*c" in "".join(t.content for t in tokens if t.type == "text")

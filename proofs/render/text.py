@@ -52,10 +52,14 @@ def claim_line(result: dict, width: int = 0, *, color: bool = False) -> list:
     if lacks_witness(result):
         lines.append(_paint(f"    {NO_WITNESS}", YELLOW, color))
     reason = failure_reason(result)
+    refuted = refutation(result)
     if reason:
         lines.append(f"    {reason}")
         msg = result.get("message") or ""
-        if msg and msg not in reason:
+        if refuted:
+            lines.append(f"    refuted at {refuted[0]}: {refuted[1]}")
+            lines += [f"    {refuted[2]}"] if refuted[2] else []
+        elif msg and msg not in reason:
             lines.append(f"    {msg}")
     if result.get("loud"):
         lines.append(_paint(f"!! {result['loud']}", RED + BOLD, color))
@@ -159,6 +163,7 @@ def outcome_line(result: dict) -> str:
 RESULT_VERDICT = {"proved": "the stated result holds without {where} (proved from the givens): only {where} is "
                             "wrong",
                   "refuted": "the stated result is false as well (refuted from the givens)"}
+UNDECIDED = "whether the stated result holds was not decided from the givens (only {where} is shown wrong)"
 
 
 def _field(key: str, value) -> str:
@@ -197,22 +202,32 @@ def _show_premises(r: dict) -> list:
     return out
 
 
-def _show_verdict(r: dict, steps: list, color: bool) -> list:
+def refutation(result: dict) -> tuple | None:
+    """For a refuted claim with a counterexample: (where it fails, the counterexample as text, what that means
+    for the stated result, or ""); None otherwise. Renderers print this instead of the engine's message, which
+    holds the same counterexample in the engine's order and wording."""
+    if result.get("verdict") != "refuted" or not result.get("counterexample"):
+        return None
+    failing = next((s for s in result.get("steps") or [] if s.get("index") == result.get("first_failing_step")),
+                   None)
+    where = step_name(failing) if failing is not None else "a step"
+    verdict = result.get("result_verdict")
+    said = RESULT_VERDICT.get(verdict, UNDECIDED).format(where=where) if verdict else ""
+    return where, counterexample_text(result["counterexample"]), said
+
+
+def _show_verdict(r: dict, color: bool) -> list:
     """The verdict; for a refuted claim where it fails, the counterexample (the only time it is printed in full)
     and whether the stated result holds without the failing step."""
-    failing = next((s for s in steps if s.get("index") == r.get("first_failing_step")), None)
+    refuted = refutation(r)
     head = verdict_head(r)
-    if r.get("verdict") == "refuted" and failing is not None:
-        head = head.replace("refuted", f"refuted at {step_name(failing)}", 1)
+    if refuted:
+        head = head.replace("refuted", f"refuted at {refuted[0]}", 1)
     out = [_field("verdict", _paint(head, _colour_of(r), color) + ("  (cached)" if r.get("cached") else ""))]
     out += [_field("assuming", f"{a}  (unchecked)") for a in r.get("assuming") or []]
-    if r.get("verdict") == "refuted" and r.get("counterexample"):
-        out.append(_field("counterexample", counterexample_text(r["counterexample"])))
-        where = step_name(failing) if failing is not None else "the failing step"
-        if r.get("result_verdict"):
-            said = RESULT_VERDICT.get(r["result_verdict"], "whether the stated result holds was not decided from "
-                                                             "the givens (only {where} is shown wrong)")
-            out.append(f"  {said.format(where=where)}")
+    if refuted:
+        out.append(_field("counterexample", refuted[1]))
+        out += [f"  {refuted[2]}"] if refuted[2] else []
     elif r.get("message"):
         out.append(_field("message", r["message"]))
     return out
@@ -279,7 +294,7 @@ def render_show(result: dict, *, color: bool = False) -> str:
     ``result`` is a result dict, optionally with ``corrected_by`` (ids of the claims correcting it)."""
     r = result
     steps = r.get("steps") or []
-    out = _show_header(r, color) + _show_premises(r) + _show_verdict(r, steps, color)
+    out = _show_header(r, color) + _show_premises(r) + _show_verdict(r, color)
     out.append(f"  steps ({len(steps)}):")
     cex = r.get("counterexample") if r.get("verdict") == "refuted" else None
     for s in steps:
