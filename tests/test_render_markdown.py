@@ -151,6 +151,14 @@ def test_text_escaping_round_trips(raw):
     assert rendered == "<p>" + raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</p>"
 
 
+@pytest.mark.parametrize("raw", ["- item", "+ item", "2. two", "10) ten", "# heading", "> quote", "=== x", "---",
+                                 "1.5 is a number", "3 steps"])
+def test_a_line_never_starts_a_block(raw):
+    rendered = _md().render(markdown.line(raw)).strip()
+    assert rendered == "<p>" + raw.replace(">", "&gt;") + "</p>"
+    assert markdown.line("1.5 is a number") == "1.5 is a number"       # escaped only where it could act
+
+
 def test_code_span_with_backticks():
     assert markdown.code("a`b") == "``a`b``"
     assert _md().render(markdown.code("`x`")).strip() == "<p><code>`x`</code></p>"

@@ -40,6 +40,16 @@ def text(value, limit: int = 0) -> str:
     return _MARKUP.sub(lambda m: "\\" + m.group(0), s)
 
 
+def line(value, limit: int = 0) -> str:
+    """Text that begins a line or a list item: as :func:`text`, and never read as a heading, block quote, list
+    item or rule (``# x``, ``> x``, ``- x``, ``2. x`` keep their first character as written)."""
+    s = text(value, limit)
+    number = re.match(r"\d{1,9}(?=[.)](?:\s|$))", s)
+    if number:
+        return s[:number.end()] + "\\" + s[number.end():]
+    return "\\" + s if s[:1] in ("#", ">", "+", "-", "=") else s
+
+
 def code(value) -> str:
     """A code span holding ``value`` (one line); the fence is longer than any run of backticks inside it."""
     s = " ".join(str(value).split())
@@ -142,7 +152,7 @@ def _load_errors(errors: list) -> list:
     if not errors:
         return []
     lines = ["", f"### Files that could not be loaded ({len(errors)})", ""]
-    return lines + [f"- {text(e.get('text') or e.get('message') or e.get('file', ''), DETAIL_LIMIT)}" for e in errors]
+    return lines + [f"- {line(e.get('text') or e.get('message') or e.get('file', ''), DETAIL_LIMIT)}" for e in errors]
 
 
 def _not_as_expected(results: list) -> list:
@@ -164,7 +174,7 @@ def _claim_section(r: dict) -> list:
     """Statement, why the claim does not pass, its first failing step, the counterexample and the witnesses."""
     src = r.get("source") or {}
     lines = ["", f"#### {code(r['id'])}: {text(r.get('verdict'))}, expected {text(r.get('expected'))}", "",
-             text(f"{r.get('title', '')} ({src.get('file', '')}, {src.get('locator', '')})"), "",
+             line(f"{r.get('title', '')} ({src.get('file', '')}, {src.get('locator', '')})"), "",
              f"**Does not pass:** {text(failure_reason(r), DETAIL_LIMIT)}", ""]
     if r.get("statement_latex"):
         lines += ["**Statement:**", ""] + display_math(r["statement_latex"]) + [""]
@@ -176,9 +186,9 @@ def _claim_section(r: dict) -> list:
         lines += [f"**First failing step:** {text(step_name(step))}: {text(step.get('verdict'))}{rule}", ""]
         lines += (display_math(step["latex"]) if step.get("latex") else [code(step.get("relation", ""))]) + [""]
         if step.get("detail") and not step.get("counterexample"):
-            lines += [text(step["detail"], DETAIL_LIMIT), ""]
+            lines += [line(step["detail"], DETAIL_LIMIT), ""]
     elif r.get("message"):
-        lines += [text(r["message"], DETAIL_LIMIT), ""]
+        lines += [line(r["message"], DETAIL_LIMIT), ""]
     cex = r.get("counterexample") or (step or {}).get("counterexample")
     if cex:
         lines += [f"**Counterexample:** {code(counterexample_text(cex))}", ""]
@@ -202,5 +212,5 @@ def _witness_lines(r: dict) -> list:
     for w in wits:
         observed = f" (observed: the statement {w['observed']})" if w.get("observed") else ""
         detail = f": {text(w['detail'], DETAIL_LIMIT)}" if w.get("detail") else ""
-        lines.append(f"- {text(w.get('kind'))} {code(w.get('name'))} {text(w.get('verdict'))}{observed}{detail}")
+        lines.append(f"- {line(w.get('kind'))} {code(w.get('name'))} {text(w.get('verdict'))}{observed}{detail}")
     return lines
