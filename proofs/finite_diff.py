@@ -84,6 +84,8 @@ from typing import Callable
 
 import numpy as np
 
+from .render import count
+
 EPS = float(np.finfo(np.float64).eps)
 CBRT_EPS = EPS ** (1.0 / 3.0)
 COMPLEX_STEP = 1e-20
@@ -273,8 +275,7 @@ class GradCheck:
 
     def describe(self) -> str:
         kind = "coordinate" if self.coordinate else "random"
-        head = (f"({self.method}, {self.n_directions} {kind} directions, "
-                f"{self.n_evals} f-evals)")
+        head = f"({self.method}, {count(self.n_directions, kind + ' direction')}, {self.n_evals} f-evals)"
         rel = abs(self.worst_analytic - self.worst_numeric) / max(
             abs(self.worst_numeric), abs(self.worst_analytic), 1e-300)
         worst = (f"analytic {self.worst_analytic:.12g} vs numeric "
@@ -698,7 +699,7 @@ class TaylorTest:
         if self.n_used == 0:
             return f"Taylor test {status}: all residuals at rounding level"
         return (f"Taylor test {status}: slope {self.slope:.3f} "
-                f"(threshold {self.threshold}, {self.n_used} steps above noise)")
+                f"(threshold {self.threshold}, {count(self.n_used, 'step')} above noise)")
 
 
 def taylor_test(f: Callable, grad, x, direction, ks=range(4, 16),
