@@ -2,21 +2,25 @@
 
 Registered through the ``pytest11`` entry point, so it is loaded by every pytest run in an environment
 where derivcheck is installed. Without ``--derivcheck`` every hook returns at once: nothing is collected,
-nothing is imported beyond this module and the standard library.
+nothing is imported beyond this module, :mod:`proofs.hooks` and the standard library.
 
-What is collected
------------------
-* A **derivation file** is a ``.py`` file (names starting with ``_`` or ``.`` are skipped, as by
-  ``derivcheck check``) whose source *imports from* ``proofs`` (``from proofs import claim``,
-  ``import proofs``, ``from proofs.model import Claim``...). This is decided by reading the file and
-  parsing it with :mod:`ast`; nothing in it is executed in the pytest process. Its claims are then found by
+What is collected (the rules are :mod:`proofs.hooks`', shared with the pre-commit hooks)
+-----------------------------------------------------------------------------------------
+* A **derivation file** is a ``.py`` file (names starting with ``_`` or ``.``, and files in such folders
+  below the invocation directory, are skipped, as by ``derivcheck check FOLDER``, unless named on the
+  command line) whose source *imports from* ``proofs`` (``from proofs import claim``, ``import proofs``,
+  ``from proofs.model import Claim``...). This is decided by reading the file and parsing it with
+  :mod:`ast`; nothing in it is executed in the pytest process (a derivation file named on the command line,
+  which pytest's Python collector would import, is made a :class:`DerivationFile` through
+  ``pytest_pycollect_makemodule`` instead). Its claims are then found by
   the runner (:func:`proofs.runner.gather`), which imports the file in a forked child, or reads them from a
   valid cache entry. Each claim is an item ``PATH::CLAIM_ID`` (``examples/my_derivation.py::example.ewa_fixed_point``).
   A file that cannot be loaded, or a claim id already defined in another collected file, is an item
   ``PATH::derivcheck-load`` that fails with the loader's one-line message (the other claims still run).
-* A **document to audit** is a ``.md``, ``.txt``, ``.tex`` or ``.ipynb`` file that contains the marker
-  comment ``<!-- derivcheck-audit -->`` (Markdown, notebooks) or a line ``% derivcheck-audit`` (LaTeX), or
-  whose path matches a ``--derivcheck-audit=GLOB`` pattern. It is one item ``PATH::audit``.
+* A **document to audit** is a ``.md``, ``.txt``, ``.tex`` or ``.ipynb`` file that carries the marker
+  comment ``<!-- derivcheck-audit -->`` (Markdown, notebooks) or ``% derivcheck-audit`` (LaTeX) on a line
+  of its own, or whose path matches a ``--derivcheck-audit=GLOB`` pattern. It is one item ``PATH::audit``,
+  failing with the audit's text for its refuted (error, timeout) pairs and the document's summary line.
 
 Invariants
 ----------
