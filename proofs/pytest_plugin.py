@@ -324,6 +324,7 @@ class _State:
                                                     no_cache=config.getoption("derivcheck_no_cache")))
         self.claim_files: dict = {}          # claim id -> the file that defined it first
         self.results: dict = {}              # nodeid -> result dict, for items of a batch not yet run
+        self.done: set = set()               # nodeids whose result was asked for (not checked again for a batch)
         worker = getattr(config, "workerinput", None)
         self.per_item = worker is not None and config.getoption("dist", "no") not in ("loadfile", "loadscope")
 
@@ -362,9 +363,11 @@ class _State:
         if self.per_item:
             return [item]
         return [i for i in item.session.items
-                if isinstance(i, ClaimItem) and i.path == item.path and i.nodeid not in self.results]
+                if isinstance(i, ClaimItem) and i.path == item.path and i.nodeid not in self.results
+                and (i is item or i.nodeid not in self.done)]
 
     def result_for(self, item) -> dict:
+        self.done.add(item.nodeid)
         if item.nodeid in self.results:
             return self.results.pop(item.nodeid)
         batch = self._batch(item)
