@@ -94,6 +94,25 @@ def test_text_never_becomes_markup():
     assert f"measured {HOSTILE_TEXT}" in texts          # and so does the witness's detail
 
 
+def test_maths_an_author_wrote_in_a_title_rule_or_reading_is_maths_and_the_rest_text():
+    def authored(**kw):
+        r = _failing_result(title="Bound on $\\|w_i\\|^2$ for $a_i * b_j$ (costs $5 and $ 6)", statement_latex="",
+                            statement="every $g_i$ with $|g_i| < a$ holds", **kw)
+        r["steps"][1]["rule"] = "insert $x_{t-1}$ into (3)"
+        return r
+    out = _render([authored(), authored(id="demo.erratum", expected="refuted")])   # a failure, and an erratum
+    tokens = _tokens(out)
+    maths = [t.content for t in tokens if t.type == "math_inline"]
+    assert maths.count("\\|w_i\\|^2") == 1 and maths.count("a_i * b_j") == 1     # the failing claim's title
+    assert maths.count("x_{t-1}") == 2             # its rule, and the erratum's in the errata table
+    assert maths.count("g_i") == 2 and maths.count("|g_i| < a") == 2               # statement: table and section
+    assert not {t.type for t in tokens} & {"em_open", "link_open", "html_inline", "s_open"}
+    texts = "".join(t.content for t in tokens if t.type == "text")
+    assert "(costs $5 and $ 6)" in texts                     # unpaired or spaced dollars stay text
+    row = next(ln for ln in out.splitlines() if ln.startswith("| `demo.erratum` |"))
+    assert r"(insert $x_{t-1}$ into (3))" in row and r"$\|g_i\| < a$" in out
+
+
 def test_table_rows_keep_their_columns_with_pipes_in_maths_and_text():
     out = _render([_failing_result(), _failing_result(id="demo.second", statement_latex=r"|x| = \|y\|")])
     md = _md()

@@ -7,11 +7,12 @@ byte.
 Invariants, for any text the results hold (see tests/test_render_markdown.py, which parses the output with
 markdown-it-py and its dollar-math plugin):
 
-* maths is only the LaTeX derivcheck itself wrote (``statement_latex``, a step's ``latex``), in ``$...$`` or a
-  ``$$`` block, and each span parses back to exactly that LaTeX (``|`` escaped as ``\\|`` inside a table cell,
-  where GFM unescapes it before the maths is read);
-* every other text (titles, rules, witness details, messages) is escaped so that nothing in it becomes
-  emphasis, a link, HTML, strikethrough, maths or a table column;
+* maths is the LaTeX derivcheck itself wrote (``statement_latex``, a step's ``latex``), in ``$...$`` or a
+  ``$$`` block, and the ``$...$`` spans an author wrote in a title, statement, reading, rule or why (as the
+  report typesets them); each span parses back to exactly that LaTeX (``|`` escaped as ``\\|`` inside a table
+  cell, where GFM unescapes it before the maths is read);
+* every other text (the rest of those fields, witness details, messages, counterexamples) is escaped so that
+  nothing in it becomes emphasis, a link, HTML, strikethrough, maths or a table column;
 * a table row always has the columns of its header.
 """
 from __future__ import annotations
@@ -32,18 +33,33 @@ DETAIL_LIMIT = 600          # characters of a witness detail or message shown in
 _MARKUP = re.compile(r"[\\`*$|~&]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|<(?=[A-Za-z/!?])|\](?=\()")
 
 
-def text(value, limit: int = 0) -> str:
-    """Any text as Markdown that renders as exactly that text, on one line (cut at ``limit`` with '…')."""
+# an author's inline maths: $...$ on one line, not opening or closing on a space (GitHub's rule)
+_AUTHOR_MATH = re.compile(r"(?<!\\)\$(?=\S)([^$]*?\S)\$")
+
+
+def text(value, limit: int = 0, *, maths: bool = False, in_table: bool = False) -> str:
+    """Any text as Markdown that renders as exactly that text, on one line (cut at ``limit`` with '…').
+
+    ``maths=True`` for a field an author writes (title, statement, reading, rule, why): its ``$...$`` spans are
+    maths (:func:`math`, escaped for a table cell with ``in_table``), the rest text; an unpaired ``$`` is text."""
     s = " ".join(str(value).split())
     if limit and len(s) > limit:
         s = s[:limit - 1] + "…"
+    out, at = [], 0
+    for m in _AUTHOR_MATH.finditer(s) if maths else ():
+        out += [_escape(s[at:m.start()]), math(m.group(1), in_table=in_table)]
+        at = m.end()
+    return "".join(out + [_escape(s[at:])])
+
+
+def _escape(s: str) -> str:
     return _MARKUP.sub(lambda m: "\\" + m.group(0), s)
 
 
-def line(value, limit: int = 0) -> str:
+def line(value, limit: int = 0, *, maths: bool = False) -> str:
     """Text that begins a line or a list item: as :func:`text`, and never read as a heading, block quote, list
     item or rule (``# x``, ``> x``, ``- x``, ``2. x`` keep their first character as written)."""
-    s = text(value, limit)
+    s = text(value, limit, maths=maths)
     number = re.match(r"\d{1,9}(?=[.)](?:\s|$))", s)
     if number:
         return s[:number.end()] + "\\" + s[number.end():]
@@ -91,7 +107,8 @@ def render_check(results: list, summary: dict | None = None) -> str:
         rest = "rests" if len(resting) == 1 else "rest"
         lines += ["", f"{count(len(resting), 'verdict')} {rest} on unchecked assumptions (`proved, assuming: ...`):",
                   ""]
-        lines += [f"- {code(r['id'])} {r['verdict']}, assuming: " + text("; ".join(r["assuming"])) for r in resting]
+        lines += [f"- {code(r['id'])} {r['verdict']}, assuming: " + text("; ".join(r["assuming"]), maths=True)
+                  for r in resting]
     lines += _errata_table(results)
     lines += _load_errors((summary or {}).get("errors") or [])
     lines += _not_as_expected(results)
@@ -140,7 +157,7 @@ def _errata_table(results: list) -> list:
             f"{step['index']}" + (f" {step['label']}" if step.get("label") and not step['label'].startswith("step ")
                                   else "") + (f" ({step['rule']})" if step.get("rule") else ""))
         fixes = ", ".join(code(i) for i in fixes_of.get(r["id"], [])) or "—"
-        lines.append(f"| {code(r['id'])} | {cell(where)} | {cell(failing)} | {fixes} |")
+        lines.append(f"| {code(r['id'])} | {cell(where)} | {text(failing, maths=True, in_table=True)} | {fixes} |")
     return lines
 
 
@@ -163,7 +180,8 @@ def _not_as_expected(results: list) -> list:
     lines = ["", f"### Not as expected ({len(failing)})", "", "| claim | verdict | expected | statement |",
              "| --- | --- | --- | --- |"]
     for r in failing:
-        stated = math(r["statement_latex"], in_table=True) if r.get("statement_latex") else cell(r.get("statement", ""))
+        stated = math(r["statement_latex"], in_table=True) if r.get("statement_latex") else \
+            text(r.get("statement", ""), maths=True, in_table=True)
         lines.append(f"| {code(r['id'])} | {cell(r.get('verdict'))} | {cell(r.get('expected'))} | {stated} |")
     for r in failing:
         lines += _claim_section(r)
@@ -174,15 +192,15 @@ def _claim_section(r: dict) -> list:
     """Statement, why the claim does not pass, its first failing step, the counterexample and the witnesses."""
     src = r.get("source") or {}
     lines = ["", f"#### {code(r['id'])}: {text(r.get('verdict'))}, expected {text(r.get('expected'))}", "",
-             line(f"{r.get('title', '')} ({src.get('file', '')}, {src.get('locator', '')})"), "",
+             line(f"{r.get('title', '')} ({src.get('file', '')}, {src.get('locator', '')})", maths=True), "",
              f"**Does not pass:** {text(failure_reason(r), DETAIL_LIMIT)}", ""]
     if r.get("statement_latex"):
         lines += ["**Statement:**", ""] + display_math(r["statement_latex"]) + [""]
     elif r.get("statement"):
-        lines += [f"**Statement:** {text(r['statement'], DETAIL_LIMIT)}", ""]
+        lines += [f"**Statement:** {text(r['statement'], DETAIL_LIMIT, maths=True)}", ""]
     step = _first_bad_step(r)
     if step is not None:
-        rule = f" (rule: {text(step['rule'])})" if step.get("rule") and step["rule"] != "conclusion" else ""
+        rule = f" (rule: {text(step['rule'], maths=True)})" if step.get("rule") and step["rule"] != "conclusion" else ""
         lines += [f"**First failing step:** {text(step_name(step))}: {text(step.get('verdict'))}{rule}", ""]
         lines += (display_math(step["latex"]) if step.get("latex") else [code(step.get("relation", ""))]) + [""]
         if step.get("detail") and not step.get("counterexample"):
