@@ -366,6 +366,19 @@ def test_outcome_passed_and_reasons():
     assert witness_summary(_result()) == "none"
 
 
+def test_show_prints_a_counterexample_once_whatever_the_step_detail_says():
+    from proofs.render.text import render_show
+    cex = {"point": {"y (from the premises)": "2", "x": "1"}, "lhs": "2", "rhs": "3", "relation": "!=",
+           "arithmetic": "exact rational"}
+    step = {"index": 1, "rule": "expand", "relation": "x + 1 = 3", "verdict": "refuted", "stage": "numeric",
+            "detail": "fails at x=1: 2 != 3 (exact rational)", "counterexample": cex, "premises": ["(1)", "(1)"]}
+    r = _result(verdict="refuted", expected="refuted", first_failing_step=1, counterexample=cex, steps=[step],
+                message="refuted at step 1: at x=1, y (from the premises)=2: 2 != 3")
+    out = render_show(r)
+    assert out.count("x=1") == 1 and "  counterexample: at x=1, y (from the premises)=2: 2 != 3 (exact rational)" in out
+    assert "using: (1)\n" in out and out.rstrip().endswith("refuted, as expected (erratum)")
+
+
 def test_text_renderer_colour_and_loud_line():
     from proofs.outcome import summarize
     from proofs.render import render_check

@@ -248,7 +248,7 @@ def _show_step(s: dict, claim_cex, color: bool) -> list:
         out.append(f"        using: {', '.join(dict.fromkeys(map(str, s['premises'])))}")
     cex = s.get("counterexample")
     detail = _without_point(str(s.get("detail") or ""), cex)
-    if detail and not detail.startswith("fails at the counterexample"):
+    if detail and not (cex and detail.startswith("fails at ")):     # the counterexample line below says it
         out.append(f"        {detail}")
     if s.get("residual") not in (None, "", "0"):
         out.append(f"        residual: {s['residual']}")
