@@ -37,12 +37,13 @@ Invariants
   for this content, else it is computed.
 * A failure's message is built by the CLI's renderers (:func:`proofs.render.text.claim_line`, the
   counterexample formatter, :func:`proofs.audit.render.render_text`).
-* A file's selected claims are checked together in one worker (as by the CLI) when this process runs all
-  of them (no xdist, or ``--dist loadfile``/``loadscope``); under ``-n`` with the default distribution each
-  claim is checked on its own, since another worker may run its neighbours.
+* A file's selected claims are checked together in one worker (as by the CLI) when the first of them runs;
+  in an xdist worker (``-n``), which cannot know which items it will be sent, each claim is checked on its
+  own.
 """
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import io
 import os
@@ -151,12 +152,13 @@ class DerivationFile(pytest.File):
         from proofs.loader import LoadError, UsageError
         try:
             with state.in_invocation_dir():
-                plan = runner.gather([display], cache=state.cache, timeout=state.timeout,
-                                     max_memory=state.max_memory)
-                runner.store(plan, state.cache, {})      # as 'derivcheck list': the claims known without importing
+                cache = state.new_cache()
+                plan = runner.gather([display], cache=cache, timeout=state.timeout, max_memory=state.max_memory)
+                runner.store(plan, cache, {})            # as 'derivcheck list': the claims known without importing
         except (UsageError, LoadError) as e:
             yield LoadErrorItem.from_parent(self, name=LOAD_ITEM, message=f"{display}: {e}")
             return
+        state.plans[display] = plan
         problems = [e.one_line() for e in plan.errors]
         for meta in sorted(plan.selected, key=lambda m: (m.get("line") or 0, m["id"])):
             other = state.claim_files.setdefault(meta["id"], display)
@@ -307,7 +309,6 @@ def audit_failure_text(result: dict) -> str:
 
 class _State:
     def __init__(self, config):
-        from argparse import Namespace
         self.config = config
         self.root = str(config.invocation_params.dir)
         self.timeout = config.getoption("derivcheck_timeout")
@@ -320,13 +321,20 @@ class _State:
                 raise pytest.UsageError(f"{name}: must be a positive number of seconds")
         if self.max_memory is not None and not self.max_memory > 0:
             raise pytest.UsageError("--derivcheck-max-memory: must be a number of megabytes, 0 for no limit")
-        self.cache = own_cli()._cache(Namespace(seed=self.seed,
-                                                    no_cache=config.getoption("derivcheck_no_cache")))
+        self.no_cache = config.getoption("derivcheck_no_cache")
+        self.cache = self.new_cache()
         self.claim_files: dict = {}          # claim id -> the file that defined it first
         self.results: dict = {}              # nodeid -> result dict, for items of a batch not yet run
         self.done: set = set()               # nodeids whose result was asked for (not checked again for a batch)
-        worker = getattr(config, "workerinput", None)
-        self.per_item = worker is not None and config.getoption("dist", "no") not in ("loadfile", "loadscope")
+        self.plans: dict = {}                # display -> the runner's Plan for that file at collection
+        # an xdist worker cannot know which items it will be sent (xdist sets 'dist' to 'no' in workers)
+        self.per_item = hasattr(config, "workerinput")
+
+    def new_cache(self):
+        """The CLI's cache (``cli._cache``: its directory, seed and version). A new object for every file's
+        collection and every batch, so each key is computed from the file's bytes at that moment, as in a CLI run."""
+        from argparse import Namespace
+        return own_cli()._cache(Namespace(seed=self.seed, no_cache=self.no_cache))
 
     def display(self, path) -> str:
         """The file as ``derivcheck check`` run from the invocation directory names it (the cache's key)."""
@@ -378,16 +386,20 @@ class _State:
         from proofs.loader import LoadError, UsageError
         from proofs.results import error_result
         with self.in_invocation_dir():
+            cache = self.new_cache()
             try:
-                plan = runner.gather([item.display], cache=self.cache, timeout=self.timeout,
-                                     max_memory=self.max_memory)
+                if not cache.enabled and item.display in self.plans:    # nothing to re-read: what collection found
+                    plan = dataclasses.replace(self.plans[item.display])
+                else:                    # the entry as it is now (merged into, not overwritten), or a fresh import
+                    plan = runner.gather([item.display], cache=cache, timeout=self.timeout,
+                                         max_memory=self.max_memory)
             except (UsageError, LoadError) as e:
                 plan, failure = None, f"{item.display}: {e}"
             else:
                 failure = "; ".join(e.one_line() for e in plan.errors)
             if plan is not None:
                 plan.selected = [m for m in plan.selected if m["id"] in by_id]
-            got = runner.check(plan, cache=self.cache, jobs=1, timeout=self.timeout, seed=self.seed,
+            got = runner.check(plan, cache=cache, jobs=1, timeout=self.timeout, seed=self.seed,
                                progress_stream=io.StringIO(), max_memory=self.max_memory) \
                 if plan is not None and plan.selected else []
         for r in got:
