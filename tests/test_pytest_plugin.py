@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -228,20 +228,45 @@ def test_a_file_that_cannot_be_loaded_is_one_failing_item(project):
     assert calls["notes/derivation.py::demo.ewa"].passed     # the other file is still checked
 
 
-def test_the_timeout_is_the_runners(pytester):
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_the_timeout_is_the_runners_and_nothing_is_left_running(pytester):
     pytester.makefile(".py", loops='''
+import os, subprocess
 from proofs import Source, claim
 
 @claim(id="demo.loops", title="never ends", source=Source("x", "y"))
 def loops(d):
+    child = subprocess.Popen(["sleep", "60"])
+    with open("pids.txt", "a") as fh:
+        fh.write(f"{os.getpid()}\\n{child.pid}\\n")
     while True:
         pass
 ''')
+    pytester.makefile(".py", hangs_at_import="from proofs import claim\nwhile True:\n    pass\n")
     reprec = pytester.inline_run("--derivcheck", "-p", "no:cacheprovider", "--derivcheck-timeout", "1.5",
-                                 "loops.py")
-    call = _calls(reprec)["loops.py::demo.loops"]
-    assert call.failed and "timed out after 1.5 s" in str(call.longrepr)
-    assert call.duration < 30
+                                 "loops.py", "hangs_at_import.py")
+    calls = _calls(reprec)
+    loops = calls["loops.py::demo.loops"]
+    assert loops.failed and "timed out after 1.5 s" in str(loops.longrepr)
+    hangs = calls["hangs_at_import.py::derivcheck-load"]
+    assert hangs.failed and "importing the file took longer than 1.5 s" in str(hangs.longrepr)
+    pids = [int(p) for p in (pytester.path / "pids.txt").read_text().split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 5
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [p for p in pids if _alive(p)]
+    for p in left:
+        os.kill(p, 9)
+    assert not left, f"left running: {left}"
 
 
 def test_the_cache_is_shared_with_the_cli(project):
