@@ -74,10 +74,10 @@ def impulse_count(estimator, N, t):
 # RMSProp
 # ------------------------------------------------------------------------------------------------
 @claim(id="rmsprop.second_moment",
-       title="E ghat[i]^2 = g[i]^2 + sigma[i]^2",
+       title=r"$\mathbb{E}\,\hat{g}[i]^2 = g[i]^2 + \sigma[i]^2$",
        source=Source(SLIDES, RMSPROP + ", line 3"),
-       statement=r"E ghat[i]^2 = g[i]^2 + sigma[i]^2",
-       reading="g[i] = E ghat[i], sigma[i]^2 = Var ghat[i]")
+       statement=r"$E \hat{g}[i]^2 = g[i]^2 + \sigma[i]^2$",
+       reading=r"$g[i] = \mathbb{E}\,\hat{g}[i]$, $\sigma[i]^2 = \operatorname{Var} \hat{g}[i]$")
 def second_moment(d):
     g = d.symbol("g", real=True)
     s2 = d.symbol("sigma^2", positive=True)
@@ -102,12 +102,14 @@ def _second_moment_population(w):
 
 
 @claim(id="rmsprop.tracks_second_moment",
-       title="RMSProp's s[i] tracks E ghat[i]^2 = g[i]^2 + sigma[i]^2",
+       title=r"RMSProp's $s[i]$ tracks $\mathbb{E}\,\hat{g}[i]^2 = g[i]^2 + \sigma[i]^2$",
        source=Source(SLIDES, RMSPROP + ", 's[i] ~ E ghat[i]^2 = g[i]^2 + sigma[i]^2'"),
-       statement=r"s_t[i] = (1 - 1/N_s) s_{t-1}[i] + (1/N_s) ghat_t[i]^2 ... s[i] ~ E ghat[i]^2 = g[i]^2 + sigma[i]^2",
-       reading="for iid ghat_t[i] (mean g, variance sigma^2): the stationary mean s_inf of s (the fixed point of "
-               "E s_t = (1 - 1/N_s) E s_{t-1} + (1/N_s) E ghat^2; E s_t -> s_inf geometrically) is "
-               "s_inf = E ghat^2 = g^2 + sigma^2")
+       statement=r"$s_t[i] = \left(1 - \frac{1}{N_s}\right) s_{t-1}[i] + \frac{1}{N_s} \hat{g}_t[i]^2$ ... $s[i] "
+                 r"\approx E \hat{g}[i]^2 = g[i]^2 + \sigma[i]^2$",
+       reading=r"for iid $\hat{g}_t[i]$ (mean $g$, variance $\sigma^2$): the stationary mean $s_\infty$ of $s$ (the "
+               r"fixed point of $\mathbb{E}\,s_t = (1 - \frac{1}{N_s}) \mathbb{E}\,s_{t-1} + \frac{1}{N_s} "
+               r"\mathbb{E}\,\hat{g}^2$; $\mathbb{E}\,s_t \to s_\infty$ geometrically) is $s_\infty = "
+               r"\mathbb{E}\,\hat{g}^2 = g^2 + \sigma^2$")
 def tracks_second_moment(d):
     Ns = d.symbol("N_s", integer=True, positive=True)
     g = d.symbol("g", real=True)
@@ -149,9 +151,9 @@ def _run_rmsprop(w):
 
 
 @claim(id="rmsprop.noise_dominates",
-       title="In RMSProp one should expect sigma[i] >> g[i]",
+       title=r"In RMSProp one should expect $\sigma[i] \gg g[i]$",
        source=Source(SLIDES, RMSPROP + ", last line"),
-       statement=r"We should expect sigma[i] >> g[i].",
+       statement=r"We should expect $\sigma[i] \gg g[i]$.",
        expected="not checkable",
        not_checkable="an empirical expectation about gradient noise in deep networks; no model on the slide to "
                      "compute it in")
@@ -252,12 +254,13 @@ def _rho_N(d):
 
 
 @claim(id="adam.published_recursion",
-       title="Adam's m_t / (1 - beta1^t) is a running average with count n_t = N (1 - beta1^t)",
+       title=r"Adam's $m_t / (1 - \beta_1^t)$ is a running average with count $n_t = N (1 - \beta_1^t)$",
        source=Source(SLIDES, PUBLISHED),
-       statement=r"m_t = beta1 m_{t-1} + (1 - beta1) ghat_t, m^_t = m_t / (1 - beta1^t), beta1 = 1 - 1/N: "
-                 r"m^_t = (1 - 1/n_t) m^_{t-1} + (1/n_t) ghat_t with n_t = N (1 - beta1^t), and m^_1 = ghat_1",
-       reading="t >= 2 for the recursion (p = beta1^(t-1) in (0, 1) names the power); t = 1: n_1 = 1, so the "
-               "published estimate starts like min(t, N)")
+       statement=r"$m_t = \beta_1 m_{t-1} + (1 - \beta_1) \hat{g}_t$, $\hat{m}_t = m_t / (1 - \beta_1^t)$, $\beta_1 "
+                 r"= 1 - 1/N$: $\hat{m}_t = (1 - \frac{1}{n_t}) \hat{m}_{t-1} + \frac{1}{n_t} \hat{g}_t$ with $n_t "
+                 r"= N (1 - \beta_1^t)$, and $\hat{m}_1 = \hat{g}_1$",
+       reading=r"$t \geq 2$ for the recursion ($p = \beta_1^{t-1}$ in $(0, 1)$ names the power); $t = 1$: $n_1 = "
+               r"1$, so the published estimate starts like $\min(t, N)$")
 def published_recursion(d):
     rho, N = _rho_N(d)
     p = d.symbol("p", bounds=(0, 1))
@@ -312,10 +315,11 @@ def _published_iterates(w):
 
 
 @claim(id="adam.published_unbiased",
-       title="Adam's bias-corrected m^_t = m_t / (1 - beta1^t) is unbiased for every t",
+       title=r"Adam's bias-corrected $\hat{m}_t = m_t / (1 - \beta_1^t)$ is unbiased for every $t$",
        source=Source(SLIDES, PUBLISHED),
-       statement=r"E m^_t = mu for iid ghat_t with mean mu (the published correction removes the initial bias)",
-       reading="t >= 1; q = beta1^t in (0, 1) names the power")
+       statement=r"$\mathbb{E}\,\hat{m}_t = \mu$ for iid $\hat{g}_t$ with mean $\mu$ (the published correction "
+                 "removes the initial bias)",
+       reading=r"$t \geq 1$; $q = \beta_1^t$ in $(0, 1)$ names the power")
 def published_unbiased(d):
     rho, N = _rho_N(d)
     q = d.symbol("q", bounds=(0, 1))
@@ -357,14 +361,15 @@ def _published_unbiased_enumeration(w):
 
 
 @claim(id="adam.same_effect.late",
-       title="For t >= N the published count n_t approaches min(t, N) = N exponentially",
+       title=r"For $t \geq N$ the published count $n_t$ approaches $\min(t, N) = N$ exponentially",
        source=Source(SLIDES, PUBLISHED), also=(Source(SLIDES, ADAM_SIMPLIFIED),),
        statement=r"The published version of Adam has a more obscure form of bias correction which yields essentially "
                  r"the same effect.",
-       reading="with n_t = N (1 - (1 - 1/N)^t) the count of the published correction (adam.published_recursion) "
-               "and min(t, N) = N for t >= N: N - n_t = N (1 - 1/N)^t and lim_{t -> oo} (N - n_t) = 0. "
-               "The witness also runs both estimators on one input stream: for t >= N their outputs differ by at "
-               "most 3 (1 - 1/N)^(t-N) / (1 - (1 - 1/N)^t) max|x_s| (a bound on the L1 distance of the weights)")
+       reading=r"with $n_t = N (1 - (1 - \frac{1}{N})^t)$ the count of the published correction "
+               r"(adam.published_recursion) and $\min(t, N) = N$ for $t \geq N$: $N - n_t = N (1 - \frac{1}{N})^t$ "
+               r"and $\lim_{t \to \infty} (N - n_t) = 0$. The witness also runs both estimators on one input "
+               r"stream: for $t \geq N$ their outputs differ by at most $3 (1 - \frac{1}{N})^{t-N} / (1 - (1 - "
+               r"\frac{1}{N})^t) \max_s |x_s|$ (a bound on the $L^1$ distance of the weights)")
 def same_effect_late(d):
     rho, N = _rho_N(d)
     t = d.symbol("t", integer=True, positive=True)
@@ -451,12 +456,14 @@ def _late_counts(w):
 
 
 @claim(id="adam.same_effect.early",
-       title="For t << N the published count n_t is min(t, N) = t: n_1 = 1 and n_t -> t as N -> oo",
+       title=r"For $t \ll N$ the published count $n_t$ is $\min(t, N) = t$: $n_1 = 1$ and $n_t \to t$ as $N \to "
+             r"\infty$",
        source=Source(SLIDES, PUBLISHED), also=(Source(SLIDES, ADAM_SIMPLIFIED),),
        statement=r"The published version of Adam has a more obscure form of bias correction which yields essentially "
                  r"the same effect.",
-       reading="with n_t = N (1 - (1 - 1/N)^t) the published count: n_1 = 1 = min(1, N) for every N, and for "
-               "fixed t, lim_{N -> oo} n_t = t (= min(t, N) once N >= t); n_t = t - t(t-1)/(2N) + O(1/N^2)")
+       reading=r"with $n_t = N (1 - (1 - \frac{1}{N})^t)$ the published count: $n_1 = 1 = \min(1, N)$ for every "
+               r"$N$, and for fixed $t$, $\lim_{N \to \infty} n_t = t$ ($= \min(t, N)$ once $N \geq t$); $n_t = t - "
+               "t(t-1)/(2N) + O(1/N^2)$")
 def same_effect_early(d):
     N = d.symbol("N", integer=True, positive=True)
     t = d.symbol("t", integer=True, positive=True)
@@ -540,12 +547,13 @@ class Batch:
         return sp.Sum(self.gh[self.b], (self.b, 1, size)) / size
 
 
-@claim(id="adaptive.batch_mean_square", title="Mean square of the batch gradient: g^2 + sigma^2/B",
+@claim(id="adaptive.batch_mean_square", title=r"Mean square of the batch gradient: $g^2 + \sigma^2/B$",
        source=SOURCE, also=ALSO, topic=TOPIC,
        statement="At batch sizes greater than 1 this fails to take into account the variance of the gradients "
                  "within the batch.",
-       reading="E[ghat^2] = g^2 + sigma^2/B for ghat = (1/B) sum_b ghat_b, ghat_b iid with mean g and variance "
-               "sigma^2: of the per-example variance only sigma^2/B reaches ghat^2")
+       reading=r"$\mathbb{E}[\hat{g}^2] = g^2 + \sigma^2/B$ for $\hat{g} = \frac{1}{B} \sum_b \hat{g}_b$, "
+               r"$\hat{g}_b$ iid with mean $g$ and variance $\sigma^2$: of the per-example variance only "
+               r"$\sigma^2/B$ reaches $\hat{g}^2$")
 def batch_mean_square(d):
     m = Batch(d)
     B, b, g, s2, gh = m.B, m.b, m.g, m.s2, m.gh
@@ -602,10 +610,11 @@ def rmsprop_build(d, *, next_size=None):
 @claim(id="adaptive.rmsprop_batch_scaling",
        title="RMSProp/Adam second-moment estimate shrinks with batch size towards the mean squared",
        source=SOURCE, also=ALSO, topic=TOPIC,
-       statement="This implies that s_t[i] will be reduced as the batch size increases and in the limit of large "
-                 "batches s_t[i] will converge to the mean squared rather than the second moment.",
-       reading="E s_inf(B) = lim_t E s_t = g^2 + sigma^2/B; E s_inf(B+1) < E s_inf(B) (sigma^2 > 0); "
-               "lim_{B -> oo} E s_inf(B) = g^2 (the mean squared) < g^2 + sigma^2 = E ghat_1^2 (the second moment)")
+       statement="This implies that $s_t[i]$ will be reduced as the batch size increases and in the limit of large "
+                 "batches $s_t[i]$ will converge to the mean squared rather than the second moment.",
+       reading=r"$\mathbb{E}\,s_\infty(B) = \lim_t \mathbb{E}\,s_t = g^2 + \sigma^2/B$; $\mathbb{E}\,s_\infty(B+1) "
+               r"< \mathbb{E}\,s_\infty(B)$ ($\sigma^2 > 0$); $\lim_{B \to \infty} \mathbb{E}\,s_\infty(B) = g^2$ "
+               r"(the mean squared) $< g^2 + \sigma^2 = \mathbb{E}\,\hat{g}_1^2$ (the second moment)")
 def rmsprop_batch_scaling(d):
     rmsprop_build(d)
 
@@ -855,14 +864,15 @@ def _sq(e):
 # rho_1
 # ------------------------------------------------------------------------------------------------
 @claim(id="adam_minibatch.rho1_rescaling",
-       title="rho_1 for minibatch size 512: rho_{1,512} = 4 rho_{1,128} - 3 (0.99 -> 0.96)",
+       title=r"$\rho_1$ for minibatch size 512: $\rho_{1,512} = 4\rho_{1,128} - 3$ ($0.99 \to 0.96$)",
        source=_src(", rho_1"),
-       statement="n/s ~ 1/(1 - rho_{1,s}); n ~ s/(1 - rho_{1,s}); n ~ 128/(1 - rho_{1,128}) = 512/(1 - rho_{1,512}); "
-                 "1 - rho_{1,512} = 4(1 - rho_{1,128}); rho_{1,512} = 4 rho_{1,128} - 3. E.g. rho_1 = 0.99 for "
-                 "minibatch size 128 gives rho_1 = 0.96 for minibatch size 512.",
-       reading="'~' read as the matching rule: the number of samples averaged, n = s/(1 - rho_{1,s}) (the "
-               "exponential window of Exercise 1 counted in minibatches of s samples), is the same on both "
-               "machines. The map needs rho_{1,128} > 3/4 to give rho_{1,512} > 0.")
+       statement=r"$\frac{n}{s} \approx \frac{1}{1 - \rho_{1,s}}$; $n \approx \frac{s}{1 - \rho_{1,s}}$; $n \approx "
+                 r"\frac{128}{1 - \rho_{1,128}} = \frac{512}{1 - \rho_{1,512}}$; $1 - \rho_{1,512} = 4(1 - "
+                 r"\rho_{1,128})$; $\rho_{1,512} = 4\rho_{1,128} - 3$. E.g. if we used $\rho_1 = 0.99$ for "
+                 r"minibatch size 128, we can take $\rho_1 = 0.96$ on the new machine with minibatch size 512.",
+       reading=r"$\approx$ read as the matching rule: the number of samples averaged, $n = s/(1 - \rho_{1,s})$ (the "
+               "exponential window of Exercise 1 counted in minibatches of $s$ samples), is the same on both "
+               r"machines. The map needs $\rho_{1,128} > 3/4$ to give $\rho_{1,512} > 0$.")
 def rho1_rescaling(d):
     n, s = d.symbols("n s", positive=True)
     rs = d.symbol("rho_{1,s}", bounds=(0, 1))
@@ -965,13 +975,15 @@ def _same_window(w):
 # rho_2: the squared-gradient average with minibatches
 # ------------------------------------------------------------------------------------------------
 @claim(id="adam_minibatch.rho2_w3_batch2",
-       title="Squared-gradient average for w_3 at minibatch size 2: r ~ 0.2525",
+       title=r"Squared-gradient average for $w_3$ at minibatch size 2: $r \approx 0.2525$",
        source=_src(", rho_2, w_3 with minibatch size 2"),
-       statement="r ~ (0.5(1.1 + 0))^2 (1-rho) sum_{k even}^n rho^k + (0.5(-0.9 + 0))^2 (1-rho) sum_{k odd}^n rho^k "
-                 "~ (0.5(1.1 + 0))^2 (0.5) + (0.5(-0.9 + 0))^2 (0.5) = 0.2525",
-       reading="r_oo, the squared-gradient average after many minibatches (n -> oo, the newest minibatch "
-               "being (1.1, 0)), is exactly line 1 with infinite sums; (1-rho) sum_{k even} rho^k = 1/(1+rho) -> 1/2 "
-               "and (1-rho) sum_{k odd} rho^k = rho/(1+rho) -> 1/2, so lim_{rho -> 1-} r_oo = 0.2525")
+       statement=r"$r \approx (0.5(1.1 + 0))^2(1 - \rho) \sum_{k \text{ even}}^n \rho^k + (0.5(-0.9 + 0))^2(1 - "
+                 r"\rho) \sum_{k \text{ odd}}^n \rho^k \approx (0.5(1.1 + 0))^2(0.5) + (0.5(-0.9 + 0))^2(0.5) = "
+                 "0.2525$",
+       reading=r"$r_\infty$, the squared-gradient average after many minibatches ($n \to \infty$, the newest "
+               r"minibatch being $(1.1, 0)$), is exactly line 1 with infinite sums; $(1 - \rho) \sum_{k \text{ "
+               r"even}} \rho^k = \frac{1}{1 + \rho} \to \frac{1}{2}$ and $(1 - \rho) \sum_{k \text{ odd}} \rho^k = "
+               r"\frac{\rho}{1 + \rho} \to \frac{1}{2}$, so $\lim_{\rho \to 1^-} r_\infty = 0.2525$")
 def rho2_w3_batch2(d):
     rho = d.symbol("rho", bounds=(0, 1))
     r = d.symbol("r_oo", positive=True)
@@ -1057,11 +1069,11 @@ rho2_w3_batch2.add_witness(lambda w: squared_average_limit_witness(w, 3, 2), kin
 
 
 @claim(id="adam_minibatch.rho2_w3_batch4",
-       title="Squared-gradient average for w_3 at minibatch size 4: r = 0.0025",
+       title="Squared-gradient average for $w_3$ at minibatch size 4: $r = 0.0025$",
        source=_src(", rho_2, w_3 with minibatch size 4"),
-       statement="r ~ (0.25(1.1 + 0 + (-0.9) + 0))^2 (1-rho) sum_{k=0}^n rho^k = 0.0025",
-       reading="every minibatch of 4 has the gradient 0.05; after many minibatches (n -> oo, the initial value "
-               "forgotten) r = 0.0025 (1 - rho) sum_{k>=0} rho^k = 0.0025, for every 0 < rho < 1")
+       statement=r"$r \approx (0.25(1.1 + 0 + (-0.9) + 0))^2(1 - \rho) \sum_{k=0}^n \rho^k = 0.0025$",
+       reading=r"every minibatch of 4 has the gradient 0.05; after many minibatches ($n \to \infty$, the initial "
+               r"value forgotten) $r = 0.0025 (1 - \rho) \sum_{k \geq 0} \rho^k = 0.0025$, for every $0 < \rho < 1$")
 def rho2_w3_batch4(d):
     rho = d.symbol("rho", bounds=(0, 1))
     S = d.symbol("sum_{k>=0} rho^k", positive=True)
@@ -1106,11 +1118,11 @@ def _batch4_ewa(w):
 
 
 @claim(id="adam_minibatch.rho2_w1",
-       title="Squared-gradient average for w_1: r = 1 at minibatch sizes 2 and 4",
+       title="Squared-gradient average for $w_1$: $r = 1$ at minibatch sizes 2 and 4",
        source=_src(", rho_2, w_1"),
-       statement="For w_1 with minibatch size 2 and 4, we get r = 1 in both cases.",
-       reading="every minibatch of 2 or 4 of the w_1 series has the gradient 1; after many minibatches (n -> oo) "
-               "r = (1 - rho) sum_{k>=0} rho^k = 1 for every 0 < rho < 1, at both sizes")
+       statement="For $w_1$ with minibatch size 2 and 4, we get $r = 1$ in both cases.",
+       reading=r"every minibatch of 2 or 4 of the $w_1$ series has the gradient 1; after many minibatches ($n \to "
+               r"\infty$) $r = (1 - \rho) \sum_{k \geq 0} \rho^k = 1$ for every $0 < \rho < 1$, at both sizes")
 def rho2_w1(d):
     rho = d.symbol("rho", bounds=(0, 1))
     S = d.symbol("sum_{k>=0} rho^k", positive=True)
@@ -1136,13 +1148,15 @@ def _w1_ewa(w):
 
 
 @claim(id="adam_minibatch.no_scaling",
-       title="No straightforward scaling relationship between rho_2 and the minibatch size",
+       title=r"No straightforward scaling relationship between $\rho_2$ and the minibatch size",
        source=_src(", rho_2, conclusion"),
-       statement="which are very different results. For w_1 with minibatch size 2 and 4, we get r = 1 in both cases. "
-                 "As a result, there is no straightforward scaling relationship between rho_2 and the minibatch size.",
-       reading="the factor by which minibatching changes the squared-gradient average (rho -> 1) depends on the "
-               "series, not on the batch size alone: r(4)/r(1) is 1/1.01 for w_1 but 0.0025/0.505 = 1/202 for w_3 "
-               "(r(1) = <g^2> of Exercise 1 (b)); so no rescaling of rho_2 by the batch size can keep r")
+       statement="which are very different results. For $w_1$ with minibatch size 2 and 4, we get $r = 1$ in both "
+                 r"cases. As a result, there is no straightforward scaling relationship between $\rho_2$ and the "
+                 "minibatch size.",
+       reading=r"the factor by which minibatching changes the squared-gradient average ($\rho \to 1$) depends on "
+               "the series, not on the batch size alone: $r(4)/r(1)$ is $1/1.01$ for $w_1$ but $0.0025/0.505 = "
+               r"1/202$ for $w_3$ ($r(1) = \langle g^2 \rangle$ of Exercise 1 (b)); so no rescaling of $\rho_2$ by "
+               "the batch size can keep $r$")
 def no_scaling(d):
     r1, r4 = d.symbols("r_{w1}(1) r_{w1}(4)", positive=True)
     t1, t2, t4 = d.symbols("r_{w3}(1) r_{w3}(2) r_{w3}(4)", positive=True)

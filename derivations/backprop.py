@@ -147,8 +147,9 @@ def bias_gradient_build(d, *, denominator_power=sp.Rational(1, 2)):
 
 
 @claim(id="weightnorm.grad_b", title="Weight normalisation: gradient in the biases",
-       source=_src("eq. (13)"), topic=TOPIC, statement=r"dL/db_i = g_i dy_i/db_i = g_i / ||w_i||",
-       reading="for all m and every direction e in R^m: D_e L = sum_k e_k g_k / ||w_k||")
+       source=_src("eq. (13)"), topic=TOPIC, statement=r"$\frac{\mathrm{d}\mathcal{L}}{\mathrm{d}b_i} = g_i "
+                                                       r"\frac{\partial y_i}{\partial b_i} = \frac{g_i}{\|w_i\|}$",
+       reading=r"for all $m$ and every direction $e \in \mathbb{R}^m$: $D_e \mathcal{L} = \sum_k e_k g_k / \|w_k\|$")
 def grad_b(d):
     bias_gradient_build(d)
 
@@ -176,8 +177,10 @@ def input_gradient_build(d, *, swap_w_for_x=False):
 
 @claim(id="weightnorm.grad_x", title="Weight normalisation: gradient in the input",
        source=_src("eq. (14)"), topic=TOPIC,
-       statement=r"dL/dx_j = sum_i g_i dy_i/dx_j = sum_i g_i w_ij / ||w_i||",
-       reading="for all m, n and every direction u in R^n: D_u L = sum_i g_i (w_i.u) / ||w_i||")
+       statement=r"$\frac{\mathrm{d}\mathcal{L}}{\mathrm{d}x_j} = \sum_i g_i \frac{\partial y_i}{\partial x_j} = "
+                 r"\sum_i g_i \frac{w_{ij}}{\|w_i\|}$",
+       reading=r"for all $m$, $n$ and every direction $u \in \mathbb{R}^n$: $D_u \mathcal{L} = \sum_i g_i (w_i "
+               r"\cdot u) / \|w_i\|$")
 def grad_x(d):
     input_gradient_build(d)
 
@@ -207,12 +210,13 @@ def define_weight_direction(d, L):
            "such a Subs unevaluated once it has evaluated the Derivative inside it.")
 
 
-@claim(id="weightnorm.grad_w", title="Weight normalisation: gradient in the weights (as printed, sum over i)",
+@claim(id="weightnorm.grad_w", title="Weight normalisation: gradient in the weights (as printed, sum over $i$)",
        source=_src("eq. (15)"), topic=TOPIC, expected="refuted",
-       statement=r"dL/dw_i = sum_i g_i dy_i/dw_i = sum_i g_i (x/||w_i|| + (w_i^T x + b_i)(-w_i)/||w_i||^3)",
-       reading="read literally, the sum runs over all units, so every w_i gets the same vector "
-               "sum_k g_k (x/||w_k|| - (w_k.x + b_k) w_k/||w_k||^3); in directions: "
-               "D_U L = sum_i sum_k g_k (U_i.x/||w_k|| - (w_k.x + b_k) U_i.w_k/||w_k||^3)")
+       statement=r"$\frac{\mathrm{d}L}{\mathrm{d}w_i} = \sum_i g_i \frac{\partial y_i}{\partial w_i} = \sum_i g_i "
+                 r"\left( \frac{x}{\|w_i\|} + (w_i^{\top} x + b_i) \frac{-w_i}{\|w_i\|^3} \right)$ (15)",
+       reading=r"read literally, the sum runs over all units, so every $w_i$ gets the same vector $\sum_k g_k "
+               r"(x/\|w_k\| - (w_k \cdot x + b_k) w_k/\|w_k\|^3)$; in directions: $D_U \mathcal{L} = \sum_i \sum_k "
+               r"g_k (U_i \cdot x/\|w_k\| - (w_k \cdot x + b_k) U_i \cdot w_k/\|w_k\|^3)$")
 def grad_w(d):
     L = Layer(d, WEIGHT_GRAM)
     i, k = L.i, L.k
@@ -244,9 +248,10 @@ def weight_gradient_corrected_build(d, *, sign=-1, power=sp.Rational(3, 2)):
 
 @claim(id="weightnorm.grad_w.corrected", title="Weight normalisation: gradient in the weights (no sum over units)",
        source=_src("eq. (15), corrected"), topic=TOPIC, corrects="weightnorm.grad_w",
-       statement=r"dL/dw_i = g_i dy_i/dw_i = g_i (x/||w_i|| - (w_i^T x + b_i) w_i/||w_i||^3)",
-       reading="for all m, n and every direction U = (U_1..U_m): "
-               "D_U L = sum_i g_i (U_i.x/||w_i|| - (w_i.x + b_i) U_i.w_i/||w_i||^3)")
+       statement=r"$\frac{\mathrm{d}\mathcal{L}}{\mathrm{d}w_i} = g_i \frac{\partial y_i}{\partial w_i} = g_i "
+                 r"\left( \frac{x}{\|w_i\|} - (w_i^{\top} x + b_i) \frac{w_i}{\|w_i\|^3} \right)$",
+       reading=r"for all $m$, $n$ and every direction $U = (U_1, \dots, U_m)$: $D_U \mathcal{L} = \sum_i g_i (U_i "
+               r"\cdot x/\|w_i\| - (w_i \cdot x + b_i) U_i \cdot w_i/\|w_i\|^3)$")
 def grad_w_corrected(d):
     weight_gradient_corrected_build(d)
 
@@ -443,10 +448,12 @@ def grad_b_build(d, *, last=None):
     d.statement(sp.Eq(D, ch.current))
 
 
-@claim(id="recurrent_layer.grad_b", title="Recurrent sequence layer: gradient in b",
+@claim(id="recurrent_layer.grad_b", title="Recurrent sequence layer: gradient in $b$",
        source=_recurrent_src("eq. (17)"), topic=TOPIC,
-       statement=r"dL/db = sum_{i=1}^{N-2} dL/dy_i dy_i/db = sum_{i=1}^{N-2} dL/dy_i = sum_{i=1}^{N-2} g_i",
-       reading="for every N (symbolic): dL/db = sum_{i=1}^{N-2} g_i")
+       statement=r"$\frac{\mathrm{d}\mathcal{L}}{\mathrm{d}b} = \sum_{i=1}^{N-2} "
+                 r"\frac{\mathrm{d}\mathcal{L}}{\mathrm{d}y_i} \frac{\partial y_i}{\partial b} = \sum_{i=1}^{N-2} "
+                 r"\frac{\partial \mathcal{L}}{\partial y_i} = \sum_{i=1}^{N-2} g_i$",
+       reading=r"for every $N$ (symbolic): $\frac{\mathrm{d}\mathcal{L}}{\mathrm{d}b} = \sum_{i=1}^{N-2} g_i$")
 def recurrent_grad_b(d):
     grad_b_build(d)
 
@@ -464,10 +471,13 @@ def grad_a_build(d, *, claimed_shift=2):
     d.statement(sp.Eq(D, ch.current))
 
 
-@claim(id="recurrent_layer.grad_a", title="Recurrent sequence layer: gradient in a",
+@claim(id="recurrent_layer.grad_a", title="Recurrent sequence layer: gradient in $a$",
        source=_recurrent_src("eq. (18)"), topic=TOPIC,
-       statement=r"dL/da = sum_{i=1}^{N-2} dL/dy_i dy_i/da = sum_{i=1}^{N-2} g_i (x_i + x_{i+2})",
-       reading="for every N (symbolic): dL/da = sum_{i=1}^{N-2} g_i (x_i + x_{i+2})")
+       statement=r"$\frac{\mathrm{d}\mathcal{L}}{\mathrm{d}a} = \sum_{i=1}^{N-2} "
+                 r"\frac{\mathrm{d}\mathcal{L}}{\mathrm{d}y_i} \frac{\partial y_i}{\partial a} = \sum_{i=1}^{N-2} "
+                 "g_i(x_i + x_{i+2})$",
+       reading=r"for every $N$ (symbolic): $\frac{\mathrm{d}\mathcal{L}}{\mathrm{d}a} = \sum_{i=1}^{N-2} g_i (x_i + "
+               "x_{i+2})$")
 def recurrent_grad_a(d):
     grad_a_build(d)
 
@@ -518,13 +528,16 @@ ZERO_EXTENSION_NOTE = ("g is extended by zero (g_k := 0 for k outside 1..N-2): w
                        "it, lines 1 and 2 hold and only line 3 fails.")
 
 
-@claim(id="recurrent_layer.grad_x", title="Recurrent sequence layer: gradient in x (as printed, overlapping cases)",
+@claim(id="recurrent_layer.grad_x", title="Recurrent sequence layer: gradient in $x$ (as printed, overlapping "
+                                          "cases)",
        source=_recurrent_src("eq. (19)"), topic=TOPIC, expected="refuted",
-       statement=r"dL/dx_j = sum_i g_i dy_i/dx_j = sum_i g_i a([j=i] + [j=i+2]) = "
-                 r"{a g_j if j <= 2; a(g_j + g_{j-2}) if j = 2, ..., N-2; a g_{j-2} if j >= N-2}",
-       reading="each line of the cases holds on its whole range (1 <= j <= N), g extended by zero; line 1: "
-               "j in {1, 2}; line 2: j = 2 (N >= 4) and j = 3 + k, N = j + 2 + m (k, m >= 0); line 3: "
-               "j in {N-2, N-1, N}")
+       statement=r"$\frac{\mathrm{d}\mathcal{L}}{\mathrm{d}x_{j}} = \sum_{i=1}^{N-2} g_{i} \frac{\partial "
+                 r"y_{i}}{\partial x_{j}} = \sum_{i=1}^{N-2} g_{i} a([j=i] + [j=i+2]) = \begin{cases} ag_{j} & "
+                 r"\text{if } j \leq 2, \\ a(g_{j} + g_{j-2}) & \text{if } j = 2, \dots N-2, \\ ag_{j-2} & \text{if "
+                 r"} j \geq N-2. \end{cases}$",
+       reading=r"each line of the cases holds on its whole range ($1 \leq j \leq N$), $g$ extended by zero; line 1: "
+               r"$j \in \{1, 2\}$; line 2: $j = 2$ ($N \geq 4$) and $j = 3 + k$, $N = j + 2 + m$ ($k, m \geq 0$); "
+               r"line 3: $j \in \{N-2, N-1, N\}$")
 def recurrent_grad_x(d):
     X = XGrad(d)
     s, k, m = X.s, X.k, X.m
@@ -555,12 +568,13 @@ def grad_x_corrected_build(d, *, lag=2):
     d.statement(line1 + line2 + line3)
 
 
-@claim(id="recurrent_layer.grad_x.corrected", title="Recurrent sequence layer: gradient in x (corrected cases)",
+@claim(id="recurrent_layer.grad_x.corrected", title="Recurrent sequence layer: gradient in $x$ (corrected cases)",
        source=_recurrent_src("eq. (19), corrected"), topic=TOPIC, corrects="recurrent_layer.grad_x",
-       statement=r"dL/dx_j = a(g_j [j <= N-2] + g_{j-2} [j >= 3]): a g_j for j in {1, 2}; a(g_j + g_{j-2}) for "
-                 r"3 <= j <= N-2; a g_{j-2} for j in {N-1, N}",
-       reading="for every N >= 3 (symbolic) and every j of each line's range (g extended by zero: dL/dx_2 = 0 "
-               "when N = 3)")
+       statement=r"$\frac{\mathrm{d}\mathcal{L}}{\mathrm{d}x_j} = a(g_j [j \leq N-2] + g_{j-2} [j \geq 3])$: $a "
+                 r"g_j$ for $j \in \{1, 2\}$; $a(g_j + g_{j-2})$ for $3 \leq j \leq N-2$; $a g_{j-2}$ for $j \in "
+                 r"\{N-1, N\}$",
+       reading=r"for every $N \geq 3$ (symbolic) and every $j$ of each line's range ($g$ extended by zero: "
+               r"$\frac{\mathrm{d}\mathcal{L}}{\mathrm{d}x_2} = 0$ when $N = 3$)")
 def recurrent_grad_x_corrected(d):
     grad_x_corrected_build(d)
 
@@ -877,10 +891,11 @@ def per_example_build(d, *, factor=1):
 
 @claim(id="batched_layer.per_example_grad", title="Batched matrix-vector product: per-example weight gradient",
        source=_batched_src("b"), also=_batched_also("b"), topic=TOPIC,
-       statement=r"for b, i, j  W.grad[b, j, i] += y.grad[b, j] x[b, i]  (the derivative of the loss of batch "
-                 r"element b with respect to W[j, i])",
-       reading="for all sizes m, n, every b and every direction U in R^{m x n}: "
-               "d/deps loss_b(W + eps U) = sum_{j,i} U[j, i] W.grad[b, j, i] with W.grad[b, j, i] = y.grad[b, j] x[b, i]")
+       statement="for $b, i, j$ w.grad $[b, j, i] += y.grad[b, j]x[b, i]$ (the derivative of the loss of batch "
+                 "element $b$ with respect to $W[j, i]$)",
+       reading=r"for all sizes $m$, $n$, every $b$ and every direction $U \in \mathbb{R}^{m \times n}$: "
+               r"$\frac{d}{d\epsilon} \text{loss}_b(W + \epsilon U) = \sum_{j,i} U[j, i]\, W.\text{grad}[b, j, i]$ "
+               r"with $W.\text{grad}[b, j, i] = y.\text{grad}[b, j]\, x[b, i]$")
 def per_example_grad(d):
     per_example_build(d)
 
@@ -918,10 +933,11 @@ def batch_gradient_build(d, *, factor=None):
 
 @claim(id="batched_layer.batch_grad", title="Batched matrix-vector product: batch-averaged weight gradient",
        source=_batched_src("a"), also=_batched_also("a"), topic=TOPIC,
-       statement=r"for b, i, j  w.grad[j, i] += (1/B) y.grad[b, j] x[b, i]",
-       reading="for all sizes B, m, n and every direction U in R^{m x n}: d/deps L(W + eps U), "
-               "L = (1/B) sum_b loss_b, equals <U, W.grad> = sum over the loop's iterations (b, i, j) of "
-               "U[j, i] (1/B) y.grad[b, j] x[b, i]")
+       statement=r"for $b, i, j$ w.grad $[j, i] += \frac{1}{B} y.\text{grad}[b, j]x[b, i]$",
+       reading=r"for all sizes $B$, $m$, $n$ and every direction $U \in \mathbb{R}^{m \times n}$: "
+               r"$\frac{d}{d\epsilon} L(W + \epsilon U)$, $L = \frac{1}{B} \sum_b \text{loss}_b$, equals $\langle "
+               r"U, W.\text{grad} \rangle$, the sum over the loop's iterations $(b, i, j)$ of $U[j, i] \frac{1}{B} "
+               r"y.\text{grad}[b, j]\, x[b, i]$")
 def batch_grad(d):
     batch_gradient_build(d)
 
@@ -1164,13 +1180,16 @@ def grad2_build(d, batch_a=None, batch_b=None):
     d.statement((sp.Eq(gA, gB), sp.Lt(g2A, g2B)))
 
 
-@claim(id="batched_layer.grad2_not_determined", title="W.grad2 cannot be computed from W.grad",
+@claim(id="batched_layer.grad2_not_determined", title=r"$W.\mathrm{grad2}$ cannot be computed from "
+                                                      r"$W.\mathrm{grad}$",
        source=_batched_src("c"), also=_batched_also("c"), topic=TOPIC,
-       statement=r"No. W.grad2[j,i] is the average over the batch of the square of the gradient. The average value "
-                 r"does not determine the average square value -- the average value does not determine the variance.",
-       reading="W.grad2 is not a function of W.grad: W.grad2 = W.grad^2 + (1/B) sum_b (W.grad[b] - W.grad)^2 for "
-               "every batch, and two batches (B = 2) through the same layer give W.grad_A = W.grad_B but "
-               "W.grad2_A < W.grad2_B")
+       statement=r"No. $W.\operatorname{grad}2[j,i]$ is the average over the batch of the square of the gradient. "
+                 "The average value does not determine the average square value -- the average value does not "
+                 "determine the variance.",
+       reading=r"$W.\mathrm{grad2}$ is not a function of $W.\mathrm{grad}$: $W.\mathrm{grad2} = W.\mathrm{grad}^2 + "
+               r"\frac{1}{B} \sum_b (W.\mathrm{grad}[b] - W.\mathrm{grad})^2$ for every batch, and two batches ($B "
+               r"= 2$) through the same layer give $W.\mathrm{grad}_A = W.\mathrm{grad}_B$ but $W.\mathrm{grad2}_A "
+               r"< W.\mathrm{grad2}_B$")
 def grad2_not_determined(d):
     grad2_build(d)
 

@@ -79,9 +79,10 @@ def _scalar_relation(relation, atoms):
 
 
 @claim(id="batch_size.covariance",
-       title="Gradient covariance at batch size B is Sigma^1 / B",
+       title=r"Gradient covariance at batch size $B$ is $\Sigma^1 / B$",
        source=Source(SGD_PROBLEMS, "Problem 5, solution"),
-       statement=r"Sigma^B[i,j] = E (ghat^B[i] - g[i])(ghat^B[j] - g[j]) = ... = (1/B) Sigma^1[i,j]")
+       statement=r"$\Sigma^{B}[i,j] = E \left( \hat{g}^{B}[i] - g[i] \right) (\hat{g}^{B}[j] - g[j]) = \dots = "
+                 r"\frac{1}{B} \Sigma^{1}[i,j]$")
 def covariance(d):
     B = d.symbol("B", integer=True, positive=True)
     i, j = d.symbols("i j", integer=True)
@@ -205,9 +206,9 @@ covariance.add_witness(batch_covariance_witness, kind="monte-carlo", name="batch
 
 
 @claim(id="batch_size.temperature",
-       title="eta = B eta_0 gives eta Sigma^B = eta_0 Sigma^1",
+       title=r"$\eta = B\eta_0$ gives $\eta \Sigma^B = \eta_0 \Sigma^1$",
        source=Source(SGD_PROBLEMS, "Problem 5, solution (last line)"),
-       statement=r"So for eta = B eta_0 we have eta Sigma^B = eta_0 Sigma^1 which yields the equivalence.")
+       statement=r"So for $\eta = B\eta_0$ we have $\eta \Sigma^B = \eta_0 \Sigma^1$ which yields the equivalence.")
 def temperature(d):
     B = d.symbol("B", integer=True, positive=True)
     eta, eta0 = d.symbols("eta eta_0", positive=True)
@@ -278,14 +279,17 @@ SLIDES = "003_1009e14fdb7b0e79.txt"
 # Scaling eta: two B = 1 steps = one B = 2 step at 2 eta_1, to first order
 # ---------------------------------------------------------------------------------------------
 @claim(id="batch_scaling.eta_two_steps",
-       title="Two SGD steps at eta_1 = one B = 2 step at 2 eta_1 + eta_1^2 h_{t+1} G_t (quadratic losses)",
+       title=r"Two SGD steps at $\eta_1$ are one $B = 2$ step at $2\eta_1$ plus $\eta_1^2 h_{t+1} G_t$ (quadratic "
+             "losses)",
        source=Source(SLIDES, 'slides "Scaling eta" (first and second)'),
-       statement=r"Phi_{t+2} = Phi_{t+1} - eta_1 grad loss(Phi_{t+1}, x_{t+1}) ~ Phi_{t+1} - eta_1 grad loss(Phi_t, "
-                 r"x_{t+1}) = Phi_t - eta_1 (grad loss(Phi_t, x_t) + grad loss(Phi_t, x_{t+1})) = Phi_t - 2 eta_1 ghat "
-                 r"for B = 2",
-       reading="per-example losses quadratic, loss_k(Phi) = h_k Phi^2/2 - b_k Phi (gradient G_k = h_k Phi - b_k): the "
-               "'~' line holds with the exact remainder -eta_1 h_{t+1} (Phi_{t+1} - Phi_t), and Phi_{t+2} = Phi_t - "
-               "2 eta_1 ghat + eta_1^2 h_{t+1} G_t(Phi_t) exactly, ghat the B = 2 batch mean at Phi_t")
+       statement=r"$\Phi_{t+2} = \Phi_{t+1} - \eta_1 \nabla_{\Phi} \text{loss}(\Phi_{t+1}, x_{t+1}, y_{t+1}) "
+                 r"\approx \Phi_{t+1} - \eta_1 \nabla_{\Phi} \text{loss}(\Phi_t, x_{t+1}, y_{t+1}) = \Phi_t - "
+                 r"\eta_1 ((\nabla_{\Phi} \text{loss}(\Phi_t, x_t, y_t)) + (\nabla_{\Phi} \text{loss}(\Phi_t, "
+                 r"x_{t+1}, y_{t+1}))) = \Phi_t - 2\eta_1 \hat{g}$ for $B = 2$",
+       reading=r"per-example losses quadratic, $\text{loss}_k(\Phi) = h_k \Phi^2/2 - b_k \Phi$ (gradient $G_k = h_k "
+               r"\Phi - b_k$): the $\approx$ line holds with the exact remainder $-\eta_1 h_{t+1} (\Phi_{t+1} - "
+               r"\Phi_t)$, and $\Phi_{t+2} = \Phi_t - 2\eta_1 \hat{g} + \eta_1^2 h_{t+1} G_t(\Phi_t)$ exactly, "
+               r"$\hat{g}$ the $B = 2$ batch mean at $\Phi_t$")
 def eta_two_steps(d):
     eta = d.symbol("eta_1", positive=True)
     P0, P1, P2 = d.symbols("Phi_t Phi_{t+1} Phi_{t+2}", real=True)
@@ -337,13 +341,14 @@ def _two_steps_exact(w):
 
 
 @claim(id="batch_scaling.eta_two_steps_general",
-       title="Two SGD steps at eta_1 vs one B = 2 step at 2 eta_1: the difference is O(eta_1^2) for any smooth loss",
+       title=r"Two SGD steps at $\eta_1$ against one $B = 2$ step at $2\eta_1$: the difference is $O(\eta_1^2)$ for "
+             "any smooth loss",
        source=Source(SLIDES, 'slides "Scaling eta" (first and second)'),
-       statement=r"two updates with B = 1 at learning rate eta_1 is the same as one update at B = 2 and learning "
-                 r"rate 2 eta_1",
-       reading="to first order: R(eta_1) = Phi_{t+2} - (Phi_t - 2 eta_1 ghat) satisfies R(0) = 0, R'(0) = 0 and "
-               "R''(0)/2 = G(Phi_t, x_t) dG/dPhi(Phi_t, x_{t+1}), G the per-example gradient (an arbitrary smooth "
-               "function); so R = G_t G'_{t+1} eta_1^2 + O(eta_1^3)")
+       statement=r"two updates with $B = 1$ at learning rate $\eta_1$ is the same as one update at $B = 2$ and "
+                 r"learning rate $2\eta_1$",
+       reading=r"to first order: $R(\eta_1) = \Phi_{t+2} - (\Phi_t - 2\eta_1 \hat{g})$ satisfies $R(0) = 0$, $R'(0) "
+               r"= 0$ and $R''(0)/2 = G(\Phi_t, x_t) \frac{\partial G}{\partial \Phi}(\Phi_t, x_{t+1})$, $G$ the "
+               r"per-example gradient (an arbitrary smooth function); so $R = G_t G'_{t+1} \eta_1^2 + O(\eta_1^3)$")
 def eta_two_steps_general(d):
     eta = d.symbol("eta_1", positive=True)
     P0, x0, x1, u = d.symbols("Phi_t x_t x_{t+1} u", real=True)
@@ -423,13 +428,14 @@ def _two_steps_nonquadratic(w):
 
 
 @claim(id="batch_scaling.eta_B",
-       title="B steps at eta_1 = one batch-B step at B eta_1 to first order in eta_1 (eta_B = B eta_1)",
+       title=r"$B$ steps at $\eta_1$ are one batch-$B$ step at $B\eta_1$ to first order in $\eta_1$ ($\eta_B = "
+             r"B\eta_1$)",
        source=Source(SLIDES, 'slide "Scaling eta" (second)'),
-       statement=r"eta_2 = 2 eta_1, eta_B = B eta_1",
-       reading="Phi_{t+k}(eta_1), the iterate after k steps at eta_1, satisfies Phi_{t+k}(0) = Phi_t and "
-               "dPhi_{t+k}/deta_1 (0) = -S_k, S_k = sum_{i<k} G(Phi_t, x_{t+i}) (induction on k). At k = B: "
-               "Phi_{t+B} = Phi_t - B eta_1 ghat_B + O(eta_1^2), the same first-order term as one step at learning "
-               "rate eta_B = B eta_1 on the batch mean ghat_B = S_B/B")
+       statement=r"$\eta_2 = 2\eta_1, \quad \eta_B = B\eta_1$",
+       reading=r"$\Phi_{t+k}(\eta_1)$, the iterate after $k$ steps at $\eta_1$, satisfies $\Phi_{t+k}(0) = \Phi_t$ "
+               r"and $\frac{d\Phi_{t+k}}{d\eta_1}(0) = -S_k$, $S_k = \sum_{i<k} G(\Phi_t, x_{t+i})$ (induction on "
+               r"$k$). At $k = B$: $\Phi_{t+B} = \Phi_t - B\eta_1 \hat{g}_B + O(\eta_1^2)$, the same first-order "
+               r"term as one step at learning rate $\eta_B = B\eta_1$ on the batch mean $\hat{g}_B = S_B/B$")
 def eta_B(d):
     eta = d.symbol("eta_1", positive=True)
     k = d.symbol("k", integer=True, positive=True)      # the inductive steps' k (the base case is k = 0)
@@ -506,16 +512,18 @@ def _eta_B_first_order(w):
 # Scaling N_mu
 # ---------------------------------------------------------------------------------------------
 @claim(id="batch_scaling.N_mu",
-       title="N_mu,B = N_mu,1 / B: the momentum average's variance is sigma^2/(2 N_mu,1 - B), ratio -> 1",
+       title=r"$N_{\mu,B} = N_{\mu,1}/B$: the momentum average's variance is $\sigma^2/(2N_{\mu,1} - B)$, ratio "
+             r"$\to 1$",
        source=Source(SLIDES, 'slide "Scaling N_mu"'),
-       statement=r"For batch size B, mu_t is averaging over N_{mu,B} B gradient values. Holding the number of "
-                 r"included gradients constant gives N_{mu,B} B = N_{mu,1} or N_{mu,B} = N_{mu,1}/B",
-       reading="per-example gradients iid with variance sigma^2, so a batch mean has variance sigma^2/B; the "
-               "stationary variance of mu with parameter N is Var(input)/((2 - 1/N) N) (running_average."
-               "variance_limit). With N_{mu,B} = N_{mu,1}/B it is sigma^2/(2 N_{mu,1} - B), versus "
-               "sigma^2/(2 N_{mu,1} - 1) at B = 1 (the number of gradient values averaged, sigma^2/Var = "
-               "B (2 N_{mu,B} - 1), is 2 N_{mu,1} - B versus 2 N_{mu,1} - 1); the ratio of the two tends to 1 "
-               "as N_{mu,1} -> oo")
+       statement=r"For batch size $B$, $\hat{\mu}_t$ is averaging over $N_{\mu,B}B$ gradient values. Holding the "
+                 r"number of included gradients constant gives $N_{\mu,B}B = N_{\mu,1} \quad \text{or} \quad "
+                 r"N_{\mu,B} = N_{\mu,1}/B$",
+       reading=r"per-example gradients iid with variance $\sigma^2$, so a batch mean has variance $\sigma^2/B$; the "
+               r"stationary variance of $\hat{\mu}$ with parameter $N$ is $\operatorname{Var}(\text{input})/((2 - "
+               r"1/N) N)$ (running_average.variance_limit). With $N_{\mu,B} = N_{\mu,1}/B$ it is "
+               r"$\sigma^2/(2N_{\mu,1} - B)$, versus $\sigma^2/(2N_{\mu,1} - 1)$ at $B = 1$ (the number of gradient "
+               r"values averaged, $\sigma^2/\operatorname{Var} = B(2N_{\mu,B} - 1)$, is $2N_{\mu,1} - B$ versus "
+               r"$2N_{\mu,1} - 1$); the ratio of the two tends to 1 as $N_{\mu,1} \to \infty$")
 def N_mu(d):
     B = d.symbol("B", positive=True)
     N1 = d.symbol("N_mu1", bounds=(B, sp.oo))
@@ -625,13 +633,14 @@ def _momentum_average_variance(w):
 # Scaling N_s
 # ---------------------------------------------------------------------------------------------
 @claim(id="batch_scaling.N_s",
-       title="Average per-example squares, not squared batch means: E ghat_B^2 = g^2 + sigma^2/B",
+       title=r"Average per-example squares, not squared batch means: $\mathbb{E}\,\hat{g}_B^2 = g^2 + \sigma^2/B$",
        source=Source(SLIDES, 'slide "Scaling N_s"'), also=(Source(SLIDES, 'slide "RMSProp"'),),
-       statement=r"To estimate E g[i]^2 we should average ghat_t[i]^2 over batch elements rather than batch averages. "
-                 r"... N_s should be constant independent of batch size.",
-       reading="per-example gradients x_b iid with mean g and variance sigma^2: E (1/B) sum_b x_b^2 = g^2 + sigma^2 "
-               "for every B (the RMSProp target E ghat^2 of the slide 'RMSProp'), while E ((1/B) sum_b x_b)^2 = "
-               "g^2 + sigma^2/B depends on B; so s must average per-example squares and N_s counts batch elements")
+       statement=r"To estimate $E g[i]^2$ we should average $\hat{g}_t[i]^2$ over batch elements rather than batch "
+                 "averages. ... $N_s$ should be constant independent of batch size.",
+       reading=r"per-example gradients $x_b$ iid with mean $g$ and variance $\sigma^2$: $\mathbb{E}\,\frac{1}{B} "
+               r"\sum_b x_b^2 = g^2 + \sigma^2$ for every $B$ (the RMSProp target $\mathbb{E}\,\hat{g}^2$ of the "
+               r"slide 'RMSProp'), while $\mathbb{E} (\frac{1}{B} \sum_b x_b)^2 = g^2 + \sigma^2/B$ depends on $B$; "
+               "so $s$ must average per-example squares and $N_s$ counts batch elements")
 def N_s(d):
     B = d.symbol("B", integer=True, positive=True)
     b = d.symbol("b", integer=True, positive=True)

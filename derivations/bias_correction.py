@@ -206,9 +206,9 @@ def limit_estimates(w, relation, var: str, point, direction, samples, *, max_err
 # A Digression on Bias Correction
 # ------------------------------------------------------------------------------------------------
 @claim(id="bias_correction.first_mean",
-       title="E mu^_1 = mu / N",
+       title=r"$\mathbb{E}\,\hat{\mu}_1 = \mu/N$",
        source=Source(SLIDES, DIGRESSION + ", 'For mu = E x'"),
-       statement=r"For mu = E x we have E mu^_1 = mu/N.")
+       statement=r"For $\mu \doteq E x$ we have $E \hat{\mu}_1 = \mu/N$.")
 def first_mean(d):
     N = d.symbol("N", integer=True, positive=True)
     mu = d.symbol("mu", real=True)
@@ -244,10 +244,12 @@ first_mean.add_witness(_expectation_witness([1]), kind="exact", name="enumerate_
 
 
 @claim(id="bias_correction.expected_running_average",
-       title="E mu^_t = (1 - (1 - 1/N)^t) mu",
+       title=r"$\mathbb{E}\,\hat{\mu}_t = (1 - (1 - \frac{1}{N})^t) \mu$",
        source=Source(SLIDES, DIGRESSION + ", 'For t << N' (the exact expression behind it)"),
-       statement=r"E mu^_t = (1 - (1 - 1/N)^t) mu  (the exact value; the slide states E mu^_t ~ (t/N) mu for t << N)",
-       reading="iid inputs with mean mu, mu^_0 = 0, every t >= 0 and N > 1 (rho = 1 - 1/N in (0, 1))")
+       statement=r"$E \hat{\mu}_t = (1 - (1 - \frac{1}{N})^t) \mu$ (the exact value; the slide states $E "
+                 r"\hat{\mu}_t \approx (t/N)\mu$ for $t \ll N$)",
+       reading=r"iid inputs with mean $\mu$, $\hat{\mu}_0 = 0$, every $t \geq 0$ and $N > 1$ ($\rho = 1 - 1/N$ in "
+               "$(0, 1)$)")
 def expected_running_average(d):
     rho = d.symbol("rho", bounds=(0, 1))
     N = d.symbol("N", positive=True)
@@ -282,11 +284,12 @@ expected_running_average.add_witness(_expectation_witness([1, 2, 5, 8]), kind="e
 
 
 @claim(id="bias_correction.early_bias",
-       title="E mu^_t ~ (t/N) mu for t << N",
+       title=r"$\mathbb{E}\,\hat{\mu}_t \approx (t/N)\mu$ for $t \ll N$",
        source=Source(SLIDES, DIGRESSION + ", 'For t << N'"),
-       statement=r"For t << N we have E mu^_t ~ (t/N) mu.",
-       reading="for fixed t and mu != 0: lim_{N -> oo} N E mu^_t / (t mu) = 1, with E mu^_t = (1 - (1 - 1/N)^t) mu "
-               "(bias_correction.expected_running_average); the relative error is (t - 1)/(2N) + O(1/N^2)")
+       statement=r"For $t \ll N$ we have $E \hat{\mu}_t \approx (t/N)\mu$.",
+       reading=r"for fixed $t$ and $\mu \neq 0$: $\lim_{N \to \infty} N\,\mathbb{E}\,\hat{\mu}_t / (t \mu) = 1$, "
+               r"with $\mathbb{E}\,\hat{\mu}_t = (1 - (1 - 1/N)^t) \mu$ (bias_correction.expected_running_average); "
+               "the relative error is $(t - 1)/(2N) + O(1/N^2)$")
 def early_bias(d):
     N = d.symbol("N", integer=True, positive=True)
     t = d.symbol("t", integer=True, positive=True)
@@ -340,12 +343,13 @@ def _early_bias_ratio(w):
 # The 1/t update
 # ------------------------------------------------------------------------------------------------
 @claim(id="bias_correction.one_over_t_average",
-       title="The 1/t update keeps mu^_t equal to the average of x_1..x_t",
+       title=r"The $1/t$ update keeps $\hat{\mu}_t$ equal to the average of $x_1, \dots, x_t$",
        source=Source(SLIDES, ONE_OVER_T),
-       statement=r"mu^_0 = 0, mu^_t = (1 - 1/t) mu^_{t-1} + (1/t) x_t maintains the invariant that mu^_t is exactly "
-                 r"the average of x_1, ..., x_t",
-       reading="mu^_t = S_t / t with S_t = x_1 + ... + x_t, for every t >= 1 (induction; t = u + 1 in the step "
-               "so that the hypothesis at t - 1 = u >= 1 divides by u != 0)")
+       statement=r"The following running average maintains the invariant that $\hat{\mu}_t$ is exactly the average "
+                 r"of $x_1, \dots, x_t$: $\hat{\mu}_0 = 0$, $\hat{\mu}_t = \left(1 - \frac{1}{t}\right) "
+                 r"\hat{\mu}_{t-1} + \left(\frac{1}{t}\right) x_t$",
+       reading=r"$\hat{\mu}_t = S_t / t$ with $S_t = x_1 + \dots + x_t$, for every $t \geq 1$ (induction; $t = u + "
+               r"1$ in the step so that the hypothesis at $t - 1 = u \geq 1$ divides by $u \neq 0$)")
 def one_over_t_average(d):
     u = d.symbol("u", integer=True, nonnegative=True)
     mh, x, S = d.indexed("mu^", real=True), d.indexed("x", real=True), d.indexed("S", real=True)
@@ -390,11 +394,12 @@ def _one_over_t_iterates(w):
 # The min(N, t) update
 # ------------------------------------------------------------------------------------------------
 @claim(id="bias_correction.min_constant_input",
-       title="Constant input c: the min(t, N) update gives y_t = c for all t >= 1",
+       title=r"Constant input $c$: the $\min(t, N)$ update gives $y_t = c$ for all $t \geq 1$",
        source=Source(SGD_PROBLEMS, "Problem 3 (Bias Correction), solution"),
        also=(Source(SGD_PROBLEMS_2, "Problem 2 (Bias Correction), solution"),),
-       statement=r"y_t = (1 - 1/min(t,N)) y_{t-1} + (1/min(t,N)) x_t; if x_t = c for all t >= 1: y_1 = x_1 = c, and "
-                 r"y_{t+1} is a convex combination of y_t and x_t which maintains the invariant y_t = c")
+       statement=r"$y_t = \left(1 - \frac{1}{\min(t, N)}\right) y_{t-1} + \frac{1}{\min(t, N)} x_t$; if $x_t = c$ "
+                 r"for all $t \ge 1$: For t = 1 we get $y_1 = x_1 = c$. We then get that $y_{t+1}$ is a convex "
+                 "combination of $y_t$ and $x_t$ which maintains the invariant that $y_t = c$.")
 def min_constant_input(d):
     N = d.symbol("N", integer=True, positive=True)
     t = d.symbol("t", integer=True, positive=True)
@@ -432,10 +437,11 @@ def _min_constant_iterates(w):
 
 
 @claim(id="bias_correction.min_unbiased",
-       title="The min(N, t) running average is unbiased for every t >= 1",
+       title=r"The $\min(N, t)$ running average is unbiased for every $t \geq 1$",
        source=Source(SLIDES, MIN_N_T + ", 'avoids the initial bias toward zero'"),
-       statement=r"mu^_t = (1 - 1/min(N,t)) mu^_{t-1} + (1/min(N,t)) x_t avoids the initial bias toward zero",
-       reading="for iid x_t with mean mu: E mu^_t = mu for every t >= 1 (induction)")
+       statement=r"$\hat{\mu}_t = \left(1 - \frac{1}{\min(N, t)}\right) \hat{\mu}_{t-1} + \left(\frac{1}{\min(N, "
+                 r"t)}\right) x_t$ avoids the initial bias toward zero",
+       reading=r"for iid $x_t$ with mean $\mu$: $\mathbb{E}\,\hat{\mu}_t = \mu$ for every $t \geq 1$ (induction)")
 def min_unbiased(d):
     N = d.symbol("N", integer=True, positive=True)
     t = d.symbol("t", integer=True, positive=True)
@@ -480,13 +486,14 @@ def _min_unbiased_enumeration(w):
 
 
 @claim(id="bias_correction.min_equals_average",
-       title="The min(N, t) update is the 1/t update for t <= N and the 1/N running average for t >= N",
+       title=r"The $\min(N, t)$ update is the $1/t$ update for $t \leq N$ and the $1/N$ running average for $t \geq "
+             "N$",
        source=Source(SLIDES, MIN_N_T),
-       statement=r"mu^_t = (1 - 1/min(N,t)) mu^_{t-1} + (1/min(N,t)) x_t avoids the initial bias toward zero while "
-                 r"still tracking a moving average",
-       reading="for t <= N (N = t + k, k >= 0) the update is the 1/t update, so mu^_t is the plain average of "
-               "x_1..x_t (bias_correction.one_over_t_average); for t >= N (t = N + k) it is the ordinary running "
-               "average with weight 1/N")
+       statement=r"$\hat{\mu}_t = \left(1 - \frac{1}{\min(N, t)}\right) \hat{\mu}_{t-1} + \left(\frac{1}{\min(N, "
+                 r"t)}\right) x_t$ avoids the initial bias toward zero while still tracking a moving average",
+       reading=r"for $t \leq N$ ($N = t + k$, $k \geq 0$) the update is the $1/t$ update, so $\hat{\mu}_t$ is the "
+               r"plain average of $x_1, \dots, x_t$ (bias_correction.one_over_t_average); for $t \geq N$ ($t = N + "
+               "k$) it is the ordinary running average with weight $1/N$")
 def min_equals_average(d):
     N = d.symbol("N", integer=True, positive=True)
     t = d.symbol("t", integer=True, positive=True)

@@ -316,14 +316,15 @@ def to_text_safe(rel):
 # (a)
 # ------------------------------------------------------------------------------------------------
 @claim(id="early_stopping.gd_closed_form",
-       title="Gradient descent on the quadratic: w_i(n) = w_i* + (1 - beta_i gamma)^n (w_i(0) - w_i*)",
+       title=r"Gradient descent on the quadratic: $w_i(n) = w_i^* + (1 - \beta_i\gamma)^n(w_i(0) - w_i^*)$",
        source=_src("(a), eq. (16) and the induction"),
-       statement="-dE/dw_i = -beta_i (w_i - w_i*) (16). Root: w_i(1) = w_i(0) - gamma beta_i (w_i(0) - w_i*) = "
-                 "w_i* + (1 - gamma beta_i)(w_i(0) - w_i*). Induction: w_i(n+1) = w_i(n) - gamma beta_i (w_i(n) - w_i*) "
-                 "= w_i* + (1 - gamma beta_i)^n (w_i(0) - w_i*) - gamma beta_i (w_i* + (1 - gamma beta_i)^n "
-                 "(w_i(0) - w_i*) - w_i*) = w_i* + (1 - gamma beta_i)(1 - gamma beta_i)^n (w_i(0) - w_i*) = "
-                 "w_i* + (1 - gamma beta_i)^{n+1} (w_i(0) - w_i*)",
-       reading="each coordinate i separately (E is a sum over i); n >= 0")
+       statement=r"$-\frac{\partial E}{\partial w_i} = -\beta_i(w_i - w_i^*)$ (16). Root: $w_i(1) = w_i(0) - "
+                 r"\gamma\beta_i(w_i(0) - w_i^*) = w_i^* + (1 - \gamma\beta_i)(w_i(0) - w_i^*)$. Induction: "
+                 r"$w_i(n+1) = w_i(n) - \gamma\beta_i(w_i(n) - w_i^*) = w_i^* + (1 - \gamma\beta_i)^n(w_i(0) - "
+                 r"w_i^*) - \gamma\beta_i(w_i^* + (1 - \gamma\beta_i)^n(w_i(0) - w_i^*) - w_i^*) = w_i^* + (1 - "
+                 r"\gamma\beta_i)(1 - \gamma\beta_i)^n(w_i(0) - w_i^*) = w_i^* + (1 - \gamma\beta_i)^{n+1}(w_i(0) - "
+                 "w_i^*)$",
+       reading=r"each coordinate $i$ separately ($E$ is a sum over $i$); $n \geq 0$")
 def gd_closed_form(d):
     beta, gamma = d.symbols("beta_i gamma", positive=True)
     w, ws = d.symbols("w_i w_i*", real=True)
@@ -407,14 +408,17 @@ def _gd_run(w):
 # (b)
 # ------------------------------------------------------------------------------------------------
 @claim(id="early_stopping.stopping_fractions",
-       title="Early stopping at n_stop = 1/(5 gamma beta_1), beta_2 = 20 beta_1: remaining fractions exp(-1/5), exp(-4)",
+       title=r"Early stopping at $n_{\text{stop}} = 1/(5\gamma\beta_1)$, $\beta_2 = 20\beta_1$: remaining fractions "
+             r"$\exp(-1/5)$, $\exp(-4)$",
        source=_src("(b)"),
-       statement="Using the hint with (1 + x 5 gamma beta_1)^{n_stop} = (1 - beta_1 gamma)^{n_stop} and solving for x "
-                 "we find w_1(n_stop) ~ w_1* + exp(-1/5)(w_1(0) - w_1*) ~ w_1(0) and w_2(n_stop) ~ w_2* + "
-                 "exp(-4)(w_2(0) - w_2*) ~ w_2*",
-       reading="as gamma -> 0 with n_stop = 1/(5 gamma beta_1): (1 - beta_1 gamma)^{n_stop} -> exp(-1/5) = 0.82 and "
-               "(1 - beta_2 gamma)^{n_stop} -> exp(-4) = 0.018 (beta_2 = 20 beta_1): w_1 has moved only 18% of the "
-               "way to w_1* ('~ w_1(0)'), w_2 all but 1.8% ('~ w_2*')")
+       statement=r"Using the hint with $(1 + x \cdot 5\gamma\beta_1)^{n_{\text{stop}}} = (1 - "
+                 r"\beta_1\gamma)^{n_{\text{stop}}}$ and solving for $x$ we find $w_1(n_{\text{stop}}) \approx "
+                 r"w_1^* + \exp(-1/5)(w_1(0) - w_1^*) \approx w_1(0)$ and $w_2(n_{\text{stop}}) \approx w_2^* + "
+                 r"\exp(-4)(w_2(0) - w_2^*) \approx w_2^*$",
+       reading=r"as $\gamma \to 0$ with $n_{\text{stop}} = 1/(5\gamma\beta_1)$: $(1 - "
+               r"\beta_1\gamma)^{n_{\text{stop}}} \to \exp(-1/5) = 0.82$ and $(1 - \beta_2\gamma)^{n_{\text{stop}}} "
+               r"\to \exp(-4) = 0.018$ ($\beta_2 = 20\beta_1$): $w_1$ has moved only 18% of the way to $w_1^*$ "
+               r"('$\approx w_1(0)$'), $w_2$ all but 1.8% ('$\approx w_2^*$')")
 def stopping_fractions(d):
     b1, gamma = d.symbols("beta_1 gamma", positive=True)
     b2 = d.symbol("beta_2", positive=True)
@@ -519,28 +523,33 @@ def _l2_claim(d, first_line_square: bool):
     d.statement(stmt)
 
 
-L2_READING = ("E~ is quadratic in each w_i with curvature beta_i + lambda > 0, so it is minimal exactly where "
-              "dE~/dw_i = 0; the statement: dE~/dw_i = 0 at w_i = beta_i w_i*/(lambda + beta_i) and "
-              "d^2E~/dw_i^2 > 0")
+L2_READING = (r"$\tilde{E}$ is quadratic in each $w_i$ with curvature $\beta_i + \lambda > 0$, so it is minimal "
+              r"exactly where $\frac{\partial \tilde{E}}{\partial w_i} = 0$; the statement: $\frac{\partial "
+              r"\tilde{E}}{\partial w_i} = 0$ at $w_i = \beta_i w_i^*/(\lambda + \beta_i)$ and $\frac{\partial^2 "
+              r"\tilde{E}}{\partial w_i^2} > 0$")
 
 
 @claim(id="early_stopping.weight_decay_minimum",
-       title="The L2-regularised minimum is at w_i = beta_i w_i*/(lambda + beta_i) (first line as printed)",
+       title=r"The L2-regularised minimum is at $w_i = \beta_i w_i^*/(\lambda + \beta_i)$ (first line as printed)",
        source=_src("(c)"), expected="refuted",
-       statement="E~ = 1/2 sum_j beta_i (w_i - w_i*) + lambda w_i^2 = 1/2 sum_j (beta_i + lambda) w_i^2 - 2 beta_i w_i "
-                 "w_i* + beta_i (w_i*)^2 = 1/2 sum_j (beta_i + lambda)(w_i^2 - 2 beta_i/(beta_i + lambda) w_i w_i* + "
-                 "beta_i/(beta_i + lambda) (w_i*)^2) = 1/2 sum_j (beta_i + lambda)(w_i - beta_i/(beta_i + lambda) "
-                 "w_i*)^2 + c. Hence, E~ is minimized for w_i = beta_i/(beta_i + lambda) w_i*.",
+       statement=r"$\tilde{E} = \frac{1}{2} \sum_j \beta_i(w_i - w_i^*) + \lambda w_i^2 = \frac{1}{2} \sum_j "
+                 r"(\beta_i + \lambda) w_i^2 - 2\beta_i w_i w_i^* + \beta_i (w_i^*)^2 = \frac{1}{2} \sum_j (\beta_i "
+                 r"+ \lambda) \left( w_i^2 - 2 \frac{\beta_i}{\beta_i + \lambda} w_i w_i^* + \frac{\beta_i}{\beta_i "
+                 r"+ \lambda} (w_i^*)^2 \right) = \frac{1}{2} \sum_j (\beta_i + \lambda) \left( w_i - "
+                 r"\frac{\beta_i}{\beta_i + \lambda} w_i^* \right)^2 + c$. Hence, $\tilde{E}$ is minimized for $w_i "
+                 r"= \frac{\beta_i}{\beta_i + \lambda} w_i^*$.",
        reading=L2_READING)
 def weight_decay_minimum(d):
     _l2_claim(d, first_line_square=False)
 
 
 @claim(id="early_stopping.weight_decay_minimum.corrected",
-       title="The L2-regularised minimum is at w_i = beta_i w_i*/(lambda + beta_i) (the square restored in line 1)",
+       title=r"The L2-regularised minimum is at $w_i = \beta_i w_i^*/(\lambda + \beta_i)$ (the square restored in "
+             "line 1)",
        source=_src("(c), corrected"), corrects="early_stopping.weight_decay_minimum",
-       statement="E~ = 1/2 sum_i [beta_i (w_i - w_i*)^2 + lambda w_i^2] = ... = 1/2 sum_i (beta_i + lambda)(w_i - "
-                 "beta_i/(beta_i + lambda) w_i*)^2 + c, so E~ is minimized for w_i = beta_i w_i*/(lambda + beta_i)",
+       statement=r"$\tilde{E} = \frac{1}{2} \sum_i [\beta_i(w_i - w_i^*)^2 + \lambda w_i^2] = \dots = \frac{1}{2} "
+                 r"\sum_i (\beta_i + \lambda) \left( w_i - \frac{\beta_i}{\beta_i + \lambda} w_i^* \right)^2 + c$, "
+                 r"so $\tilde{E}$ is minimized for $w_i = \beta_i w_i^*/(\lambda + \beta_i)$",
        reading=L2_READING)
 def weight_decay_minimum_corrected(d):
     _l2_claim(d, first_line_square=True)
@@ -616,12 +625,13 @@ weight_decay_minimum_corrected.add_witness(weight_decay_witness, kind="exact", n
 # (d)
 # ------------------------------------------------------------------------------------------------
 @claim(id="early_stopping.weight_decay_limits",
-       title="beta_2 >> lambda >> beta_1: the L2 minimum has w_1 ~ 0 and w_2 ~ w_2*",
+       title=r"$\beta_2 \gg \lambda \gg \beta_1$: the L2 minimum has $w_1 \approx 0$ and $w_2 \approx w_2^*$",
        source=_src("(d)"),
-       statement="With beta_2 >> lambda >> beta_1 the solution is w_1 = beta_1/(beta_1 + lambda) w_1* ~ 0 and "
-                 "w_2 = beta_2/(beta_2 + lambda) w_2* ~ w_2*",
-       reading="lim_{beta_1 -> 0} w_1 = 0 and lim_{beta_2 -> oo} w_2 = w_2* (lambda fixed); more precisely, for "
-               "w_i* != 0, 0 <= w_1/w_1* <= beta_1/lambda and 0 <= 1 - w_2/w_2* <= lambda/beta_2")
+       statement=r"With $\beta_2 \gg \lambda \gg \beta_1$ the solution is $w_1 = \frac{\beta_1}{\beta_1 + \lambda} "
+                 r"w_1^* \approx 0$ and $w_2 = \frac{\beta_2}{\beta_2 + \lambda} w_2^* \approx w_2^*$",
+       reading=r"$\lim_{\beta_1 \to 0} w_1 = 0$ and $\lim_{\beta_2 \to \infty} w_2 = w_2^*$ ($\lambda$ fixed); more "
+               r"precisely, for $w_i^* \neq 0$, $0 \leq w_1/w_1^* \leq \beta_1/\lambda$ and $0 \leq 1 - w_2/w_2^* "
+               r"\leq \lambda/\beta_2$")
 def weight_decay_limits(d):
     b1, b2, lam = d.symbols("beta_1 beta_2 lambda", positive=True)
     s1, s2 = d.symbols("w_1* w_2*", real=True, nonzero=True)
@@ -671,13 +681,15 @@ def _weight_decay_runs(w):
 
 
 @claim(id="early_stopping.same_as_early_stopping",
-       title="From w(0) = 0, early stopping as in (b) leaves w_1 near 0 and brings w_2 near w_2*, like weight decay",
+       title="From $w(0) = 0$, early stopping as in (b) leaves $w_1$ near 0 and brings $w_2$ near $w_2^*$, like "
+             "weight decay",
        source=_src("(d), last sentence"),
-       statement="If w_1(0) ~ 0 we get the same result as with early stopping in b.",
-       reading="with w(0) = 0 and the schedule of (b) (n_stop = 1/(5 gamma beta_1), beta_2 = 20 beta_1, gamma -> 0): "
-               "w_1(n_stop)/w_1* -> 1 - exp(-1/5) = 0.18 and w_2(n_stop)/w_2* -> 1 - exp(-4) = 0.98, the pattern of "
-               "weight decay with beta_2 >> lambda >> beta_1 (w_1/w_1* -> 0, w_2/w_2* -> 1); 'the same' holds "
-               "qualitatively (w_1 keeps 18% of the way at this schedule, where weight decay tends to 0)")
+       statement=r"If $w_1(0) \approx 0$ we get the same result as with early stopping in b.",
+       reading=r"with $w(0) = 0$ and the schedule of (b) ($n_{\text{stop}} = 1/(5\gamma\beta_1)$, $\beta_2 = "
+               r"20\beta_1$, $\gamma \to 0$): $w_1(n_{\text{stop}})/w_1^* \to 1 - \exp(-1/5) = 0.18$ and "
+               r"$w_2(n_{\text{stop}})/w_2^* \to 1 - \exp(-4) = 0.98$, the pattern of weight decay with $\beta_2 "
+               r"\gg \lambda \gg \beta_1$ ($w_1/w_1^* \to 0$, $w_2/w_2^* \to 1$); 'the same' holds qualitatively "
+               "($w_1$ keeps 18% of the way at this schedule, where weight decay tends to 0)")
 def same_as_early_stopping(d):
     b1, gamma = d.symbols("beta_1 gamma", positive=True)
     b2 = d.symbol("beta_2", positive=True)

@@ -86,11 +86,15 @@ def forward_build(d, *, constant=sp.Rational(1, 2)):
     d.statement(rels)
 
 
-@claim(id="gradcheck.forward_difference", title="Forward difference: |Delta L - <J, Delta w>| << eps",
+@claim(id="gradcheck.forward_difference", title=r"Forward difference: $|\Delta \mathcal{L} - \langle J, \Delta w "
+                                                r"\rangle| \ll \varepsilon$",
        source=_src("a), eqs. (1), (3)-(6)"), topic=TOPIC,
-       statement=r"|Delta L - <J, Delta w>| << eps for Delta L = L(w + Delta w) - L(w), ||Delta w|| = eps",
-       reading="lim_{eps -> 0+} |Delta L - <J, Delta w>|/eps = 0, and for smooth L "
-               "lim (Delta L - <J, Delta w>)/eps^2 = <u, H u>/2 (the error is O(eps^2), no better in general)")
+       statement=r"$\left|\Delta \mathcal{L} - \langle J, \Delta w \rangle\right| \ll \varepsilon$ for $\Delta "
+                 r"\mathcal{L} = \mathcal{L}(w + \Delta w) - \mathcal{L}(w)$, $\|\Delta w\| = \varepsilon$",
+       reading=r"$\lim_{\varepsilon \to 0^+} |\Delta \mathcal{L} - \langle J, \Delta w \rangle| / \varepsilon = 0$, "
+               r"and for smooth $\mathcal{L}$, $\lim (\Delta \mathcal{L} - \langle J, \Delta w "
+               r"\rangle)/\varepsilon^2 = \langle u, H u \rangle / 2$ (the error is $O(\varepsilon^2)$, no better "
+               "in general)")
 def forward_difference(d):
     forward_build(d)
 
@@ -164,12 +168,15 @@ def central_build(d, *, q_sign=1):
     d.statement(rels)
 
 
-@claim(id="gradcheck.central_difference", title="Central difference: |Delta L - <J, Delta w>| << eps^2",
+@claim(id="gradcheck.central_difference", title=r"Central difference: $|\Delta \mathcal{L} - \langle J, \Delta w "
+                                                r"\rangle| \ll \varepsilon^2$",
        source=_src("b), eqs. (2), (7)-(11)"), topic=TOPIC,
-       statement=r"for Delta L = (L(w + Delta w) - L(w - Delta w))/2: |Delta L - <J, Delta w>| << eps^2",
-       reading="lim_{eps -> 0+} |Delta L - <J, Delta w>|/eps^2 = 0, and for smooth L "
-               "lim (Delta L - <J, Delta w>)/eps^3 = c_3 (c_3 = (1/6) d^3/deps^3 L(w + eps u) at 0): "
-               "the error is O(eps^3), no better in general")
+       statement=r"for $\Delta \mathcal{L} = \frac{1}{2}(\mathcal{L}(w + \Delta w) - \mathcal{L}(w - \Delta w))$: "
+                 r"$\left|\Delta \mathcal{L} - \langle J, \Delta w \rangle\right| \ll \varepsilon^2$",
+       reading=r"$\lim_{\varepsilon \to 0^+} |\Delta \mathcal{L} - \langle J, \Delta w \rangle| / \varepsilon^2 = "
+               r"0$, and for smooth $\mathcal{L}$, $\lim (\Delta \mathcal{L} - \langle J, \Delta w "
+               r"\rangle)/\varepsilon^3 = c_3$ ($c_3 = \frac{1}{6} \frac{d^3}{d\varepsilon^3} \mathcal{L}(w + "
+               r"\varepsilon u)$ at 0): the error is $O(\varepsilon^3)$, no better in general")
 def central_difference(d):
     central_build(d)
 
@@ -435,9 +442,10 @@ def accuracy_build(d, *, central_exponent=sp.Rational(2, 3), limit=0):
        title="The central-difference condition is easier to check with limited numerical accuracy",
        source=_src("b), last sentence"), topic=TOPIC,
        statement=r"Conclude that this condition is easier to check with limited numerical accuracy",
-       reading="with every evaluation of L accurate to delta: the best achievable error of the forward derivative "
-               "estimate is 2 sqrt(|<u,Hu>| delta), of the central one 3 |c_3|^(1/3) (delta/2)^(2/3); their ratio "
-               "-> 0 as delta -> 0 (at float64: central ~1e-11 vs forward ~1e-8)")
+       reading=r"with every evaluation of $\mathcal{L}$ accurate to $\delta$: the best achievable error of the "
+               r"forward derivative estimate is $2 \sqrt{|\langle u, Hu \rangle| \delta}$, of the central one $3 "
+               r"|c_3|^{1/3} (\delta/2)^{2/3}$; their ratio tends to 0 as $\delta \to 0$ (at float64: central about "
+               "$10^{-11}$, forward about $10^{-8}$)")
 def central_more_accurate(d):
     accuracy_build(d)
 

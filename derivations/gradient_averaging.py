@@ -100,8 +100,9 @@ def _plus(*terms):
 @claim(id="gradient_averaging.means",
        title="Mean gradients of the three weights: 1, 0.1, 0.05",
        source=_src("(a)"),
-       statement="<g_1> = 1/100 sum_{i=1}^{50} (1.1 + 0.9) = 1, <g_2> = 1/100 sum_{i=1}^{100} 0.1 = 0.1, "
-                 "<g_3> = 1/100 sum_{i=1}^{25} (1.1 + 0 - 0.9 + 0) = 0.05")
+       statement=r"$\langle g_1 \rangle = \frac{1}{100} \sum_{i=1}^{50} (1.1 + 0.9) = 1$, $\langle g_2 \rangle = "
+                 r"\frac{1}{100} \sum_{i=1}^{100} 0.1 = 0.1$, $\langle g_3 \rangle = \frac{1}{100} \sum_{i=1}^{25} "
+                 "(1.1 + 0 - 0.9 + 0) = 0.05$")
 def means(d):
     i = d.symbol("i", integer=True, positive=True)
     g1, g2, g3 = d.symbols("<g_1> <g_2> <g_3>", real=True)
@@ -130,8 +131,9 @@ def _means_from_series(w):
 @claim(id="gradient_averaging.mean_squares",
        title="Mean squared gradients: 1.01, 0.01, 0.505",
        source=_src("(b)"),
-       statement="<g_1^2> = 1/100 sum_{i=1}^{50} (1.1^2 + 0.9^2) = 1.01, <g_2^2> = 1/100 sum_{i=1}^{100} 0.1^2 = 0.01, "
-                 "<g_3^2> = 1/100 sum_{i=1}^{25} (1.1^2 + 0 + (-0.9)^2 + 0^2) = 0.505")
+       statement=r"$\langle g_1^2 \rangle = \frac{1}{100} \sum_{i=1}^{50} (1.1^2 + 0.9^2) = 1.01$, $\langle g_2^2 "
+                 r"\rangle = \frac{1}{100} \sum_{i=1}^{100} 0.1^2 = 0.01$, $\langle g_3^2 \rangle = \frac{1}{100} "
+                 r"\sum_{i=1}^{25} (1.1^2 + 0 + (-0.9)^2 + 0^2) = 0.505$")
 def mean_squares(d):
     i = d.symbol("i", integer=True, positive=True)
     s1, s2, s3 = d.symbols("<g_1^2> <g_2^2> <g_3^2>", positive=True)
@@ -166,11 +168,12 @@ def _mean_squares_from_series(w):
 # (c): ratios
 # ------------------------------------------------------------------------------------------------
 @claim(id="gradient_averaging.ratios",
-       title="<g>/<g^2>: 0.99, 10 and about 0.1",
+       title=r"$\langle g \rangle / \langle g^2 \rangle$: 0.99, 10 and about 0.1",
        source=_src("(c)"),
-       statement="<g_1>/<g_1^2> = 0.99, <g_2>/<g_2^2> = 10, <g_3>/<g_3^2> ~ 0.1",
-       reading="exactly 100/101, 10 and 10/101; 0.99 and 0.1 are these to the precision written "
-               "(|100/101 - 0.99| <= 0.005, |10/101 - 0.1| <= 0.05)")
+       statement=r"$\langle g_1 \rangle / \langle g_1^2 \rangle = 0.99$, $\langle g_2 \rangle / \langle g_2^2 "
+                 r"\rangle = 10$, $\langle g_3 \rangle / \langle g_3^2 \rangle \approx 0.1$",
+       reading="exactly $100/101$, 10 and $10/101$; 0.99 and 0.1 are these to the precision written ($|100/101 - "
+               r"0.99| \leq 0.005$, $|10/101 - 0.1| \leq 0.05$)")
 def ratios(d):
     g = d.symbols("<g_1> <g_2> <g_3>", real=True)
     s = d.symbols("<g_1^2> <g_2^2> <g_3^2>", positive=True)
@@ -204,13 +207,14 @@ def _ratios_from_series(w):
 # (d): the recursion unrolled; a constant input is reached
 # ------------------------------------------------------------------------------------------------
 @claim(id="gradient_averaging.constant_input_limit",
-       title="The running average (*) converges to x-bar for a constant input",
+       title=r"The running average (*) converges to $\bar{x}$ for a constant input",
        source=_src("(d)"),
-       statement="m(n+1) = rho m(n) + (1-rho) x(n) = rho[rho m(n-1) + (1-rho) x(n-1)] + (1-rho) x(n) "
-                 "= rho^{n+1} m(0) + (1-rho) sum_{k=0}^n rho^k x(n-k) = rho^{n+1} m(0) + xbar (1-rho) sum_{k=0}^n rho^k; "
-                 "n -> oo: m(n+1) -> xbar (1-rho) 1/(1-rho) = xbar",
-       reading="for 0 < rho < 1: m(n+1) - xbar = rho^{n+1} (m(0) - xbar) with rho^{n+1} -> 0, so m(n+1) -> xbar for "
-               "every m(0); for rho = 0, m(n+1) = x(n) = xbar at once")
+       statement=r"$m(n+1) = \rho m(n) + (1-\rho)x(n) = \rho[\rho m(n-1) + (1-\rho)x(n-1)] + (1-\rho)x(n) = "
+                 r"\rho^{n+1}m(0) + (1-\rho) \sum_{k=0}^n \rho^k x(n-k) = \rho^{n+1}m(0) + \bar{x} \cdot (1-\rho) "
+                 r"\sum_{k=0}^n \rho^k$; $n \rightarrow \infty$: $m(n+1) \approx \bar{x} \cdot (1-\rho) "
+                 r"\frac{1}{1-\rho} = \bar{x}$",
+       reading=r"for $0 < \rho < 1$: $m(n+1) - \bar{x} = \rho^{n+1} (m(0) - \bar{x})$ with $\rho^{n+1} \to 0$, so "
+               r"$m(n+1) \to \bar{x}$ for every $m(0)$; for $\rho = 0$, $m(n+1) = x(n) = \bar{x}$ at once")
 def constant_input_limit(d):
     rho = d.symbol("rho", bounds=(0, 1))
     n = d.symbol("n", integer=True, nonnegative=True)   # (*) holds from n = 0 on: the induction starts there
@@ -310,14 +314,16 @@ def _constant_input_iterates(w):
 # (e): exponential weights
 # ------------------------------------------------------------------------------------------------
 @claim(id="gradient_averaging.exponential_weights",
-       title="For 1 - rho << 1 the running average weights x(n-k) by (1-rho) exp(-(1-rho) k)",
+       title=r"For $1 - \rho \ll 1$ the running average weights $x(n-k)$ by $(1-\rho) \exp[-(1-\rho)k]$",
        source=_src("(e)"),
-       statement="exp[-(1-rho)k] = exp(-(1-rho))^k ~ (1 + (-(1-rho)))^k = rho^k, so "
-                 "m(n+1) = (1-rho) sum_{k=0}^n rho^k x(n-k) ~ (1-rho) sum_{k=0}^n exp[-(1-rho)k] x(n-k)",
-       reading="with epsilon = 1 - rho -> 0+: exp(-epsilon) = 1 - epsilon + O(epsilon^2) (the error over epsilon^2 "
-               "tends to 1/2), and the weights differ in total by TV = sum_{k>=0} (1-rho)|exp(-(1-rho)k) - rho^k| "
-               "= (1-rho)/(1-exp(-(1-rho))) - 1, which tends to 0 like (1-rho)/2; hence "
-               "|m(n+1) - (1-rho) sum_k exp(-(1-rho)k) x(n-k)| <= sup|x| TV -> 0 uniformly in n (m(0) = 0)")
+       statement=r"$\exp[-(1 - \rho)k] = \exp(-(1 - \rho))^k \approx (1 + (-(1 - \rho)))^k = \rho^k$, so $m(n + 1) "
+                 r"= (1 - \rho) \sum_{k=0}^n \rho^k x(n - k) \approx (1 - \rho) \sum_{k=0}^n \exp[-(1 - \rho)k] "
+                 r"\cdot x(n - k)$",
+       reading=r"with $\epsilon = 1 - \rho \to 0^+$: $\exp(-\epsilon) = 1 - \epsilon + O(\epsilon^2)$ (the error "
+               r"over $\epsilon^2$ tends to $\frac{1}{2}$), and the weights differ in total by $\mathrm{TV} = "
+               r"\sum_{k \geq 0} (1-\rho) |\exp(-(1-\rho)k) - \rho^k| = \frac{1-\rho}{1 - \exp(-(1-\rho))} - 1$, "
+               r"which tends to 0 like $(1-\rho)/2$; hence $|m(n+1) - (1-\rho) \sum_k \exp(-(1-\rho)k) x(n-k)| \leq "
+               r"\sup |x| \cdot \mathrm{TV} \to 0$ uniformly in $n$ ($m(0) = 0$)")
 def exponential_weights(d):
     rho = d.symbol("rho", bounds=(0, 1))
     q = d.symbol("q", bounds=(0, 1))
@@ -394,13 +400,14 @@ def _weighting_error_rate(w):
 # (f): how far back the average reaches
 # ------------------------------------------------------------------------------------------------
 @claim(id="gradient_averaging.old_samples_share",
-       title="Samples more than 100 steps back carry the share rho^100 of the running average",
+       title=r"Samples more than 100 steps back carry the share $\rho^{100}$ of the running average",
        source=_src("(f)"),
-       statement="sum_{k=100}^n w_k / sum_{k=0}^n w_k ~ (1-rho) sum_{k=100}^n rho^k ~ 1 - (1-rho) sum_{k=0}^{99} rho^k "
-                 "= 1 - (1-rho)(1-rho^100)/(1-rho) = rho^100, with w_k = (1-rho) rho^k",
-       reading="as n -> oo (the '~' are exact in the limit, where sum_{k=0}^n w_k -> 1): "
-               "sum_{k>=100} w_k / sum_{k>=0} w_k = (1-rho) sum_{k>=100} rho^k = 1 - (1-rho) sum_{k=0}^{99} rho^k "
-               "= rho^100, for 0 < rho < 1")
+       statement=r"$\frac{\sum_{k=100}^n w_k}{\sum_{k=0}^n w_k} \approx (1 - \rho) \sum_{k=100}^n \rho^k \approx 1 "
+                 r"- (1 - \rho) \sum_{k=0}^{99} \rho^k = 1 - (1 - \rho) \left( \frac{1 - \rho^{100}}{1 - \rho} "
+                 r"\right) = \rho^{100}$, with $w_k = (1 - \rho)\rho^k$",
+       reading=r"as $n \to \infty$ (the $\approx$ are exact in the limit, where $\sum_{k=0}^n w_k \to 1$): $\sum_{k "
+               r"\geq 100} w_k / \sum_{k \geq 0} w_k = (1-\rho) \sum_{k \geq 100} \rho^k = 1 - (1-\rho) "
+               r"\sum_{k=0}^{99} \rho^k = \rho^{100}$, for $0 < \rho < 1$")
 def old_samples_share(d):
     rho = d.symbol("rho", bounds=(0, 1))
     u = d.symbol("u", positive=True)
@@ -457,11 +464,11 @@ def _share_by_running(w):
 
 
 @claim(id="gradient_averaging.old_samples_share_value",
-       title="At rho = 0.99, rho^100 ~ 0.366: roughly one third",
+       title=r"At $\rho = 0.99$, $\rho^{100} \approx 0.366$: roughly one third",
        source=_src("(f)"),
-       statement="rho^100 ~ 0.366 [at rho = 0.99], so samples more than 100 steps in the past account for roughly "
-                 "one third of m",
-       reading="0.99^100 = 0.36603... = 0.366 to the three decimals written")
+       statement=r"$\rho^{100} \approx 0.366$ [at $\rho = 0.99$], so samples more than 100 steps in the past will "
+                 "account for roughly one third of $m$",
+       reading=r"$0.99^{100} = 0.36603\dots$, 0.366 to the three decimals written")
 def old_samples_share_value(d):
     f = d.approx(R(99, 100) ** 100, "0.366", label="0.99^100")
     d.statement(f.relation)
@@ -483,12 +490,13 @@ def _value_by_running(w):
 
 
 @claim(id="gradient_averaging.time_constant_limit",
-       title="rho^{1/(1-rho)} tends to exp(-1) ~ 0.368 as rho -> 1",
+       title=r"$\rho^{1/(1-\rho)}$ tends to $\exp(-1) \approx 0.368$ as $\rho \to 1$",
        source=_src("(f)"),
-       statement="The value of rho^{1/(1-rho)} converges to exp(-1) ~ 0.368 for increasing values of rho "
-                 "(which follows from the fact that x ~ -ln(1-x) for small values of x)",
-       reading="lim_{x -> 0} -ln(1-x)/x = 1; lim_{rho -> 1-} rho^{1/(1-rho)} = exp(-1) = 0.3679 (0.368 to three "
-               "decimals); this is the share of samples older than 1/(1-rho) steps ('roughly one third')")
+       statement=r"The value of $\rho^{1/(1-\rho)}$ converges to $\exp(-1) \approx 0.368$ for increasing values of "
+                 r"$\rho$ (which follows from the fact that $x \approx -\ln(1 - x)$ for small values of $x$)",
+       reading=r"$\lim_{x \to 0} -\ln(1-x)/x = 1$; $\lim_{\rho \to 1^-} \rho^{1/(1-\rho)} = \exp(-1) = 0.3679$ "
+               r"(0.368 to three decimals); this is the share of samples older than $1/(1-\rho)$ steps ('roughly "
+               "one third')")
 def time_constant_limit(d):
     rho = d.symbol("rho", bounds=(0, 1))
     x = d.symbol("x", positive=True)
@@ -551,22 +559,23 @@ def _recent_window_claim(d, window, exact_line):
 
 
 @claim(id="gradient_averaging.recent_samples_share",
-       title="The most recent n = rho^{1/(1-rho)} samples carry about two thirds of the average (as printed)",
+       title=r"The most recent $n = \rho^{1/(1-\rho)}$ samples carry about two thirds of the average (as printed)",
        source=_src("(f)"), expected="refuted",
-       statement="So, for large enough rho, the most recent n = rho^{1/(1-rho)} samples account for roughly two "
-                 "thirds of the exponential moving average (n is the time constant)",
-       reading="lim_{rho -> 1-} (share of the most recent n = rho^{1/(1-rho)} samples) = 1 - exp(-1)")
+       statement=r"So, for large enough $\rho$, the most recent $n = \rho^{1/(1-\rho)}$ samples account for roughly "
+                 "two thirds of the exponential moving average ($n$ is the time constant)",
+       reading=r"$\lim_{\rho \to 1^-}$ (share of the most recent $n = \rho^{1/(1-\rho)}$ samples) $= 1 - \exp(-1)$")
 def recent_samples_share(d):
     _recent_window_claim(d, lambda rho: rho ** (1 / (1 - rho)), 1 - sp.exp(-1))
 
 
 @claim(id="gradient_averaging.recent_samples_share.corrected",
-       title="The most recent n = 1/(1-rho) samples carry the share 1 - rho^{1/(1-rho)} -> 1 - 1/e ~ 0.63",
+       title=r"The most recent $n = 1/(1-\rho)$ samples carry the share $1 - \rho^{1/(1-\rho)} \to 1 - 1/e \approx "
+             "0.63$",
        source=_src("(f), corrected"), corrects="gradient_averaging.recent_samples_share",
-       statement="the most recent n = 1/(1-rho) samples account for 1 - rho^{1/(1-rho)} -> 1 - exp(-1) ~ 0.632 "
-                 "(roughly two thirds) of the exponential moving average",
-       reading="lim_{rho -> 1-} (share of the most recent 1/(1-rho) samples) = 1 - exp(-1); "
-               "rho^{1/(1-rho)} ~ 0.37 is the share of the older samples, not a number of samples")
+       statement=r"the most recent $n = 1/(1-\rho)$ samples account for $1 - \rho^{1/(1-\rho)} \to 1 - \exp(-1) "
+                 r"\approx 0.632$ (roughly two thirds) of the exponential moving average",
+       reading=r"$\lim_{\rho \to 1^-}$ (share of the most recent $1/(1-\rho)$ samples) $= 1 - \exp(-1)$; "
+               r"$\rho^{1/(1-\rho)} \approx 0.37$ is the share of the older samples, not a number of samples")
 def recent_samples_share_corrected(d):
     _recent_window_claim(d, lambda rho: 1 / (1 - rho), 1 - sp.exp(-1))
 
@@ -608,14 +617,15 @@ recent_samples_share_corrected.add_witness(recent_share_witness, kind="exact", n
 
 
 @claim(id="gradient_averaging.window_length",
-       title="Friend's claim: the window extends over about 1/(1-rho) samples, so rho = 0.99 for 100 samples",
+       title=r"Friend's claim: the window extends over about $1/(1-\rho)$ samples, so $\rho = 0.99$ for 100 samples",
        source=_src("(f), the friend's statement"),
-       statement="The algo (*) performs a running average of the time series x(n) with an exponentially weighted "
-                 "window that extends roughly over 1/(1-rho) samples. Therefore, if you want to include about 100 "
-                 "samples in the average, you should choose rho = 0.99.",
-       reading="the equivalent flat window (the total weight divided by the weight w_0 = 1 - rho of the newest "
-               "sample) has length sum_{k>=0} w_k / w_0 = 1/(1-rho); 1/(1-rho) = 100 gives rho = 0.99. "
-               "(As the solution adds, samples older than 1/(1-rho) steps still carry exp(-1) of the weight.)")
+       statement="The algo (*) performs a running average of the time series $x(n)$ with an exponentially weighted "
+                 r"window that extends roughly over $1/(1-\rho)$ samples. Therefore, if you want to include about "
+                 r"100 samples in the average, you should choose $\rho = 0.99$.",
+       reading=r"the equivalent flat window (the total weight divided by the weight $w_0 = 1 - \rho$ of the newest "
+               r"sample) has length $\sum_{k \geq 0} w_k / w_0 = 1/(1-\rho)$; $1/(1-\rho) = 100$ gives $\rho = "
+               r"0.99$. (As the solution adds, samples older than $1/(1-\rho)$ steps still carry $\exp(-1)$ of the "
+               "weight.)")
 def window_length(d):
     rho = d.symbol("rho", bounds=(0, 1))
     rho100 = d.symbol("rho_100", real=True)

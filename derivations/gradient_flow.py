@@ -40,11 +40,14 @@ SLIDES = "003_1009e14fdb7b0e79.txt"
 # Euler steps for a linear g: the limit is the flow
 # ---------------------------------------------------------------------------------------------
 @claim(id="gradient_flow.euler_linear",
-       title="Euler steps with step t/N converge to the gradient flow (g linear): (1 - a t/N)^N Phi_0 -> Phi_0 e^{-at}",
+       title=r"Euler steps $t/N$ converge to the gradient flow ($g$ linear): $(1 - at/N)^N \Phi_0 \to \Phi_0 "
+             "e^{-at}$",
        source=Source(SLIDES, 'slide "Gradient Flow" (second)'),
-       statement=r"Phi_0 = Phi_init, Phi_{j+1} = Phi_j - (t/N) g(Phi_j); lim_{N -> oo} Phi_N = Phi(t)",
-       reading="for g(Phi) = a Phi (a > 0): Phi_N = (1 - a t/N)^N Phi_0 exactly (induction on j), and "
-               "lim_{N -> oo} Phi_N = Phi_0 e^{-a t}, the solution of dPhi/dt = -a Phi with Phi(0) = Phi_0")
+       statement=r"$\Phi_0 = \Phi_{\text{init}}$, $\Phi_{j+1} = \Phi_j - \left(\frac{t}{N}\right) g(\Phi_j)$; "
+                 r"$\lim_{N \rightarrow \infty} \Phi_N = \Phi(t)$",
+       reading=r"for $g(\Phi) = a\Phi$ ($a > 0$): $\Phi_N = (1 - at/N)^N \Phi_0$ exactly (induction on $j$), and "
+               r"$\lim_{N \to \infty} \Phi_N = \Phi_0 e^{-at}$, the solution of $\frac{d\Phi}{dt} = -a\Phi$ with "
+               r"$\Phi(0) = \Phi_0$")
 def euler_linear(d):
     N = d.symbol("N", integer=True, positive=True)
     j = d.symbol("j", integer=True, nonnegative=True)
@@ -130,12 +133,13 @@ def F_(p, q):
 # General g: the global error is O(1/N)
 # ---------------------------------------------------------------------------------------------
 @claim(id="gradient_flow.euler_error_bound",
-       title="Euler global error bound for Lipschitz g: E_N = (M t/(2LN))((1 + Lt/N)^N - 1) -> 0, N E_N bounded",
+       title=r"Euler's global error for a Lipschitz $g$: $E_N = \frac{Mt}{2LN}((1 + Lt/N)^N - 1) \to 0$, $N E_N$ "
+             "bounded",
        source=Source(SLIDES, 'slide "Gradient Flow" (second)'),
-       statement=r"lim_{N -> oo} Phi_N = Phi(t)",
-       reading="for g with Lipschitz constant L and |Phi''| <= M on the trajectory: |Phi_N - Phi(t)| <= E_N with "
-               "E_N = (M t/(2 L N))((1 + L t/N)^N - 1); lim E_N = 0 and lim N E_N = M t (e^{Lt} - 1)/(2L), "
-               "i.e. the global error is O(1/N)")
+       statement=r"$\lim_{N \rightarrow \infty} \Phi_N = \Phi(t)$",
+       reading=r"for $g$ with Lipschitz constant $L$ and $|\Phi''| \leq M$ on the trajectory: $|\Phi_N - \Phi(t)| "
+               r"\leq E_N$ with $E_N = \frac{Mt}{2LN}((1 + Lt/N)^N - 1)$; $\lim E_N = 0$ and $\lim N E_N = Mt "
+               "(e^{Lt} - 1)/(2L)$, i.e. the global error is $O(1/N)$")
 def euler_error_bound(d):
     N = d.symbol("N", integer=True, positive=True)
     j = d.symbol("j", integer=True, nonnegative=True)
@@ -223,12 +227,13 @@ def _euler_sin_flow(w):
 # Progress theorem
 # ---------------------------------------------------------------------------------------------
 @claim(id="gradient_flow.progress",
-       title="Progress theorem: d ell/dt = grad ell . dPhi/dt = -||grad ell||^2 <= 0 along the flow",
+       title=r"Progress theorem: $\frac{d\ell}{dt} = -\|\nabla_{\Phi} \ell(\Phi)\|^2 \leq 0$ along the flow",
        source=Source(SLIDES, 'slide "Progress Theorem for Gradient Flow"'),
-       statement=r"d ell/dt = (grad ell(Phi)) . dPhi/dt = -(grad ell(Phi)) . (grad ell(Phi)) "
-                 r"= -||grad ell(Phi)||^2 <= 0",
-       reading="Phi(t) = (phi_1(t), phi_2(t)) with dPhi/dt = -grad ell(Phi) and ell an arbitrary (undefined) smooth "
-               "function of two variables; the last line for real gradient components (g_1, g_2)")
+       statement=r"$\frac{d\ell}{dt} = (\nabla_{\Phi} \ell(\Phi)) \cdot \frac{d\Phi}{dt} = -(\nabla_{\Phi} "
+                 r"\ell(\Phi)) \cdot (\nabla_{\Phi} \ell(\Phi)) = -\|\nabla_{\Phi} \ell(\Phi)\|^2 \leq 0$",
+       reading=r"$\Phi(t) = (\phi_1(t), \phi_2(t))$ with $\frac{d\Phi}{dt} = -\nabla \ell(\Phi)$ and $\ell$ an "
+               "arbitrary (undefined) smooth function of two variables; the last line for real gradient components "
+               "$(g_1, g_2)$")
 def progress(d):
     t = d.symbol("t", real=True)
     u, v = d.symbols("u v", real=True)
@@ -326,13 +331,15 @@ def _progress_on_a_real_flow(w):
 # SGD with step t/N: mean -> flow, variance -> 0
 # ---------------------------------------------------------------------------------------------
 @claim(id="gradient_flow.sgd_limit",
-       title="SGD with step t/N converges to the flow in mean square (g linear, iid noise)",
+       title="SGD with step $t/N$ converges to the flow in mean square ($g$ linear, iid noise)",
        source=Source(SLIDES, 'slide "SGD also yields Gradient Flow"'),
-       statement=r"For Phi_{j+1} = Phi_j - (t/N) ghat_j we still have lim_{N -> oo} Phi_N = Phi(t)",
-       reading="ghat_j = a Phi_j + epsilon_j, epsilon_j iid with mean 0 and variance sigma^2, independent of Phi_j: "
-               "E Phi_N = r^N Phi_0 and (1 - r^2) Var Phi_N = (t/N)^2 sigma^2 (1 - r^{2N}) with r = 1 - a t/N "
-               "(induction), so lim E Phi_N = Phi_0 e^{-at} = Phi(t) and lim Var Phi_N = 0: Phi_N -> Phi(t) "
-               "in mean square")
+       statement=r"For $\Phi_{j+1} = \Phi_j - \left( \frac{t}{N} \right) \hat{g}_j$ we still have $\lim_{N "
+                 r"\rightarrow \infty} \Phi_N = \Phi(t)$",
+       reading=r"$\hat{g}_j = a\Phi_j + \epsilon_j$, $\epsilon_j$ iid with mean 0 and variance $\sigma^2$, "
+               r"independent of $\Phi_j$: $\mathbb{E}\,\Phi_N = r^N \Phi_0$ and $(1 - r^2) \operatorname{Var} "
+               r"\Phi_N = (t/N)^2 \sigma^2 (1 - r^{2N})$ with $r = 1 - at/N$ (induction), so $\lim "
+               r"\mathbb{E}\,\Phi_N = \Phi_0 e^{-at} = \Phi(t)$ and $\lim \operatorname{Var} \Phi_N = 0$: $\Phi_N "
+               r"\to \Phi(t)$ in mean square")
 def sgd_limit(d):
     N = d.symbol("N", integer=True, positive=True)
     j = d.symbol("j", integer=True, nonnegative=True)

@@ -85,14 +85,17 @@ def _noise_chain(d, noise_factor, last_label):
 
 
 @claim(id="langevin.noise_covariance",
-       title="Over Delta t = k eta, SGD adds noise of covariance eta Delta t Sigma: sqrt(eta) epsilon sqrt(Delta t)",
+       title=r"Over $\Delta t = k\eta$, SGD adds noise of covariance $\eta \Delta t \Sigma$: "
+             r"$\sqrt{\eta}\epsilon\sqrt{\Delta t}$",
        source=Source(SLIDES, 'slide "Langevin Dynamics" (first)'),
        also=(Source(SLIDES, 'slide "Langevin Dynamics" (second)'),),
-       statement=r"Phi(t + Delta t) ~ Phi(t) - g(Phi) Delta t + sqrt(eta) epsilon sqrt(Delta t), epsilon ~ N(0, Sigma)",
-       reading="k = Delta t / eta SGD steps with iid gradients ghat_j (mean g, covariance Sigma) at a fixed Phi: "
-               "E[Phi(t + Delta t) - Phi(t)] = -g Delta t and the noise (update minus drift) has covariance "
-               "eta Delta t Sigma, the covariance of sqrt(eta) epsilon sqrt(Delta t) (Gaussianity is the CLT "
-               "approximation for k large, not checked)")
+       statement=r"$\Phi(t + \Delta t) \approx \Phi(t) - g(\Phi)\Delta t + \sqrt{\eta}\epsilon\sqrt{\Delta t} \quad "
+                 r"\epsilon \sim \mathcal{N}(0, \Sigma)$",
+       reading=r"$k = \Delta t / \eta$ SGD steps with iid gradients $\hat{g}_j$ (mean $g$, covariance $\Sigma$) at "
+               r"a fixed $\Phi$: $\mathbb{E}[\Phi(t + \Delta t) - \Phi(t)] = -g \Delta t$ and the noise (update "
+               r"minus drift) has covariance $\eta \Delta t \Sigma$, the covariance of "
+               r"$\sqrt{\eta}\epsilon\sqrt{\Delta t}$ (Gaussianity is the CLT approximation for $k$ large, not "
+               "checked)")
 def noise_covariance(d):
     eta, Dt = sp.Symbol("eta", positive=True), sp.Symbol("Delta_t", positive=True)
     drift, cov, step, (eta, Dt, k, i, l, g, Sig, eps, Delta, n) = _noise_chain(d, sp.sqrt(eta) * sp.sqrt(Dt),
@@ -104,12 +107,15 @@ def noise_covariance(d):
 
 
 @claim(id="langevin.without_annealing",
-       title="Langevin noise written sqrt(Delta t) eta epsilon: covariance eta^2 Delta t Sigma, not eta Delta t Sigma",
+       title=r"Langevin noise written $\sqrt{\Delta t} \eta \epsilon$: covariance $\eta^2 \Delta t \Sigma$, not "
+             r"$\eta \Delta t \Sigma$",
        source=Source(SLIDES, 'slide "Langevin Dynamics (Without Annealing)"'), expected="refuted",
-       statement=r"Phi(t + Delta t) ~ Phi(t) - g(Phi) Delta t + sqrt(Delta t) eta epsilon, epsilon ~ N(0, Sigma). "
-                 r"Note that as the learning rate eta -> 0 the noise term vanishes and we are back to gradient flow.",
-       reading="as in langevin.noise_covariance: the noise of k = Delta t/eta SGD steps has the covariance of "
-               "sqrt(Delta t) eta epsilon, i.e. eta^2 Delta t Sigma; and at fixed Delta t it tends to 0 as eta -> 0")
+       statement=r"$\Phi(t + \Delta t) \approx \Phi(t) - g(\Phi)\Delta t + \sqrt{\Delta t} \eta \epsilon \quad "
+                 r"\epsilon \sim \mathcal{N}(0, \Sigma)$. Note that as the learning rate $\eta \rightarrow 0$ the "
+                 "noise term vanishes and we are back to gradient flow.",
+       reading=r"as in langevin.noise_covariance: the noise of $k = \Delta t/\eta$ SGD steps has the covariance of "
+               r"$\sqrt{\Delta t} \eta \epsilon$, i.e. $\eta^2 \Delta t \Sigma$; and at fixed $\Delta t$ it tends "
+               r"to 0 as $\eta \to 0$")
 def without_annealing(d):
     eta, Dt = sp.Symbol("eta", positive=True), sp.Symbol("Delta_t", positive=True)
     drift, cov, step, (eta, Dt, k, i, l, g, Sig, eps, Delta, n) = _noise_chain(d, sp.sqrt(Dt) * eta,
@@ -123,13 +129,14 @@ def without_annealing(d):
 
 
 @claim(id="langevin.without_annealing.corrected",
-       title="Langevin noise sqrt(eta Delta t) epsilon (covariance eta Delta t Sigma), vanishing as eta -> 0",
+       title=r"Langevin noise $\sqrt{\eta \Delta t}\,\epsilon$ (covariance $\eta \Delta t \Sigma$), vanishing as "
+             r"$\eta \to 0$",
        source=Source(SLIDES, 'slide "Langevin Dynamics (Without Annealing)" (corrected)'),
        corrects="langevin.without_annealing",
-       statement=r"Phi(t + Delta t) ~ Phi(t) - g(Phi) Delta t + sqrt(eta Delta t) epsilon, epsilon ~ N(0, Sigma); "
-                 r"as eta -> 0 the noise term vanishes",
-       reading="the noise of k = Delta t/eta SGD steps has covariance eta Delta t Sigma (that of sqrt(eta Delta t) "
-               "epsilon), which tends to 0 as eta -> 0 at fixed Delta t")
+       statement=r"$\Phi(t + \Delta t) \approx \Phi(t) - g(\Phi)\Delta t + \sqrt{\eta \Delta t}\,\epsilon \quad "
+                 r"\epsilon \sim \mathcal{N}(0, \Sigma)$; as $\eta \rightarrow 0$ the noise term vanishes",
+       reading=r"the noise of $k = \Delta t/\eta$ SGD steps has covariance $\eta \Delta t \Sigma$ (that of "
+               r"$\sqrt{\eta \Delta t}\,\epsilon$), which tends to 0 as $\eta \to 0$ at fixed $\Delta t$")
 def without_annealing_corrected(d):
     eta, Dt = sp.Symbol("eta", positive=True), sp.Symbol("Delta_t", positive=True)
     drift, cov, step, (eta, Dt, k, i, l, g, Sig, eps, Delta, n) = _noise_chain(d, sp.sqrt(eta * Dt),
@@ -251,14 +258,16 @@ del _c
 # Stationary distributions: Boltzmann in one dimension
 # ---------------------------------------------------------------------------------------------
 @claim(id="langevin.boltzmann_1d",
-       title="In one dimension the Langevin stationary density is Boltzmann: p ~ exp(-2 L(Phi)/(eta Sigma))",
+       title=r"In one dimension the Langevin stationary density is Boltzmann: $p \propto \exp(-2 L(\Phi)/(\eta "
+             r"\Sigma))$",
        source=Source(SLIDES, 'slide "Stationary Distributions"'),
        statement=r"Under Langevin dynamics the stationary distribution must satisfy a certain differential equation "
                  r"which can be solved. In one dimension the stationary distribution is a Boltzman distribution.",
-       reading="for dPhi = -L'(Phi) dt + sqrt(eta Sigma) dW (Sigma constant, L arbitrary), the stationary "
-               "Fokker-Planck equation d/dPhi [L'(Phi) p + (eta Sigma/2) dp/dPhi] = 0 holds for "
-               "p(Phi) = exp(-2 L(Phi)/(eta Sigma)) (normalisable when its integral is finite): a Boltzmann "
-               "distribution at temperature eta Sigma/2; its probability flux is zero")
+       reading=r"for $d\Phi = -L'(\Phi)\, dt + \sqrt{\eta \Sigma}\, dW$ ($\Sigma$ constant, $L$ arbitrary), the "
+               r"stationary Fokker-Planck equation $\frac{d}{d\Phi} [L'(\Phi) p + \frac{\eta \Sigma}{2} "
+               r"\frac{dp}{d\Phi}] = 0$ holds for $p(\Phi) = \exp(-2 L(\Phi)/(\eta \Sigma))$ (normalisable when its "
+               r"integral is finite): a Boltzmann distribution at temperature $\eta \Sigma/2$; its probability flux "
+               "is zero")
 def boltzmann_1d(d):
     Phi = d.symbol("Phi", real=True)
     eta, Sig = d.symbols("eta Sigma", positive=True)
@@ -386,10 +395,11 @@ def _fokker_planck_at(w, eta_v, sig_v):
        source=Source(SLIDES, 'slide "Stationary Distributions"'),
        statement=r"In one dimension the stationary distribution is a Boltzman distribution. But this is not generally "
                  r"true in dimension higher than 1.",
-       reading="counterexample: L = (Phi_1^2 + 2 Phi_2^2)/2 (H = diag(1, 2)), Sigma = [[1, 1/2], [1/2, 1]], "
-               "dPhi = -H Phi dt + sqrt(eta) Sigma^(1/2) dW. The stationary law is Gaussian with covariance C solving "
-               "H C + C H = eta Sigma, so C_12 = eta/6 > 0, while every Boltzmann density exp(-beta L) has "
-               "covariance H^-1/beta, with C_12 = 0")
+       reading=r"counterexample: $L = (\Phi_1^2 + 2\Phi_2^2)/2$ ($H = \operatorname{diag}(1, 2)$), $\Sigma = "
+               r"\begin{pmatrix} 1 & 1/2 \\ 1/2 & 1 \end{pmatrix}$, $d\Phi = -H\Phi\, dt + \sqrt{\eta}\, "
+               r"\Sigma^{1/2} dW$. The stationary law is Gaussian with covariance $C$ solving $HC + CH = \eta "
+               r"\Sigma$, so $C_{12} = \eta/6 > 0$, while every Boltzmann density $\exp(-\beta L)$ has covariance "
+               r"$H^{-1}/\beta$, with $C_{12} = 0$")
 def not_boltzmann_2d(d):
     eta = d.symbol("eta", positive=True)
     C11, C12, C22 = d.symbols("C_11 C_12 C_22", real=True)
@@ -447,16 +457,18 @@ def _em_covariance(w):
 # Annealing: L(eta) -> L(Phi*) as eta -> 0 (1-d quadratic basin, exact)
 # ---------------------------------------------------------------------------------------------
 @claim(id="langevin.annealing_limit",
-       title="Annealing: the stationary loss of SGD in a quadratic basin, L(Phi*) + eta sigma^2/(2(2 - eta a)), "
-             "tends to L(Phi*)",
+       title=r"Annealing: the stationary loss of SGD in a quadratic basin, $L(\Phi^*) + \frac{\eta \sigma^2}{2(2 - "
+             r"\eta a)}$, tends to $L(\Phi^*)$",
        source=Source(SLIDES, 'slide "Langevin Dynamics With Annealing"'),
        also=(Source(SLIDES, 'slide "A Quadratic Basin Theorem" (L(0) = L(Phi*), n-dimensional: '
                             'stationary.quadratic_basin)'),),
-       statement=r"L(eta) = E_{Phi ~ P_eta} L(Phi); lim_{eta -> 0} L(eta) = L(Phi*)",
-       reading="1-d quadratic basin L(Phi) = L(Phi*) + (a/2)(Phi - Phi*)^2, SGD Phi <- Phi - eta (a (Phi - Phi*) + "
-               "epsilon), epsilon iid mean 0 variance sigma^2, 0 < eta a < 2: the stationary law has mean Phi* and "
-               "variance eta sigma^2/(a (2 - eta a)), so L(eta) = L(Phi*) + eta sigma^2/(2 (2 - eta a)) and "
-               "lim_{eta -> 0} L(eta) = L(Phi*)")
+       statement=r"$\mathcal{L}(\eta) = E_{\Phi \sim P_\eta} \mathcal{L}(\Phi)$; $\lim_{\eta \rightarrow 0} "
+                 r"\mathcal{L}(\eta) = \mathcal{L}(\Phi^*)$",
+       reading=r"one-dimensional quadratic basin $L(\Phi) = L(\Phi^*) + \frac{a}{2}(\Phi - \Phi^*)^2$, SGD $\Phi "
+               r"\leftarrow \Phi - \eta (a(\Phi - \Phi^*) + \epsilon)$, $\epsilon$ iid with mean 0 and variance "
+               r"$\sigma^2$, $0 < \eta a < 2$: the stationary law has mean $\Phi^*$ and variance $\frac{\eta "
+               r"\sigma^2}{a(2 - \eta a)}$, so $L(\eta) = L(\Phi^*) + \frac{\eta \sigma^2}{2(2 - \eta a)}$ and "
+               r"$\lim_{\eta \to 0} L(\eta) = L(\Phi^*)$")
 def annealing_limit(d):
     a, s2 = d.symbols("a sigma^2", positive=True)
     eta = d.symbol("eta", bounds=(0, 2 / a))

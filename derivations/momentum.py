@@ -42,7 +42,8 @@ def iterate_running_average(N, xs, mu0=Fraction(0)):
 @claim(id="momentum.constant_input_limit",
        title="Limit of the momentum recursion for a constant input",
        source=Source(SGD_PROBLEMS, "Problem 2 (a)"), also=(Source(SGD_PROBLEMS_2, "Problem 1 (a)"),),
-       statement="y_inf = (1 - 1/N) y_inf + c, giving y_inf = N c")
+       statement=r"The limit $y_{\infty}$ must satisfy $y_{\infty} = \left(1 - \frac{1}{N}\right) y_{\infty} + c$ "
+                 r"giving $y_{\infty} = Nc$")
 def constant_input_limit(d):
     N = d.symbol("N", integer=True, positive=True)
     c = d.symbol("c", real=True)
@@ -79,9 +80,9 @@ def _constant_input_iterates(w):
 
 
 @claim(id="momentum.running_average_of_Nx",
-       title="The momentum update is a running average of N x_t",
+       title="The momentum update is a running average of $N x_t$",
        source=Source(SGD_PROBLEMS, "Problem 2 (b)"), also=(Source(SGD_PROBLEMS_2, "Problem 1 (b)"),),
-       statement="y_t = (1 - 1/N) y_{t-1} + (1/N)(N x_t)")
+       statement=r"$y_t = \left(1 - \frac{1}{N}\right) y_{t-1} + \frac{1}{N}(Nx_t)$")
 def running_average_of_Nx(d):
     N = d.symbol("N", integer=True, positive=True)
     y_prev, x_t = d.symbols("y_{t-1} x_t", real=True)
@@ -119,9 +120,9 @@ def _same_iterates(w):
 
 
 @claim(id="momentum.as_running_average",
-       title="y_t equals N times the running average mu_t",
+       title=r"$y_t$ equals $N$ times the running average $\mu_t$",
        source=Source(SGD_PROBLEMS, "Problem 2 (c)"), also=(Source(SGD_PROBLEMS_2, "Problem 1 (c)"),),
-       statement="y_t = N mu_t")
+       statement=r"$y_t = N\mu_t$")
 def as_running_average(d):
     N = d.symbol("N", integer=True, positive=True)
     t = d.symbol("t", integer=True, positive=True)
@@ -209,11 +210,13 @@ def run_reparameterised(N, eta_prime, ys, phi0=Fraction(1)):
 
 
 @claim(id="momentum.reparameterization",
-       title="Momentum's velocity is N eta times a running average of the gradients",
+       title=r"Momentum's velocity is $N\eta$ times a running average of the gradients",
        source=Source(SLIDES, REPARAM),
-       statement=r"v_t = (1 - 1/N) v_{t-1} + eta ghat_t = (1 - 1/N) v_{t-1} + (1/N)(N eta ghat_t) = N eta mu_t for "
-                 r"mu_t = (1 - 1/N) mu_{t-1} + (1/N) ghat_t",
-       reading="for every t >= 0, by induction from v_0 = mu_0 = 0 (the initialisation the slide leaves implicit)")
+       statement=r"$v_t = \left(1 - \frac{1}{N}\right) v_{t-1} + \eta \hat{g}_t = \left(1 - \frac{1}{N}\right) "
+                 r"v_{t-1} + \frac{1}{N} (N\eta \hat{g}_t) = N\eta \mu_t$ for $\mu_t = \left(1 - \frac{1}{N}\right) "
+                 r"\mu_{t-1} + \frac{1}{N} \hat{g}_t$",
+       reading=r"for every $t \geq 0$, by induction from $v_0 = \mu_0 = 0$ (the initialisation the slide leaves "
+               "implicit)")
 def reparameterization(d):
     N = d.symbol("N", integer=True, positive=True)
     eta = d.symbol("eta", positive=True)
@@ -259,11 +262,11 @@ def _velocity_vs_average(w):
 
 
 @claim(id="momentum.reparameterized_update",
-       title="Phi_{t+1} = Phi_t - v_t = Phi_t - N eta mu_t = Phi_t - eta' mu_t with eta' = N eta",
+       title=r"$\Phi_{t+1} = \Phi_t - N\eta\mu_t = \Phi_t - \eta'\mu_t$ with $\eta' = N\eta$",
        source=Source(SLIDES, REPARAM + ", second display"), also=(Source(SLIDES, REPARAM_2 + ", (1) and (2)"),),
-       statement=r"Phi_{t+1} = Phi_t - v_t = Phi_t - N eta mu_t  (1)  = Phi_t - eta' mu_t  (2)",
-       reading="eta' = N eta; (1) and (2) are the same update, so momentum SGD is SGD on the running average "
-               "mu_t with learning rate eta'")
+       statement=r"$\Phi_{t+1} = \Phi_t - v_t = \Phi_t - N\eta \mu_t$ (1) $= \Phi_t - \eta'\mu_t$ (2)",
+       reading=r"$\eta' = N\eta$; (1) and (2) are the same update, so momentum SGD is SGD on the running average "
+               r"$\mu_t$ with learning rate $\eta'$")
 def reparameterized_update(d):
     N = d.symbol("N", integer=True, positive=True)
     eta, eta_p = d.symbols("eta eta'", positive=True)
@@ -299,10 +302,11 @@ def _two_parameterisations(w):
 
 
 @claim(id="momentum.independent_tuning",
-       title="N and eta' can be tuned largely independently (the author's intuition)",
+       title=r"$N$ and $\eta'$ can be tuned largely independently (the author's intuition)",
        source=Source(SLIDES, REPARAM_2 + ", 'My intuition'"),
-       statement=r"For the parameterization N and eta' defined by (2) it should be possible to optimize N and eta' "
-                 r"largely independently. I would not expect this to be true for the N and eta defined by (1).",
+       statement=r"For the parameterization $N$ and $\eta'$ defined by (2) it should be possible to optimize $N$ "
+                 r"and $\eta'$ largely independently. I would not expect this to be true for the $N$ and $\eta$ "
+                 "defined by (1).",
        expected="not checkable",
        not_checkable="an intuition about hyper-parameter search, stated as such; nothing to compute")
 def independent_tuning(d):

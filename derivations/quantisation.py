@@ -127,10 +127,12 @@ def unbiased_build(d, *, sign=-1):
     d.statement(sp.Eq(E(a * gt + b), ch.current))
 
 
-@claim(id="quantisation.unbiased", title="Randomised 1-bit quantisation: beta_i = (g_i - b)/a is unbiased",
+@claim(id="quantisation.unbiased", title=r"Randomised 1-bit quantisation: $\beta_i = (g_i - b)/a$ is unbiased",
        source=_src("eq. (20)"), topic=TOPIC,
-       statement=r"E[a gt_i + b] = a beta_i + b; unbiased by setting beta_i = (g_i - b)/a",
-       reading="for gt_i ~ Bernoulli((g_i - b)/a), a != 0: E[a gt_i + b] = g_i")
+       statement=r"$\mathbb{E}[a\tilde{g}_i+b]=a\beta_i+b$ and can make all coordinates unbiased by setting "
+                 r"$\beta_i = \frac{g_i - b}{a}$",
+       reading=r"for $\tilde{g}_i \sim \operatorname{Bernoulli}((g_i - b)/a)$, $a \neq 0$: $\mathbb{E}[a\tilde{g}_i "
+               "+ b] = g_i$")
 def unbiased(d):
     unbiased_build(d)
 
@@ -191,10 +193,12 @@ def _feasible_coordinate(d):
     return a, b, g, beta
 
 
-@claim(id="quantisation.feasibility", title="(21) with a > 0 is equivalent to b < g_i < a + b (strict, as printed)",
+@claim(id="quantisation.feasibility", title="(21) with $a > 0$ is equivalent to $b < g_i < a + b$ (strict, as "
+                                            "printed)",
        source=_src("eqs. (21), (22)"), topic=TOPIC, expected="refuted",
-       statement=r"0 <= (g_i - b)/a <= 1 for all i. Assuming that a > 0, it is equivalent to b < q_i < a + b for all i",
-       reading="every g_i admitted by (21) (a > 0) satisfies b < g_i < a + b (q_i read as g_i)")
+       statement=r"$0 \le \frac{g_i - b}{a} \le 1 \ \forall i$. Assuming that $a > 0$, it is equivalent to $b < q_i "
+                 r"< a + b \ \forall i$",
+       reading="every $g_i$ admitted by (21) ($a > 0$) satisfies $b < g_i < a + b$ ($q_i$ read as $g_i$)")
 def feasibility(d):
     a, b, g, beta = _feasible_coordinate(d)
     d.note("(22) writes q_i; read as g_i (a typo: q is not defined anywhere).")
@@ -219,10 +223,11 @@ def feasibility_corrected_build(d, *, upper=None):
     d.statement((sp.Le(b, g), sp.Le(g, up)))
 
 
-@claim(id="quantisation.feasibility.corrected", title="(21) with a > 0 is equivalent to b <= g_i <= a + b",
+@claim(id="quantisation.feasibility.corrected", title=r"(21) with $a > 0$ is equivalent to $b \leq g_i \leq a + b$",
        source=_src("eq. (22), corrected"), topic=TOPIC, corrects="quantisation.feasibility",
-       statement=r"Assuming a > 0, 0 <= (g_i - b)/a <= 1 is equivalent to b <= g_i <= a + b",
-       reading="every g_i admitted by (21) satisfies b <= g_i <= a + b, and every such g_i is admitted by (21)")
+       statement=r"Assuming $a > 0$, $0 \le \frac{g_i - b}{a} \le 1$ is equivalent to $b \le g_i \le a + b$",
+       reading=r"every $g_i$ admitted by (21) satisfies $b \leq g_i \leq a + b$, and every such $g_i$ is admitted "
+               "by (21)")
 def feasibility_corrected(d):
     feasibility_corrected_build(d)
 
@@ -277,13 +282,14 @@ def _gaps(d):
     return m, s, t, u, v, a, b, g, M
 
 
-@claim(id="quantisation.non_unique", title="Any b <= min g_i, a + b >= max g_i is feasible: (a, b) is not unique",
+@claim(id="quantisation.non_unique", title=r"Any $b \leq \min_i g_i$, $a + b \geq \max_i g_i$ is feasible: $(a, b)$ "
+                                           "is not unique",
        source=_src("after eq. (22)"), topic=TOPIC,
-       statement=r"The choice of a and b is clearly non-unique: as long as b <= min_i g_i =: m and "
-                 r"a + b >= max_i g_i =: M, we can satisfy the expectation requirement",
-       reading="for every s, t >= 0, (a, b) = (M - m + s + t, m - s) satisfies the corrected (22), "
-               "b <= g_i <= a + b, for every coordinate m <= g_i <= M (a > 0 assumed, as in (22)); s = t = 0 "
-               "and s = t = 1 give two different pairs")
+       statement=r"The choice of a and b is clearly non-unique: as long as $b \leq \min_i g_i =: m$ and $a + b \geq "
+                 r"\max_i g_i =: M$, we can satisfy the expectation requirement",
+       reading=r"for every $s, t \geq 0$, $(a, b) = (M - m + s + t, m - s)$ satisfies the corrected (22), $b \leq "
+               r"g_i \leq a + b$, for every coordinate $m \leq g_i \leq M$ ($a > 0$ assumed, as in (22)); $s = t = "
+               "0$ and $s = t = 1$ give two different pairs")
 def non_unique(d):
     m, s, t, u, v, a, b, g, M = _gaps(d)
     lo = d.step(sp.Ge(g - b, 0), rule="g_i >= m >= b", label="b <= g_i")
@@ -352,11 +358,13 @@ def variance_build(d, *, last=None):
     d.statement(sp.Eq(Var(a * gt + b), ch.current))
 
 
-@claim(id="quantisation.variance", title="Variance of the quantised coordinate: (g_i - b)(a + b - g_i)",
+@claim(id="quantisation.variance", title="Variance of the quantised coordinate: $(g_i - b)(a + b - g_i)$",
        source=_src("eq. (23)"), topic=TOPIC,
-       statement=r"The variance of a Bernoulli variable with probability beta_i is beta_i(1 - beta_i). The variance "
-                 r"of a gt_i + b is a^2 ((g_i - b)/a)(1 - (g_i - b)/a) = (g_i - b)(a + b - g_i)",
-       reading="for gt_i ~ Bernoulli((g_i - b)/a), a > 0: Var(a gt_i + b) = (g_i - b)(a + b - g_i)")
+       statement=r"The variance of a Bernoulli variable with probability $\beta_i$ is given by $\beta_i(1 - "
+                 r"\beta_i)$. The variance of $a\tilde{g}_i + b$ is respectively "
+                 r"$a^{2}\left(\frac{g_{i}-b}{a}\right)\left(1-\frac{g_{i}-b}{a}\right) = (g_{i}-b)(a+b-g_{i})$",
+       reading=r"for $\tilde{g}_i \sim \operatorname{Bernoulli}((g_i - b)/a)$, $a > 0$: "
+               r"$\operatorname{Var}(a\tilde{g}_i + b) = (g_i - b)(a + b - g_i)$")
 def variance(d):
     variance_build(d)
 
@@ -416,13 +424,14 @@ def optimum_build(d, *, a_opt=None, b_opt=None):
     d.statement(sp.Ge(V, Vs))
 
 
-@claim(id="quantisation.optimal_ab", title="b = min g_i, a = max g_i - min g_i minimise every coordinate's variance",
+@claim(id="quantisation.optimal_ab", title=r"$b = \min_i g_i$, $a = \max_i g_i - \min_i g_i$ minimise every "
+                                           "coordinate's variance",
        source=_src("eq. (24) and the text after it"), topic=TOPIC,
-       statement=r"min_{a,b} (g_i - b)(a + b - g_i) s.t. b <= m; a + b >= M: the first factor is minimized by "
-                 r"choosing b = m, the second by a = M - b = M - m; this does not depend on i, so the variances of "
-                 r"all components are simultaneously minimized",
-       reading="for every feasible (a, b) (b <= m, a + b >= M) and every coordinate m <= g_i <= M: "
-               "(g_i - b)(a + b - g_i) >= (g_i - m)(M - g_i), the value at (a, b) = (M - m, m)")
+       statement=r"$\min_{a,b} (g_i - b)(a + b - g_i)$ s.t. $b \le m; a + b \ge M$: the first factor is minimized "
+                 "by choosing $b = m$, the second by $a = M - b = M - m$; this does not depend on $i$, so the "
+                 "variances of all components are simultaneously minimized",
+       reading=r"for every feasible $(a, b)$ ($b \leq m$, $a + b \geq M$) and every coordinate $m \leq g_i \leq M$: "
+               r"$(g_i - b)(a + b - g_i) \geq (g_i - m)(M - g_i)$, the value at $(a, b) = (M - m, m)$")
 def optimal_ab(d):
     optimum_build(d)
 

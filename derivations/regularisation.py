@@ -108,9 +108,10 @@ def derive_matching(d, S, P, f29, f32, *, mu_prime=None):
 # ------------------------------------------------------------------------------------------------
 
 @claim(id="sgd_l2.recurrence_momentum_on_gradient",
-       title="SGD + L2 with momentum on the stochastic gradient only as a recurrence in theta",
+       title=r"SGD + L2 with momentum on the stochastic gradient only, as a recurrence in $\theta$",
        source=_src("eqs. (25), (27)-(29)"), topic=TOPIC,
-       statement=r"theta^{t+1} = (1 + mu - alpha lambda) theta^t - mu (1 - alpha lambda) theta^{t-1} - alpha g~^t")
+       statement=r"$\theta^{t+1} = (1 + \mu - \alpha\lambda)\theta^t - \mu(1 - \alpha\lambda)\theta^{t-1} - "
+                 r"\alpha\tilde{g}^t$")
 def recurrence_25(d):
     S = _symbols(d)
     f29 = derive_recurrence_25(d, S)
@@ -118,9 +119,9 @@ def recurrence_25(d):
 
 
 @claim(id="sgd_l2.recurrence_momentum_on_both",
-       title="SGD with momentum on the stochastic gradient and the L2 gradient as a recurrence in theta",
+       title=r"SGD with momentum on the stochastic gradient and the L2 gradient, as a recurrence in $\theta$",
        source=_src("eqs. (26), (30)-(32)"), topic=TOPIC,
-       statement=r"theta^{t+1} = (1 + mu' - alpha' lambda') theta^t - mu' theta^{t-1} - alpha' g~^t")
+       statement=r"$\theta^{t+1} = (1 + \mu' - \alpha' \lambda')\theta^t - \mu' \theta^{t-1} - \alpha' \tilde{g}^t$")
 def recurrence_26(d):
     S = _symbols(d)
     P = _primed(d)
@@ -133,11 +134,11 @@ def recurrence_26(d):
 # ------------------------------------------------------------------------------------------------
 
 @claim(id="sgd_l2.momentum_equivalence",
-       title="Momentum on the L2 gradient is SGD (25) with lambda' = (mu + 1) lambda",
+       title=r"Momentum on the L2 gradient is SGD (25) with $\lambda' = (\mu + 1)\lambda$",
        source=_src("eqs. (33)-(34)"), topic=TOPIC, expected="refuted",
-       statement=r"alpha' = alpha, mu' = mu (1 - alpha lambda), "
-                 r"lambda' = (mu' - mu + alpha lambda)/alpha' = (mu + mu alpha lambda - mu + alpha lambda)/alpha "
-                 r"= mu lambda + lambda = (mu + 1) lambda")
+       statement=r"$\alpha' = \alpha$, $\mu' = \mu(1 - \alpha\lambda)$, $\lambda' = (\mu' - \mu + \alpha "
+                 r"\lambda)/\alpha' = (\mu + \mu \alpha \lambda - \mu + \alpha \lambda)/\alpha = \mu \lambda + "
+                 r"\lambda = (\mu + 1)\lambda$")
 def momentum_equivalence(d):
     S = _symbols(d)
     th1, th0, thm, v0, vm, vp0, vpm, g, alpha, mu, lam = S
@@ -157,9 +158,10 @@ def momentum_equivalence(d):
 
 
 @claim(id="sgd_l2.momentum_equivalence.corrected",
-       title="Momentum on the L2 gradient is SGD (25) with lambda' = (1 - mu) lambda, mu' = mu(1 - alpha lambda)",
+       title=r"Momentum on the L2 gradient is SGD (25) with $\lambda' = (1 - \mu)\lambda$, $\mu' = \mu(1 - "
+             r"\alpha\lambda)$",
        source=_src("eqs. (33)-(34), corrected"), topic=TOPIC, corrects="sgd_l2.momentum_equivalence",
-       statement=r"alpha' = alpha, mu' = mu (1 - alpha lambda), lambda' = (1 - mu) lambda")
+       statement=r"$\alpha' = \alpha$, $\mu' = \mu(1 - \alpha\lambda)$, $\lambda' = (1 - \mu)\lambda$")
 def momentum_equivalence_corrected(d):
     S = _symbols(d)
     th1, th0, thm, v0, vm, vp0, vpm, g, alpha, mu, lam = S
@@ -185,12 +187,13 @@ def momentum_equivalence_corrected(d):
 # ------------------------------------------------------------------------------------------------
 
 @claim(id="sgd_l2.momentum_equivalence_ewa",
-       title="In EWA form (q, 1 - q) momentum on the L2 gradient is SGD (25) with the same lambda",
+       title=r"In EWA form ($q$, $1 - q$) momentum on the L2 gradient is SGD (25) with the same $\lambda$",
        source=_src("closing remark after (34)"), topic=TOPIC,
-       statement="If we used EWA form (with q and 1-q), the equivalence can be shown by the same method.",
-       reading="v^t = q v^{t-1} + (1-q) g~^t, theta^{t+1} = theta^t - alpha (v^t + lambda theta^t) equals "
-               "v'^t = q' v'^{t-1} + (1-q')(g~^t + lambda' theta^t), theta^{t+1} = theta^t - alpha' v'^t with "
-               "q' = q (1 - alpha lambda), alpha' = alpha (1 - q)/(1 - q'), lambda' = lambda")
+       statement="If we used EWA form (with $q$ and $1-q$), the equivalence can be shown by the same method.",
+       reading=r"$v^t = q v^{t-1} + (1-q) \tilde{g}^t$, $\theta^{t+1} = \theta^t - \alpha (v^t + \lambda \theta^t)$ "
+               r"equals $v'^t = q' v'^{t-1} + (1-q')(\tilde{g}^t + \lambda' \theta^t)$, $\theta^{t+1} = \theta^t - "
+               r"\alpha' v'^t$ with $q' = q (1 - \alpha \lambda)$, $\alpha' = \alpha (1 - q)/(1 - q')$, $\lambda' = "
+               r"\lambda$")
 def momentum_equivalence_ewa(d):
     th1, th0, thm, v0, vm, vp0, vpm, g, alpha, q, lam = _symbols_ewa(d)
     ap, qp, lp = d.symbols("alpha' q' lambda'", real=True)

@@ -72,7 +72,7 @@ def variance_estimates(rel, draw, at: dict):
 @claim(id="running_average.variance_limit",
        title="Limit of the variance of a running average",
        source=Source(SGD_PROBLEMS, "Problem 1 (a)"),
-       statement=r"sigma^2_{mu,infty} = sigma_x^2 / ((2 - 1/N) N)")
+       statement=r"$\sigma_{\hat{\mu},\infty}^2 = \frac{1}{\left(2 - \frac{1}{N}\right) N} \sigma_x^2$")
 def variance_limit(d):
     N = d.symbol("N", integer=True, positive=True)
     s2 = d.symbol("sigma_x^2", positive=True)
@@ -111,9 +111,9 @@ def _variance_limit_simulation(w):
 
 
 @claim(id="running_average.variance_limit_N1",
-       title="Sanity check: for N = 1 the limit variance is sigma_x^2",
+       title=r"Sanity check: for $N = 1$ the limit variance is $\sigma_x^2$",
        source=Source(SGD_PROBLEMS, "Problem 1 (a), sanity check"),
-       statement="for N = 1 we have sigma^2_{mu,infty} = sigma_x^2")
+       statement=r"for $N=1$ we have $\sigma_{\hat{\mu},\infty}^2=\sigma_x^2$")
 def variance_limit_N1(d):
     N = d.symbol("N", integer=True, positive=True)
     s2 = d.symbol("sigma_x^2", positive=True)
@@ -144,9 +144,9 @@ def _n1_simulation(w):
 
 
 @claim(id="running_average.window_average_variance",
-       title="Variance of the plain average of N iid values",
+       title="Variance of the plain average of $N$ iid values",
        source=Source(SGD_PROBLEMS, "Problem 1 (b)"),
-       statement="For an average of N we have sigma_mu^2 = sigma_x^2 / N")
+       statement=r"For an average of N we have $\sigma_{\hat{\mu}}^2 = \sigma_x^2/N$")
 def window_average_variance(d):
     N = d.symbol("N", integer=True, positive=True)
     s2 = d.symbol("sigma_x^2", positive=True)
@@ -181,10 +181,11 @@ def _window_simulation(w):
 
 
 @claim(id="running_average.half_of_window",
-       title="For large N the running average's variance is about half the window average's",
+       title="For large $N$ the running average's variance is about half the window average's",
        source=Source(SGD_PROBLEMS, "Problem 1 (b)"),
        statement="For N large we have that the answer to part (a) is about half as large",
-       reading="lim_{N -> oo} [sigma_x^2 / ((2 - 1/N) N)] / [sigma_x^2 / N] = 1/2 (the ratio is N / (2N - 1))")
+       reading=r"$\lim_{N \to \infty} \frac{\sigma_x^2 / ((2 - 1/N) N)}{\sigma_x^2 / N} = \frac{1}{2}$ (the ratio "
+               "is $N / (2N - 1)$)")
 def half_of_window(d):
     N = d.symbol("N", integer=True, positive=True)
     s2 = d.symbol("sigma_x^2", positive=True)
@@ -228,7 +229,7 @@ def _ratio_extrapolated(w):
 @claim(id="running_average.weighted_sum_lemma",
        title="Variance of a weighted sum of independent variables",
        source=Source(SGD_PROBLEMS, "Problem 1, lemma"),
-       statement="sigma_s^2 = a^2 sigma_x^2 + b^2 sigma_y^2 for s = a x + b y, x and y independent")
+       statement=r"$\sigma_s^2 = a^2 \sigma_x^2 + b^2 \sigma_y^2$ for $s = ax + by$, $x$ and $y$ independent")
 def weighted_sum_lemma(d):
     a, b, mx, my = d.symbols("a b mu_x mu_y", real=True)
     sx2, sy2 = d.symbols("sigma_x^2 sigma_y^2", positive=True)
@@ -349,9 +350,9 @@ def _explicit_sum(d, sign, *, full_chain):
 
 
 @claim(id="running_average.explicit_sum",
-       title="mu_t = (1/N) sum_s (1 - 1/N)^{-(t-s)} x_s (exponent sign flipped)",
+       title=r"$\hat{\mu}_t = \frac{1}{N} \sum_{s} (1 - \frac{1}{N})^{-(t-s)} x_s$ (exponent sign flipped)",
        source=Source(SLIDES, RUNNING + ", 'gives'"), expected="refuted",
-       statement=r"mu_t = (1/N) sum_{1 <= s <= t} (1 - 1/N)^{-(t-s)} x_s")
+       statement=r"$\hat{\mu}_t = \frac{1}{N} \sum_{1 \leq s \leq t} \left(1 - \frac{1}{N}\right)^{-(t-s)} x_s$")
 def explicit_sum(d):
     d.note("The slide states the closed form without a derivation; it is checked as the induction step "
            "(1 - 1/N) F(t-1) + x_t/N = F(t) of the recurrence, which fails already at t = 2.")
@@ -359,10 +360,10 @@ def explicit_sum(d):
 
 
 @claim(id="running_average.explicit_sum.corrected",
-       title="mu_t = (1/N) sum_s (1 - 1/N)^{t-s} x_s",
+       title=r"$\hat{\mu}_t = \frac{1}{N} \sum_{s} (1 - \frac{1}{N})^{t-s} x_s$",
        source=Source(SLIDES, RUNNING + ", 'gives' (corrected exponent)"),
        corrects="running_average.explicit_sum",
-       statement=r"mu_t = (1/N) sum_{1 <= s <= t} (1 - 1/N)^{t-s} x_s")
+       statement=r"$\hat{\mu}_t = \frac{1}{N} \sum_{1 \leq s \leq t} \left(1 - \frac{1}{N}\right)^{t-s} x_s$")
 def explicit_sum_corrected(d):
     _explicit_sum(d, 1, full_chain=True)
 
@@ -400,11 +401,11 @@ explicit_sum_corrected.add_witness(_explicit_sum_iterates, kind="exact", name="i
 # The series of weights
 # ------------------------------------------------------------------------------------------------
 @claim(id="running_average.weights_series",
-       title="sum_{n >= 0} (1 - 1/N)^{-n} = N (the series diverges for N > 1)",
+       title=r"$\sum_{n \geq 0} (1 - \frac{1}{N})^{-n} = N$ (the series diverges for $N > 1$)",
        source=Source(SLIDES, RUNNING + ", 'where we have'"), expected="refuted",
-       statement=r"sum_{n >= 0} (1 - 1/N)^{-n} = N",
-       reading="a series of positive terms can sum to N only if every partial sum is <= N; checked: "
-               "sum_{n=0}^{M} (1 - 1/N)^{-n} <= N for every integer M >= 0 (N > 1)")
+       statement=r"$\sum_{n \geq 0} \left(1 - \frac{1}{N}\right)^{-n} = N$",
+       reading="a series of positive terms can sum to $N$ only if every partial sum is at most $N$; checked: "
+               r"$\sum_{n=0}^{M} (1 - \frac{1}{N})^{-n} \leq N$ for every integer $M \geq 0$ ($N > 1$)")
 def weights_series(d):
     rho, N = _rho_and_N(d)
     n = d.symbol("n", integer=True, nonnegative=True)
@@ -433,12 +434,12 @@ def _series_partial_sums(w):
 
 
 @claim(id="running_average.weights_series.corrected",
-       title="sum_{n >= 0} (1 - 1/N)^n = N (the weights of the running average sum to 1)",
+       title=r"$\sum_{n \geq 0} (1 - \frac{1}{N})^{n} = N$ (the weights of the running average sum to 1)",
        source=Source(SLIDES, RUNNING + ", 'where we have' (corrected exponent)"),
        corrects="running_average.weights_series",
-       statement=r"sum_{n >= 0} (1 - 1/N)^n = N",
-       reading="the partial sums G_M = sum_{n=0}^{M} (1 - 1/N)^n equal N (1 - (1 - 1/N)^{M+1}) and "
-               "lim_{M -> oo} G_M = N (N > 1)")
+       statement=r"$\sum_{n \geq 0} \left(1 - \frac{1}{N}\right)^{n} = N$",
+       reading=r"the partial sums $G_M = \sum_{n=0}^{M} (1 - \frac{1}{N})^n$ equal $N (1 - (1 - "
+               r"\frac{1}{N})^{M+1})$ and $\lim_{M \to \infty} G_M = N$ ($N > 1$)")
 def weights_series_corrected(d):
     rho, N = _rho_and_N(d)
     M = d.symbol("M", integer=True, positive=True)
@@ -483,12 +484,14 @@ def _weights_sum(w):
 # Digression: the running average approximates the window average
 # ------------------------------------------------------------------------------------------------
 @claim(id="running_average.window_approximation",
-       title="The running average approximates the average of the N most recent values (constant input)",
+       title="The running average approximates the average of the $N$ most recent values (constant input)",
        source=Source(SLIDES, DIGRESSION),
-       statement=r"mu~_t = (1/N) sum_{s=t-N+1}^t x_s ... mu^_t ~ mu~_t for t > N",
-       reading="for a constant input x_s = c: mu~_t = c (t >= N) and mu^_t - mu~_t = -(1 - 1/N)^t c, so "
-               "lim_{t -> oo} (mu^_t - mu~_t) = 0 (the gap is <= e^{-t/N} |c|; at t = N it is still about "
-               "e^{-1} |c|, so '~' needs t >> N rather than t > N)")
+       statement=r"$\tilde{\mu} = \frac{1}{N} \sum_{s=t-N+1}^t x_s$ ... $\hat{\mu}_t \approx \tilde{\mu}_t \quad t "
+                 "> N$",
+       reading=r"for a constant input $x_s = c$: $\tilde{\mu}_t = c$ ($t \geq N$) and $\hat{\mu}_t - \tilde{\mu}_t "
+               r"= -(1 - \frac{1}{N})^t c$, so $\lim_{t \to \infty} (\hat{\mu}_t - \tilde{\mu}_t) = 0$ (the gap is "
+               r"at most $e^{-t/N} |c|$; at $t = N$ it is still about $e^{-1} |c|$, so $\approx$ needs $t \gg N$ "
+               "rather than $t > N$)")
 def window_approximation(d):
     rho, N = _rho_and_N(d)
     t = d.symbol("t", integer=True, positive=True)

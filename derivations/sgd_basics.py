@@ -95,9 +95,10 @@ def central_difference(f, x, h=Fraction(1, 1000)):
 # A One Dimensional Example
 # ------------------------------------------------------------------------------------------------
 @claim(id="sgd.one_dim.population_gradient",
-       title="Population gradient of 1/2 (beta - y)^2 is beta - E y",
+       title=r"Population gradient of $\frac{1}{2}(\beta - y)^2$ is $\beta - \mathbb{E}\,y$",
        source=Source(SLIDES, ONE_DIM + ", lines 2-3"),
-       statement=r"g = E_{y ~ Pop} grad_beta 1/2 (beta - y)^2 = beta - E_{y ~ Pop} y")
+       statement=r"$g = E_{y \sim \text{Pop}} \nabla_{\beta} \frac{1}{2}(\beta - y)^2 = \beta - E_{y \sim "
+                 r"\text{Pop}} y$")
 def population_gradient(d):
     beta, m = d.symbols("beta m", real=True)
     s2 = d.symbol("sigma^2", positive=True)
@@ -131,9 +132,9 @@ def _population_gradient_fd(w):
 
 
 @claim(id="sgd.one_dim.batch_gradient",
-       title="Batch gradient of 1/2 (beta - y)^2 is beta - E_Batch y",
+       title=r"Batch gradient of $\frac{1}{2}(\beta - y)^2$ is $\beta - E_{\text{Batch}}\, y$",
        source=Source(SLIDES, ONE_DIM + ", line 4"),
-       statement=r"ghat = beta - E_{y ~ Batch} y")
+       statement=r"$\hat{g} = \beta - E_{y \sim \text{Batch}} y$")
 def batch_gradient(d):
     B = d.symbol("B", integer=True, positive=True)
     b = d.symbol("b", integer=True, positive=True)
@@ -173,10 +174,10 @@ def _batch_gradient_fd(w):
 @claim(id="sgd.one_dim.nonzero_at_optimum",
        title="At the optimum the batch gradient is not 0 for a finite batch",
        source=Source(SLIDES, ONE_DIM + ", last line"),
-       statement=r"Even if beta is optimal, for a finite batch we will have ghat != 0.",
-       reading="batch of B iid draws from a population with mean m and variance sigma^2 > 0; at the optimum "
-               "beta = m (where g = 0): E ghat^2 = sigma^2 / B > 0 for every finite B, so ghat != 0 with "
-               "positive probability")
+       statement=r"Even if $\beta$ is optimal, for a finite batch we will have $\hat{g} \neq 0$.",
+       reading=r"batch of $B$ iid draws from a population with mean $m$ and variance $\sigma^2 > 0$; at the optimum "
+               r"$\beta = m$ (where $g = 0$): $\mathbb{E}\,\hat{g}^2 = \sigma^2 / B > 0$ for every finite $B$, so "
+               r"$\hat{g} \neq 0$ with positive probability")
 def nonzero_at_optimum(d):
     B = d.symbol("B", integer=True, positive=True)
     b = d.symbol("b", integer=True, positive=True)
@@ -230,9 +231,10 @@ def _nonzero_at_optimum_batches(w):
 @claim(id="sgd.convergence_theorem",
        title="Classical convergence theorem of SGD (cited)",
        source=Source(SLIDES, THEOREM),
-       statement=r"For 'sufficiently smooth' non-negative loss with eta_t > 0, lim eta_t = 0 and sum_t eta_t = oo, "
-                 r"the training loss of Phi converges (Rigor Police: Phi may converge to a saddle point or a limit "
-                 r"cycle; Bertsekas and Tsitsiklis, Neuro-Dynamic Programming, Prop. 3.5)",
+       statement=r"For 'sufficiently smooth' non-negative loss with $\eta_t > 0 \quad \text{and} \quad \lim_{t "
+                 r"\rightarrow \infty} \eta_t = 0 \quad \text{and} \quad \sum_t \eta_t = \infty$, the training loss "
+                 r"of $\Phi$ converges (Rigor Police: $\Phi$ may converge to a saddle point or a limit cycle; "
+                 "Bertsekas and Tsitsiklis, Neuro-Dynamic Programming, Prop. 3.5)",
        expected="not checkable",
        not_checkable="a cited theorem whose smoothness hypotheses are not stated on the slide (literature: "
                      "Bertsekas & Tsitsiklis, Prop. 3.5); its schedule conditions and a 1-d instance are checked "
@@ -382,11 +384,14 @@ def _schedule_claim(d, eta_of, closed_of, sum_limit):
 
 
 @claim(id="sgd.step_size_conditions",
-       title="eta_t = eta_0 / (sqrt(t+1) + sqrt(t)) satisfies eta_t > 0, eta_t -> 0, sum eta_t = oo",
+       title=r"$\eta_t = \eta_0 / (\sqrt{t+1} + \sqrt{t})$ satisfies $\eta_t > 0$, $\eta_t \to 0$, $\sum_t \eta_t = "
+             r"\infty$",
        source=Source(SLIDES, THEOREM + ", the step-size conditions"),
-       statement=r"eta_t > 0 and lim_{t -> oo} eta_t = 0 and sum_t eta_t = oo",
-       reading="for the schedule eta_t = eta_0 / (sqrt(t+1) + sqrt(t)) = eta_0 (sqrt(t+1) - sqrt(t)) ~ eta_0 / (2 "
-               "sqrt t), t = 0, 1, ...: the partial sums are S_T = eta_0 sqrt(T+1) (telescoping), so S_T -> oo")
+       statement=r"$\eta_t > 0 \quad \text{and} \quad \lim_{t \rightarrow \infty} \eta_t = 0 \quad \text{and} \quad "
+                 r"\sum_t \eta_t = \infty$",
+       reading=r"for the schedule $\eta_t = \eta_0 / (\sqrt{t+1} + \sqrt{t}) = \eta_0 (\sqrt{t+1} - \sqrt{t}) "
+               r"\approx \eta_0 / (2 \sqrt{t})$, $t = 0, 1, \dots$: the partial sums are $S_T = \eta_0 \sqrt{T+1}$ "
+               r"(telescoping), so $S_T \to \infty$")
 def step_size_conditions(d):
     d.note("The common choice eta_0 / (1 + t) satisfies the conditions too, but its partial sums are harmonic "
            "numbers, which the engine cannot reduce (harmonic(T) + 1/(T+1) = harmonic(T+1) times out); this "
@@ -396,11 +401,12 @@ def step_size_conditions(d):
 
 
 @claim(id="sgd.summable_schedule",
-       title="eta_t = eta_0 / ((t+1)(t+2)) ~ eta_0/t^2 has eta_t -> 0 but a finite sum (violates sum = oo)",
+       title=r"$\eta_t = \eta_0 / ((t+1)(t+2))$ has $\eta_t \to 0$ but a finite sum (violates $\sum_t \eta_t = "
+             r"\infty$)",
        source=Source(SLIDES, THEOREM + ", the condition sum_t eta_t = oo"),
-       statement=r"eta_t > 0 and lim_{t -> oo} eta_t = 0 but sum_t eta_t = eta_0 < oo",
-       reading="a schedule decaying like 1/t^2 satisfies the first two conditions but not sum_t eta_t = oo: "
-               "S_T = eta_0 (1 - 1/(T+2)) -> eta_0 (so SGD moves at most eta_0 max|g| in total)")
+       statement=r"$\eta_t > 0$ and $\lim_{t \to \infty} \eta_t = 0$ but $\sum_t \eta_t = \eta_0 < \infty$",
+       reading=r"a schedule decaying like $1/t^2$ satisfies the first two conditions but not $\sum_t \eta_t = "
+               r"\infty$: $S_T = \eta_0 (1 - 1/(T+2)) \to \eta_0$ (so SGD moves at most $\eta_0 \max |g|$ in total)")
 def summable_schedule(d):
     _schedule_claim(d, lambda e0, u: e0 / ((u + 1) * (u + 2)), lambda e0, u: e0 * (1 - 1 / (u + 2)),
                     lambda e0: e0)
@@ -506,12 +512,13 @@ summable_schedule.add_witness(_partial_sums_witness, kind="simulation", name="pa
 # The theorem's conclusion on the 1-d quadratic
 # ------------------------------------------------------------------------------------------------
 @claim(id="sgd.quadratic_convergence",
-       title="SGD with eta_t = 1/(1+t) on 1/2 (beta - y)^2 converges in mean square",
+       title=r"SGD with $\eta_t = 1/(1+t)$ on $\frac{1}{2}(\beta - y)^2$ converges in mean square",
        source=Source(SLIDES, THEOREM + " (an instance: the loss of " + ONE_DIM + ")"),
-       statement=r"the training loss of Phi converges (in practice Phi converges to a local optimum)",
-       reading="loss 1/2 (beta - y)^2, y iid with mean m and variance sigma^2, schedule eta_t = 1/(1+t) for the "
-               "t-th update (t = 0, 1, ...): beta_T is the average of the first T samples, so "
-               "E (beta_T - m)^2 = sigma^2 / T and lim_{T -> oo} E (beta_T - m)^2 = 0")
+       statement=r"the training loss of $\Phi$ converges (in practice $\Phi$ converges to a local optimum)",
+       reading=r"loss $\frac{1}{2}(\beta - y)^2$, $y$ iid with mean $m$ and variance $\sigma^2$, schedule $\eta_t = "
+               r"1/(1+t)$ for the $t$-th update ($t = 0, 1, \dots$): $\beta_T$ is the average of the first $T$ "
+               r"samples, so $\mathbb{E} (\beta_T - m)^2 = \sigma^2 / T$ and $\lim_{T \to \infty} \mathbb{E} "
+               r"(\beta_T - m)^2 = 0$")
 def quadratic_convergence(d):
     T = d.symbol("T", integer=True, positive=True)
     s = d.symbol("s", integer=True, positive=True)
@@ -612,20 +619,22 @@ def _physicist(d, point):
 
 
 @claim(id="sgd.physicist_limit",
-       title="Physicist's proof: 'lim_{t -> 0} eta_t = 0' (t -> 0 where t -> oo is meant)",
+       title=r"Physicist's proof: $\lim_{t \rightarrow 0} \eta_t = 0$ ($t \to 0$ where $t \to \infty$ is meant)",
        source=Source(SLIDES, PHYSICIST + ", line 1"), expected="refuted",
-       statement=r"Since lim_{t -> 0} eta_t = 0 we will eventually get to arbitrarily small learning rates.",
-       reading="on the schedule eta_t = eta_0 / (1 + t): the limit as written, t -> 0, is eta_0, not 0")
+       statement=r"Since $\lim_{t \rightarrow 0} \eta_t = 0$ we will eventually get to arbitrarily small learning "
+                 "rates.",
+       reading=r"on the schedule $\eta_t = \eta_0 / (1 + t)$: the limit as written, $t \to 0$, is $\eta_0$, not 0")
 def physicist_limit(d):
     _physicist(d, 0)
 
 
 @claim(id="sgd.physicist_limit.corrected",
-       title="Physicist's proof: lim_{t -> oo} eta_t = 0",
+       title=r"Physicist's proof: $\lim_{t \to \infty} \eta_t = 0$",
        source=Source(SLIDES, PHYSICIST + ", line 1 (corrected: t -> oo, the theorem's condition)"),
        corrects="sgd.physicist_limit",
-       statement=r"Since lim_{t -> oo} eta_t = 0 we will eventually get to arbitrarily small learning rates.",
-       reading="on the schedule eta_t = eta_0 / (1 + t)")
+       statement=r"Since $\lim_{t \rightarrow \infty} \eta_t = 0$ we will eventually get to arbitrarily small "
+                 "learning rates.",
+       reading=r"on the schedule $\eta_t = \eta_0 / (1 + t)$")
 def physicist_limit_corrected(d):
     _physicist(d, sp.oo)
 

@@ -224,12 +224,14 @@ def step2(m: Basin, obs1, l4, quarter=sp.Rational(1, 4)):
 
 
 @claim(id="stationary.quadratic_basin",
-       title="Quadratic basin theorem: L(0) = L(Phi*), dL/deta at 0 = (1/4) E_i ||g_i||^2",
+       title=r"Quadratic basin theorem: $\mathcal{L}(0) = \mathcal{L}(\Phi^*)$, $\left. \frac{\partial "
+             r"\mathcal{L}(\eta)}{\partial \eta} \right|_{\eta=0} = \frac{1}{4} E_i \|g_i\|^2$",
        source=Source(SLIDES, 'slides "A Quadratic Basin Theorem", "Proof: Observation 1", "Proof: Step 1", '
                              '"Proof Step 2"'),
-       statement=r"L(0) = L(Phi*)    dL(eta)/d eta |_{eta=0} = (1/4) E_i ||g_i||^2",
-       reading="n-dimensional (n symbolic); L(0) and the derivative at 0 are the one-sided limits eta -> 0+; "
-               "assumption (A): under P_eta, DeltaPhi = O(sqrt(eta)) in mean square")
+       statement=r"$\mathcal{L}(0) = \mathcal{L}(\Phi^*) \quad \left. \frac{\partial \mathcal{L}(\eta)}{\partial "
+                 r"\eta} \right|_{\eta=0} = \frac{1}{4} E_i \|g_i\|^2$",
+       reading=r"$n$-dimensional ($n$ symbolic); $\mathcal{L}(0)$ and the derivative at 0 are the one-sided limits "
+               r"$\eta \to 0^+$; assumption (A): under $P_\eta$, $\Delta\Phi = O(\sqrt{\eta})$ in mean square")
 def quadratic_basin(d):
     m = Basin(d)
     Ldef = m.definitions()
@@ -617,20 +619,22 @@ def _first_order(d, coefficient):
 
 
 @claim(id="stationary.first_order_approximation",
-       title="L(eta) ~ L(Phi*) + eta E||g_i||^2 (the 1/4 of the theorem is missing)",
+       title=r"$\mathcal{L}(\eta) \approx \mathcal{L}(\Phi^*) + \eta\, E_i \|g_i\|^2$ (the $\frac{1}{4}$ of the "
+             "theorem is missing)",
        source=Source(SLIDES, ANALYZING + ", line 1"), expected="refuted",
-       statement=r"L(eta) \approx L(Phi*) + eta (E_I ||g_i||^2)",
-       reading="to first order in eta, i.e. dL/deta at eta = 0 equals E_i ||g_i||^2")
+       statement=r"$\mathcal{L}(\eta) \approx \mathcal{L}(\Phi^*) + \eta \left( E_I ||g_i||^2 \right)$",
+       reading=r"to first order in $\eta$, i.e. $\frac{d\mathcal{L}}{d\eta}$ at $\eta = 0$ equals $E_i \|g_i\|^2$")
 def first_order_approximation(d):
     _first_order(d, 1)
 
 
 @claim(id="stationary.first_order_approximation.corrected",
-       title="L(eta) = L(Phi*) + (eta/4) E||g_i||^2 + o(eta)",
+       title=r"$\mathcal{L}(\eta) = \mathcal{L}(\Phi^*) + \frac{\eta}{4} E_i \|g_i\|^2 + o(\eta)$",
        source=Source(SLIDES, ANALYZING + ", line 1 (corrected by the theorem)"),
        corrects="stationary.first_order_approximation",
-       statement=r"L(eta) = L(Phi*) + (eta/4) E_i ||g_i||^2 + o(eta)",
-       reading="dL/deta at eta = 0 equals (1/4) E_i ||g_i||^2 (the theorem's second part)")
+       statement=r"$\mathcal{L}(\eta) = \mathcal{L}(\Phi^*) + \frac{\eta}{4} E_i \|g_i\|^2 + o(\eta)$",
+       reading=r"$\frac{d\mathcal{L}}{d\eta}$ at $\eta = 0$ equals $\frac{1}{4} E_i \|g_i\|^2$ (the theorem's "
+               "second part)")
 def first_order_approximation_corrected(d):
     _first_order(d, sp.Rational(1, 4))
 
@@ -655,19 +659,23 @@ def _extrapolation(d, last):
 
 
 @claim(id="stationary.extrapolation",
-       title="L(Phi*) = L(eta) - 2(L(eta) - L(eta/2)) = L(eta) - 2 L(eta/2) (sign slip in the last step)",
+       title=r"$\mathcal{L}(\Phi^*) = \mathcal{L}(\eta) - 2(\mathcal{L}(\eta) - \mathcal{L}(\eta/2)) = "
+             r"\mathcal{L}(\eta) - 2\mathcal{L}(\eta/2)$ (sign slip in the last step)",
        source=Source(SLIDES, ANALYZING + ", line 2"), expected="refuted",
-       statement=r"L(Phi*) = L(eta) - 2(L(eta) - L(eta/2)) = L(eta) - 2 L(eta/2)",
-       reading="equalities up to O(eta^2): exact when L(eta) = L(Phi*) + c eta")
+       statement=r"$\mathcal{L}(\Phi^*) = \mathcal{L}(\eta) - 2(\mathcal{L}(\eta) - \mathcal{L}(\eta/2)) = "
+                 r"\mathcal{L}(\eta) - 2\mathcal{L}(\eta/2)$",
+       reading=r"equalities up to $O(\eta^2)$: exact when $\mathcal{L}(\eta) = \mathcal{L}(\Phi^*) + c\eta$")
 def extrapolation(d):
     _extrapolation(d, lambda L1, L2: L1 - 2 * L2)
 
 
 @claim(id="stationary.extrapolation.corrected",
-       title="L(Phi*) = L(eta) - 2(L(eta) - L(eta/2)) = 2 L(eta/2) - L(eta) + O(eta^2)",
+       title=r"$\mathcal{L}(\Phi^*) = \mathcal{L}(\eta) - 2(\mathcal{L}(\eta) - \mathcal{L}(\eta/2)) = "
+             r"2\mathcal{L}(\eta/2) - \mathcal{L}(\eta) + O(\eta^2)$",
        source=Source(SLIDES, ANALYZING + ", line 2 (corrected)"), corrects="stationary.extrapolation",
-       statement=r"L(Phi*) = L(eta) - 2(L(eta) - L(eta/2)) = 2 L(eta/2) - L(eta)",
-       reading="equalities up to O(eta^2): exact when L(eta) = L(Phi*) + c eta")
+       statement=r"$\mathcal{L}(\Phi^*) = \mathcal{L}(\eta) - 2(\mathcal{L}(\eta) - \mathcal{L}(\eta/2)) = "
+                 r"2\mathcal{L}(\eta/2) - \mathcal{L}(\eta)$",
+       reading=r"equalities up to $O(\eta^2)$: exact when $\mathcal{L}(\eta) = \mathcal{L}(\Phi^*) + c\eta$")
 def extrapolation_corrected(d):
     _extrapolation(d, lambda L1, L2: 2 * L2 - L1)
 

@@ -69,14 +69,14 @@ def symbolic_network(d, n=3, m=2, n_in=2, n_out=1):
 @claim(id="symmetries.permutation_invariance",
        title="Swapping two hidden units with their input and output weights leaves the network unchanged",
        source=_src(""),
-       statement="Given a solution, and assuming the same activation functions across all neurons in a layer, we can "
-                 "swap any two neurons simply by swapping their input and output weights. There are therefore n! "
-                 "ways to arrange which neuron has which weights in one layer. In addition, we can choose combinations "
-                 "across different layers independently.",
-       reading="for the example m = 2 layers of n = 3 units (one input, one output, any weights, biases and any "
-               "elementwise activation sigma): swapping two adjacent units of a layer together with their input and "
-               "output weights gives the same output y(x) for every x; these swaps generate all 6 * 6 unit "
-               "permutations of the two layers")
+       statement="Given a solution, and assuming the same activation functions across all neurons in a layer, we "
+                 "can swap any two neurons simply by swapping their input and output weights. There are therefore "
+                 "$n!$ ways to arrange which neuron has which weights in one layer. In addition, we can choose "
+                 "combinations across different layers independently.",
+       reading="for the example $m = 2$ layers of $n = 3$ units (one input, one output, any weights, biases and "
+               r"any elementwise activation $\sigma$): swapping two adjacent units of a layer together with their "
+               "input and output weights gives the same output $y(x)$ for every $x$; these swaps generate all $6 "
+               r"\cdot 6$ unit permutations of the two layers")
 def permutation_invariance(d):
     sigma = d.function("sigma")
     params, x = symbolic_network(d, n_in=1)
@@ -168,16 +168,16 @@ def _permuted_networks(w):
 
 
 @claim(id="symmetries.equivalent_solutions",
-       title="A network with m layers of n neurons has at least (n!)^m equivalent solutions",
+       title="A network with $m$ layers of $n$ neurons has at least $(n!)^m$ equivalent solutions",
        source=_src(""),
-       statement="There are therefore n! ways to arrange which neuron has which weights in one layer. ... for instance, "
-                 "in a 2-layer network with 3 neurons in each layer, we have 6 arrangements of layer 1 and 6 of layer 2, "
-                 "and 6 * 6 = 36 unique combinations of the two layers together. In general, this gives us (n!)^m "
-                 "equivalent solutions.",
-       reading="the (n!)^m permutations of the hidden units (each layer independently, input and output weights "
-               "together) map a minimum to weight vectors with the same network function, hence the same loss; they "
-               "are pairwise distinct when no two units of a layer have identical weights (generic weights); 'at "
-               "least' because other symmetries (e.g. sign flips for odd activations) can add more")
+       statement="There are therefore $n!$ ways to arrange which neuron has which weights in one layer. ... for "
+                 "instance, in a 2-layer network with 3 neurons in each layer, we have 6 arrangements of layer 1 "
+                 r"and 6 of layer 2, and $6 \cdot 6 = 36$ unique combinations of the two layers together. In "
+                 "general, this gives us $(n!)^m$ equivalent solutions.",
+       reading="the $(n!)^m$ permutations of the hidden units (each layer independently, input and output weights "
+               "together) map a minimum to weight vectors with the same network function, hence the same loss; "
+               "they are pairwise distinct when no two units of a layer have identical weights (generic weights); "
+               "'at least' because other symmetries (e.g. sign flips for odd activations) can add more")
 def equivalent_solutions(d):
     n, m = d.symbols("n m", integer=True, positive=True)
     Nl, N = d.symbols("N_layer N_equiv", integer=True, positive=True)

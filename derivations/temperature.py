@@ -49,11 +49,11 @@ class WeightedSum:
 
 
 @claim(id="temperature.weighted_sum_covariance",
-       title="Covariance of a weighted sum of iid gradients (as printed: sum of the weights)",
+       title=r"Covariance of a weighted sum of iid gradients (as printed: $(\sum_i \alpha_i) \Sigma_g$)",
        source=SOURCE, topic="stationary distributions", expected="refuted",
-       statement=r"Show Sigma_DeltaPhi = (sum_i alpha_i) Sigma_g",
-       reading="for all N, weights alpha_1..alpha_N and every entry (k, l): "
-               "Cov(DeltaPhi[k], DeltaPhi[l]) = (sum_i alpha_i) Sigma_g[k, l]")
+       statement=r"Show $\Sigma_{\Delta\Phi} = \left(\sum_{i} \alpha_{i}\right) \Sigma_{g}$",
+       reading=r"for all $N$, weights $\alpha_1, \dots, \alpha_N$ and every entry $(k, l)$: "
+               r"$\operatorname{Cov}(\Delta\Phi[k], \Delta\Phi[l]) = (\sum_i \alpha_i) \Sigma_g[k, l]$")
 def weighted_sum_covariance(d):
     m = WeightedSum(d)
     k, l, i = m.k, m.l, m.i
@@ -77,12 +77,12 @@ def corrected_build(d, *, power=2):
 
 
 @claim(id="temperature.weighted_sum_covariance.corrected",
-       title="Covariance of a weighted sum of iid gradients: sum of the squared weights",
+       title=r"Covariance of a weighted sum of iid gradients: $(\sum_i \alpha_i^2) \Sigma_g$",
        source=Source(SGD_PROBLEMS, "Problem 6, corrected"), topic="stationary distributions",
        corrects="temperature.weighted_sum_covariance",
-       statement=r"Sigma_DeltaPhi = (sum_i alpha_i^2) Sigma_g",
-       reading="for all N, weights alpha_1..alpha_N and every entry (k, l): "
-               "Cov(DeltaPhi[k], DeltaPhi[l]) = (sum_i alpha_i^2) Sigma_g[k, l]")
+       statement=r"$\Sigma_{\Delta\Phi} = \left(\sum_{i} \alpha_{i}^2\right) \Sigma_{g}$",
+       reading=r"for all $N$, weights $\alpha_1, \dots, \alpha_N$ and every entry $(k, l)$: "
+               r"$\operatorname{Cov}(\Delta\Phi[k], \Delta\Phi[l]) = (\sum_i \alpha_i^2) \Sigma_g[k, l]$")
 def weighted_sum_covariance_corrected(d):
     corrected_build(d)
 

@@ -125,11 +125,13 @@ def _statement_of(d, w1, w2, facts, T):
 
 
 @claim(id="unitwise_rates.gradient",
-       title="dE/dw_1 = sgn(w_1), dE/dw_2 = 75 sgn(w_2) for E = |w_1| + 75|w_2|",
+       title=r"$\partial E/\partial w_1 = \operatorname{sgn}(w_1)$, $\partial E/\partial w_2 = 75 "
+             r"\operatorname{sgn}(w_2)$ for $E = |w_1| + 75|w_2|$",
        source=_src("(b), eqs. (1)-(2)"),
-       statement="dE/dw_1 = sign(w_1) (1); dE/dw_2 = 75 sign(w_2) (2)",
-       reading="for w_1, w_2 != 0; at 0 the exercise's numeric definition sgn(0) = 0 is used (SymPy's "
-               "d|x|/dx = sign(x) has the same value there)")
+       statement=r"$\frac{\partial E}{\partial w_1} = \text{sign}(w_1)$ (1); $\frac{\partial E}{\partial w_2} = 75 "
+                 r"\text{sign}(w_2)$ (2)",
+       reading=r"for $w_1, w_2 \neq 0$; at 0 the exercise's numeric definition $\operatorname{sgn}(0) = 0$ is used "
+               r"(SymPy's $d|x|/dx = \operatorname{sign}(x)$ has the same value there)")
 def gradient(d):
     w1, w2 = d.symbols("w_1 w_2", real=True)
     E = sp.Abs(w1) + 75 * sp.Abs(w2)
@@ -161,10 +163,12 @@ GD_WRITTEN = [((10, 1, 10, 75), (R(99, 10), R(5, 2))),
 
 
 @claim(id="unitwise_rates.gd_iterates",
-       title="Gradient descent with eta = 0.1 from (10, 10): (9.9, 2.5), (9.8, -5), (9.7, 2.5), (9.6, -5)",
+       title=r"Gradient descent with $\eta = 0.1$ from $(10, 10)$: $(9.9, 2.5)$, $(9.8, -5)$, $(9.7, 2.5)$, $(9.6, "
+             "-5)$",
        source=_src("(b), (c), eqs. (3)-(6)"),
-       statement="w^(1) = (10, 10) - 0.1(1, 75) = (9.9, 2.5); w^(2) = (9.9, 2.5) - 0.1(1, 75) = (9.8, -5); "
-                 "w^(3) = (9.8, -5) - 0.1(1, -75) = (9.7, 2.5); w^(4) = (9.7, 2.5) - 0.1(1, 75) = (9.6, -5)")
+       statement=r"$\mathbf{w}^{(1)} = (10, 10) - 0.1(1, 75) = (9.9, 2.5)$; $\mathbf{w}^{(2)} = (9.9, 2.5) - 0.1(1, "
+                 r"75) = (9.8, -5)$; $\mathbf{w}^{(3)} = (9.8, -5) - 0.1(1, -75) = (9.7, 2.5)$; $\mathbf{w}^{(4)} = "
+                 "(9.7, 2.5) - 0.1(1, 75) = (9.6, -5)$")
 def gd_iterates(d):
     written = [((a1, g1), (a2, g2), v) for (a1, g1, a2, g2), v in GD_WRITTEN]
     w1, w2, facts = _gd_derivation(d, (R(1, 10), R(1, 10)), written, ["(3)", "(4)", "(5)", "(6)"], 4)
@@ -235,13 +239,14 @@ gd_iterates.add_witness(_iterates_witness((F(1, 10), F(1, 10)), 4, "gradient des
 
 
 @claim(id="unitwise_rates.better_eta",
-       title="eta = 10/75: w_2 reaches 0 in one step, w_1 reaches 0 at step 75",
+       title=r"$\eta = 10/75$: $w_2$ reaches 0 in one step, $w_1$ reaches 0 at step 75",
        source=_src("(c)"),
-       statement="it can be achieved with a learning rate of eta = 10/75, which makes w_2 to reach the minimum in 1 "
-                 "update step, followed by w_1, 75 steps later",
-       reading="with eta = 10/75 from (10, 10): w_2^(1) = 0 and w_2 stays 0 (sgn(0) = 0); w_1^(t) = 10 - (2/15) t "
-               "while positive, so w_1 reaches 0 first at step t = 75 (w_1^(74) = 2/15 > 0). '75 steps later' is "
-               "read as 'after 75 steps' (counted from the start, 74 steps after w_2)")
+       statement=r"it can be achieved with a learning rate of $\eta = 10/75$, which makes $w_2$ to reach the "
+                 "minimum in 1 update step, followed by $w_1$, 75 steps later",
+       reading=r"with $\eta = 10/75$ from $(10, 10)$: $w_2^{(1)} = 0$ and $w_2$ stays 0 ($\operatorname{sgn}(0) = "
+               r"0$); $w_1^{(t)} = 10 - \frac{2}{15} t$ while positive, so $w_1$ reaches 0 first at step $t = 75$ "
+               "($w_1^{(74)} = 2/15 > 0$). '75 steps later' is read as 'after 75 steps' (counted from the start, "
+               "74 steps after $w_2$)")
 def better_eta(d):
     eta = d.symbol("eta", positive=True)
     t = d.symbol("t", integer=True, bounds=(0, 75), closed=(True, False))  # steps t = 0..74; the inductive step t = 1..74
@@ -294,10 +299,12 @@ UNIT_WRITTEN = [((10, 1, 10, 75), (9, 9)), ((9, 1, 9, 75), (8, 8)), ((8, 1, 8, 7
 
 
 @claim(id="unitwise_rates.unitwise_iterates",
-       title="Unitwise rates eta_1 = 1, eta_2 = 1/75: (9, 9), (8, 8), (7, 7), (6, 6)",
+       title=r"Unitwise rates $\eta_1 = 1$, $\eta_2 = 1/75$: $(9, 9)$, $(8, 8)$, $(7, 7)$, $(6, 6)$",
        source=_src("(d), eqs. (7)-(10)"),
-       statement="w^(1) = (10, 10) - (1, 1/75)^T (1, 75) = (9, 9); w^(2) = (8, 8); w^(3) = (7, 7); w^(4) = (6, 6)",
-       reading="(1, 1/75)^T (1, 75) is the elementwise product (eta_1 dE/dw_1, eta_2 dE/dw_2)")
+       statement=r"$\mathbf{w}^{(1)} = (10, 10) - (1, \frac{1}{75})^T(1, 75) = (9, 9)$; $\mathbf{w}^{(2)} = (8, "
+                 r"8)$; $\mathbf{w}^{(3)} = (7, 7)$; $\mathbf{w}^{(4)} = (6, 6)$",
+       reading=r"$(1, \frac{1}{75})^T(1, 75)$ is the elementwise product $(\eta_1 \partial E/\partial w_1, \eta_2 "
+               r"\partial E/\partial w_2)$")
 def unitwise_iterates(d):
     written = [((a1, g1), (a2, g2), v) for (a1, g1, a2, g2), v in UNIT_WRITTEN]
     w1, w2, facts = _gd_derivation(d, (1, R(1, 75)), written, ["(7)", "(8)", "(9)", "(10)"], 4)
@@ -312,11 +319,12 @@ unitwise_iterates.add_witness(_iterates_witness((F(1), F(1, 75)), 4, "unitwise g
 
 
 @claim(id="unitwise_rates.unitwise_one_step",
-       title="eta_1 = 10, eta_2 = 10/75 reach the minimum (0, 0) in one update",
+       title=r"$\eta_1 = 10$, $\eta_2 = 10/75$ reach the minimum $(0, 0)$ in one update",
        source=_src("(d)"),
-       statement="eta_1 = 10 and eta_2 = 10/75 allows to reach the minimum after 1 update.",
-       reading="from (10, 10): w^(1) = (10 - 10 sgn(10), 10 - (10/75) 75 sgn(10)) = (0, 0), the minimum of E "
-               "(E >= 0 = E(0, 0)), and the iteration stays there (sgn(0) = 0)")
+       statement=r"$\eta_1 = 10$ and $\eta_2 = 10/75$ allows to reach the minimum after 1 update.",
+       reading=r"from $(10, 10)$: $\mathbf{w}^{(1)} = (10 - 10 \operatorname{sgn}(10), 10 - \frac{10}{75} 75 "
+               r"\operatorname{sgn}(10)) = (0, 0)$, the minimum of $E$ ($E \geq 0 = E(0, 0)$), and the iteration "
+               r"stays there ($\operatorname{sgn}(0) = 0$)")
 def unitwise_one_step(d):
     written = [((10, 1), (10, 75), (0, 0))]
     w1, w2, facts = _gd_derivation(d, (10, R(10, 75)), written, ["one update"], 1)
@@ -372,10 +380,11 @@ def _momentum_derivation(d):
 
 
 @claim(id="unitwise_rates.momentum_iterates",
-       title="Momentum eta = 0.2, alpha = 0.5 from (10, 10): (9.8, -5), (9.5, 2.5), (9.15, -8.75)",
+       title=r"Momentum $\eta = 0.2$, $\alpha = 0.5$ from $(10, 10)$: $(9.8, -5)$, $(9.5, 2.5)$, $(9.15, -8.75)$",
        source=_src("(e), eqs. (11)-(13)"),
-       statement="w^(1) = (10, 10) - 0.2(1, 75) + 0.5(0, 0) = (9.8, -5); w^(2) = (9.8, -5) - 0.2(1, -75) "
-                 "+ 0.5(-0.2, -15) = (9.5, 2.5); w^(3) = (9.5, 2.5) - 0.2(1, 75) + 0.5(-0.3, 7.5) = (9.15, -8.75)")
+       statement=r"$\mathbf{w}^{(1)} = (10, 10) - 0.2(1, 75) + 0.5(0, 0) = (9.8, -5)$; $\mathbf{w}^{(2)} = (9.8, "
+                 r"-5) - 0.2(1, -75) + 0.5(-0.2, -15) = (9.5, 2.5)$; $\mathbf{w}^{(3)} = (9.5, 2.5) - 0.2(1, 75) + "
+                 "0.5(-0.3, 7.5) = (9.15, -8.75)$")
 def momentum_iterates(d):
     w1, w2, D1, D2, facts = _momentum_derivation(d)
     _statement_of(d, w1, w2, facts, 3)
@@ -412,13 +421,13 @@ def momentum_step_sizes(w):
 
 
 @claim(id="unitwise_rates.momentum_observation",
-       title="With momentum the w_1 updates grow and the w_2 oscillation shrinks (as written: fails at step 3)",
+       title="With momentum the $w_1$ updates grow and the $w_2$ oscillation shrinks (as written: fails at step 3)",
        source=_src("(e), after (13)"), expected="refuted",
        statement="The updates in the first dimension become larger and larger, while the magnitude of the "
                  "oscillation in the second dimension decreases.",
-       reading="over the three steps (11)-(13): |Delta w_1^(t)| increases (0.2, 0.3, 0.35) and the size of the w_2 "
-               "swing |Delta w_2^(t)| decreases (15, 7.5, 11.25); the amplitude |w_2^(t)| = 5, 2.5, 8.75 fails "
-               "the same way at t = 3")
+       reading=r"over the three steps (11)-(13): $|\Delta w_1^{(t)}|$ increases (0.2, 0.3, 0.35) and the size of "
+               r"the $w_2$ swing $|\Delta w_2^{(t)}|$ decreases (15, 7.5, 11.25); the amplitude $|w_2^{(t)}| = 5, "
+               "2.5, 8.75$ fails the same way at $t = 3$")
 def momentum_observation(d):
     A1, A2, vals = _step_sizes(d)
     d.step(sp.Gt(A1[1], A1[0]), rule="0.3 > 0.2", using=[vals], label="w_1: t = 2")
@@ -436,14 +445,16 @@ def _sizes_run(w):
 
 
 @claim(id="unitwise_rates.momentum_observation.corrected",
-       title="Momentum damps the w_2 oscillation relative to plain gradient descent (15 -> 7.5, 11.25; limit 10)",
+       title=r"Momentum damps the $w_2$ oscillation relative to plain gradient descent ($15 \to 7.5, 11.25$; limit "
+             "10)",
        source=_src("(e), after (13), corrected"), corrects="unitwise_rates.momentum_observation",
-       statement="The updates in the first dimension become larger and larger (0.2, 0.3, 0.35), while the swings in "
-                 "the second dimension are smaller than those of plain gradient descent with the same eta "
-                 "(7.5 and 11.25 < 75 eta = 15); they do not decrease monotonically (7.5 < 11.25) but tend to "
-                 "75 eta/(1 + alpha) = 10 (part (f))",
-       reading="|Delta w_1^(t)| increasing for t = 1..3; |Delta w_2^(t)| < 75 eta for t = 2, 3, the constant swing "
-               "of gradient descent at eta = 0.2 on this valley (w_2 = 10, -5, 10, -5, ...)")
+       statement="The updates in the first dimension become larger and larger (0.2, 0.3, 0.35), while the swings "
+                 r"in the second dimension are smaller than those of plain gradient descent with the same $\eta$ "
+                 r"($7.5$ and $11.25 < 75\eta = 15$); they do not decrease monotonically ($7.5 < 11.25$) but tend "
+                 r"to $75\eta/(1 + \alpha) = 10$ (part (f))",
+       reading=r"$|\Delta w_1^{(t)}|$ increasing for $t = 1, 2, 3$; $|\Delta w_2^{(t)}| < 75\eta$ for $t = 2, 3$, "
+               r"the constant swing of gradient descent at $\eta = 0.2$ on this valley ($w_2 = 10, -5, 10, -5, "
+               r"\dots$)")
 def momentum_observation_corrected(d):
     A1, A2, vals = _step_sizes(d)
     eta = d.symbol("eta", positive=True)
@@ -534,26 +545,31 @@ def _limit_claim(d, middle_w2):
 
 
 @claim(id="unitwise_rates.momentum_limit",
-       title="lim Delta w = (-eta/(1-alpha), -75 eta/(1+alpha)) with the middle expression as printed",
+       title=r"$\lim \Delta \mathbf{w} = (-\eta/(1-\alpha), -75\eta/(1+\alpha))$ with the middle expression as "
+             "printed",
        source=_src("(f), eq. (14)"), expected="refuted",
-       statement="Delta w_1^(t) = -eta sum_{s=0}^t alpha^s = -eta (1 - alpha^{t+1})/(1 - alpha); Delta w_2^(t) = "
-                 "-75 eta sum_{s=0}^t (-alpha)^s = -eta (1 - (-alpha)^{t+1})/(1 + alpha). Therefore "
-                 "lim_{t -> oo} Delta w^(t) = (-eta/(1-alpha), -75 eta/(1+alpha)) (14)",
-       reading="dE/dw_1 = 1 always, dE/dw_2 = +75 at step t and alternating before (t even, +75 at t = 0 as in (e)); "
-               "(14) as Delta w_1^(t) = -eta/(1-alpha) + eta alpha^{t+1}/(1-alpha) and Delta w_2^(t) = "
-               "-75 eta/(1+alpha) - 75 eta alpha^{t+1}/(1+alpha) (t even), with alpha^{t+1} -> 0; for odd t Delta w_2 "
-               "has the opposite sign (|Delta w_2| -> 75 eta/(1+alpha))")
+       statement=r"$\Delta w_1^{(t)} = -\eta \sum_{s=0}^t \alpha^s = -\eta \frac{1-\alpha^{t+1}}{1-\alpha}$; "
+                 r"$\Delta w_2^{(t)} = -75\eta \sum_{s=0}^t (-\alpha)^s = -\eta "
+                 r"\frac{1-(-\alpha)^{t+1}}{1+\alpha}$. Therefore $\lim_{t \rightarrow \infty} \Delta "
+                 r"\mathbf{w}^{(t)} = (-\eta/(1-\alpha), -75\eta/(1+\alpha))$ (14)",
+       reading=r"$\partial E/\partial w_1 = 1$ always, $\partial E/\partial w_2 = +75$ at step $t$ and alternating "
+               r"before ($t$ even, $+75$ at $t = 0$ as in (e)); (14) as $\Delta w_1^{(t)} = -\eta/(1-\alpha) + \eta "
+               r"\alpha^{t+1}/(1-\alpha)$ and $\Delta w_2^{(t)} = -75\eta/(1+\alpha) - 75\eta "
+               r"\alpha^{t+1}/(1+\alpha)$ ($t$ even), with $\alpha^{t+1} \to 0$; for odd $t$ $\Delta w_2$ has the "
+               r"opposite sign ($|\Delta w_2| \to 75\eta/(1+\alpha)$)")
 def momentum_limit(d):
     _limit_claim(d, lambda eta, alpha, t: -eta * (1 - (-alpha) ** (t + 1)) / (1 + alpha))
 
 
 @claim(id="unitwise_rates.momentum_limit.corrected",
-       title="lim Delta w = (-eta/(1-alpha), -75 eta/(1+alpha)); Delta w_2^(t) = -75 eta (1 - (-alpha)^{t+1})/(1+alpha)",
+       title=r"$\lim \Delta \mathbf{w} = (-\eta/(1-\alpha), -75\eta/(1+\alpha))$; $\Delta w_2^{(t)} = -75\eta "
+             r"\frac{1 - (-\alpha)^{t+1}}{1+\alpha}$",
        source=_src("(f), eq. (14), corrected"), corrects="unitwise_rates.momentum_limit",
-       statement="Delta w_2^(t) = -75 eta sum_{s=0}^t (-alpha)^s = -75 eta (1 - (-alpha)^{t+1})/(1 + alpha); "
-                 "lim_{t -> oo} Delta w^(t) = (-eta/(1-alpha), -75 eta/(1+alpha)) (14)",
-       reading="as the source's claim (the limit as the remainder form, t even); the factor 75 restored in the middle "
-               "expression")
+       statement=r"$\Delta w_2^{(t)} = -75\eta \sum_{s=0}^t (-\alpha)^s = -75\eta "
+                 r"\frac{1-(-\alpha)^{t+1}}{1+\alpha}$; $\lim_{t \rightarrow \infty} \Delta \mathbf{w}^{(t)} = "
+                 r"(-\eta/(1-\alpha), -75\eta/(1+\alpha))$ (14)",
+       reading="as the source's claim (the limit as the remainder form, $t$ even); the factor 75 restored in the "
+               "middle expression")
 def momentum_limit_corrected(d):
     _limit_claim(d, lambda eta, alpha, t: -75 * eta * (1 - (-alpha) ** (t + 1)) / (1 + alpha))
 

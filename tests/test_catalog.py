@@ -98,3 +98,16 @@ def test_readme_lists_every_module_with_its_claims():
     rows = re.findall(r"^\| `(\w+)` \|.*\| (\d+) \|$", table, re.M)
     assert [m for m, _ in rows if rows.count((m, _)) > 1] == [], "a module is listed twice"
     assert {m: int(n) for m, n in rows} == counts
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=[c.id for c in CLAIMS])
+def test_maths_in_titles_statements_and_readings_is_typeset(claim):
+    """A title, statement or reading writes its maths as ``$...$`` spans of LaTeX, every span one the report
+    typesets (it passes the report's whitelist verifier), with the ``$`` signs balanced."""
+    from proofs.report.tex import check_math, math_spans
+    for field in ("title", "statement", "reading"):
+        s = getattr(claim, field) or ""
+        assert s.replace("\\$", "").count("$") % 2 == 0, f"{field}: unbalanced $ in {s!r}"
+        for span in math_spans(s):
+            why = check_math(span)
+            assert why is None, f"{field}: ${span}$ is not typeset: {why}"
