@@ -35,8 +35,9 @@ Invariants
   from), same keys (the file named relative to that directory, as ``derivcheck check PATH`` names it; the
   CLI's seed and version), same validation; a verdict comes from the cache only when the entry validates
   for this content, else it is computed.
-* A failure's message is built by the CLI's renderers (:func:`proofs.render.text.claim_line`, the
-  counterexample formatter, :func:`proofs.audit.render.render_text`).
+* A failure's message is built by the CLI's renderers: ``check``'s line for the claim
+  (:func:`proofs.render.text.claim_line`), then the first failing step and the witnesses as ``show`` prints
+  them; for a document, :func:`proofs.audit.render.render_text` restricted to its failing pairs.
 * A file's selected claims are checked together in one worker (as by the CLI) when the first of them runs;
   in an xdist worker (``-n``), which cannot know which items it will be sent, each claim is checked on its
   own.
@@ -254,41 +255,25 @@ class AuditItem(pytest.Item):
 
 # -- messages (the CLI's renderers) ---------------------------------------------------------------
 
-def _format_counterexample(ce) -> str:
-    from proofs.render import text
-    fmt = getattr(text, "_counterexample", None)
-    if fmt is not None:
-        return fmt(ce)
-    from proofs.results import Counterexample
-    return Counterexample(point=dict(ce.get("point") or {}), lhs=str(ce.get("lhs")), rhs=str(ce.get("rhs")),
-                          relation=str(ce.get("relation", "!="))).describe()
-
-
 def claim_failure_text(result: dict) -> str:
-    """The ``check`` line of a claim that does not pass (verdict, reason, message), then its first failing
-    step with the counterexample, and its witnesses."""
-    from proofs.render.text import claim_line
-    out = [line.strip() if i else line for i, line in enumerate(claim_line(result))]
+    """What ``check`` prints for a claim that does not pass (verdict, reason, where it is refuted and the
+    counterexample), then its first failing step and its witnesses as ``show`` prints them."""
+    from proofs.render import text
+    out = [line.strip() if i else line for i, line in enumerate(text.claim_line(result))]
     steps = result.get("steps") or []
     first = result.get("first_failing_step")
     step = next((s for s in steps if s.get("index") == first), None) if first is not None else None
-    if step is None:
+    if step is None:                     # unproved, or refuted at a step the result does not name
         step = next((s for s in steps if s.get("verdict") not in ("proved", None)), None)
     if step is not None:
-        label = f" {step['label']}" if step.get("label") else ""
-        out.append(f"first failing step [{step.get('index')}]{label} ({step.get('rule', '')}): "
-                   f"{step.get('verdict')}: {step.get('relation', '')}")
-        if step.get("detail"):
-            out.append(f"    {step['detail']}")
-    ce = (step or {}).get("counterexample") or result.get("counterexample")
-    if ce:
-        out.append("counterexample: " + _format_counterexample(ce))
-    for w in result.get("witnesses") or []:
-        observed = f", observed {w['observed']}" if w.get("observed") else ""
-        detail = f": {w['detail']}" if w.get("detail") else ""
-        out.append(f"witness {w.get('kind')} {w.get('name')}: {w.get('verdict')}{observed}{detail}")
-    if not result.get("witnesses"):
-        out.append("witness: none")
+        claim_cex = result.get("counterexample") if text.refutation(result) else None
+        out.append("first failing step:")
+        out += text._show_step(step, claim_cex, False)
+    witnesses = result.get("witnesses") or []
+    if witnesses:
+        out.append("witnesses:")
+        for w in witnesses:
+            out += text._show_witness(w, False)
     return "\n".join(out)
 
 

@@ -161,10 +161,15 @@ def test_verdicts_errata_and_the_failure_message(project):
     assert outcome == {"demo.slip": "failed", "demo.erratum": "passed", "demo.ewa": "passed",
                        "demo.overclaim": "failed"}
     slip = str(calls["notes/derivation.py::demo.slip"].longrepr)
-    assert slip.splitlines()[0].startswith("demo.slip  refuted [expected proved]")
-    assert "first failing step [2] (sign slip): refuted: a**2 + 2*a*b + b**2 = a**2 - 2*a*b + b**2" in slip
-    assert "counterexample: at a=1, b=1: 4 != 0" in slip
-    assert "witness exact slip_at_a_point: agrees, observed fails: evaluated at a=1, b=2" in slip
+    lines = [line.strip() for line in slip.splitlines()]
+    assert lines[0].startswith("demo.slip  refuted [expected proved]")
+    assert "refuted at step 2: at a=1, b=1: 4 != 0 (exact rational)" in lines       # where, and the counterexample
+    step = lines.index("first failing step:")
+    assert lines[step + 1].startswith("[2] refuted")
+    assert lines[step + 2:step + 4] == ["rule: sign slip", "a**2 + 2*a*b + b**2 = a**2 - 2*a*b + b**2"]
+    witnesses = lines.index("witnesses:")
+    assert lines[witnesses + 1].startswith("exact slip_at_a_point: agrees  observed fails")
+    assert lines[witnesses + 2] == "evaluated at a=1, b=2"
     assert "Traceback" not in slip
     over = str(calls["notes/derivation.py::demo.overclaim"].longrepr)
     assert "verdict proved, expected refuted" in over
