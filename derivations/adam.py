@@ -74,7 +74,7 @@ def impulse_count(estimator, N, t):
 # RMSProp
 # ------------------------------------------------------------------------------------------------
 @claim(id="rmsprop.second_moment",
-       title=r"$\mathbb{E}\,\hat{g}[i]^2 = g[i]^2 + \sigma[i]^2$",
+       title=r"$\mathbb{E} \hat{g}[i]^2 = g[i]^2 + \sigma[i]^2$",
        source=Source(SLIDES, RMSPROP + ", line 3"),
        statement=r"$E \hat{g}[i]^2 = g[i]^2 + \sigma[i]^2$",
        reading=r"$g[i] = \mathbb{E}\,\hat{g}[i]$, $\sigma[i]^2 = \operatorname{Var} \hat{g}[i]$")
@@ -102,7 +102,7 @@ def _second_moment_population(w):
 
 
 @claim(id="rmsprop.tracks_second_moment",
-       title=r"RMSProp's $s[i]$ tracks $\mathbb{E}\,\hat{g}[i]^2 = g[i]^2 + \sigma[i]^2$",
+       title=r"RMSProp's $s[i]$ tracks $\mathbb{E} \hat{g}[i]^2 = g[i]^2 + \sigma[i]^2$",
        source=Source(SLIDES, RMSPROP + ", 's[i] ~ E ghat[i]^2 = g[i]^2 + sigma[i]^2'"),
        statement=r"$s_t[i] = \left(1 - \frac{1}{N_s}\right) s_{t-1}[i] + \frac{1}{N_s} \hat{g}_t[i]^2$ ... $s[i] "
                  r"\approx E \hat{g}[i]^2 = g[i]^2 + \sigma[i]^2$",

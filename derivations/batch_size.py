@@ -633,7 +633,7 @@ def _momentum_average_variance(w):
 # Scaling N_s
 # ---------------------------------------------------------------------------------------------
 @claim(id="batch_scaling.N_s",
-       title=r"Average per-example squares, not squared batch means: $\mathbb{E}\,\hat{g}_B^2 = g^2 + \sigma^2/B$",
+       title=r"Average per-example squares, not squared batch means: $\mathbb{E} \hat{g}_B^2 = g^2 + \sigma^2/B$",
        source=Source(SLIDES, 'slide "Scaling N_s"'), also=(Source(SLIDES, 'slide "RMSProp"'),),
        statement=r"To estimate $E g[i]^2$ we should average $\hat{g}_t[i]^2$ over batch elements rather than batch "
                  "averages. ... $N_s$ should be constant independent of batch size.",

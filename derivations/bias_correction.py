@@ -206,7 +206,7 @@ def limit_estimates(w, relation, var: str, point, direction, samples, *, max_err
 # A Digression on Bias Correction
 # ------------------------------------------------------------------------------------------------
 @claim(id="bias_correction.first_mean",
-       title=r"$\mathbb{E}\,\hat{\mu}_1 = \mu/N$",
+       title=r"$\mathbb{E} \hat{\mu}_1 = \mu/N$",
        source=Source(SLIDES, DIGRESSION + ", 'For mu = E x'"),
        statement=r"For $\mu \doteq E x$ we have $E \hat{\mu}_1 = \mu/N$.")
 def first_mean(d):
@@ -244,7 +244,7 @@ first_mean.add_witness(_expectation_witness([1]), kind="exact", name="enumerate_
 
 
 @claim(id="bias_correction.expected_running_average",
-       title=r"$\mathbb{E}\,\hat{\mu}_t = (1 - (1 - \frac{1}{N})^t) \mu$",
+       title=r"$\mathbb{E} \hat{\mu}_t = (1 - (1 - \frac{1}{N})^t) \mu$",
        source=Source(SLIDES, DIGRESSION + ", 'For t << N' (the exact expression behind it)"),
        statement=r"$E \hat{\mu}_t = (1 - (1 - \frac{1}{N})^t) \mu$ (the exact value; the slide states $E "
                  r"\hat{\mu}_t \approx (t/N)\mu$ for $t \ll N$)",
@@ -284,7 +284,7 @@ expected_running_average.add_witness(_expectation_witness([1, 2, 5, 8]), kind="e
 
 
 @claim(id="bias_correction.early_bias",
-       title=r"$\mathbb{E}\,\hat{\mu}_t \approx (t/N)\mu$ for $t \ll N$",
+       title=r"$\mathbb{E} \hat{\mu}_t \approx (t/N)\mu$ for $t \ll N$",
        source=Source(SLIDES, DIGRESSION + ", 'For t << N'"),
        statement=r"For $t \ll N$ we have $E \hat{\mu}_t \approx (t/N)\mu$.",
        reading=r"for fixed $t$ and $\mu \neq 0$: $\lim_{N \to \infty} N\,\mathbb{E}\,\hat{\mu}_t / (t \mu) = 1$, "

@@ -129,7 +129,7 @@ def without_annealing(d):
 
 
 @claim(id="langevin.without_annealing.corrected",
-       title=r"Langevin noise $\sqrt{\eta \Delta t}\,\epsilon$ (covariance $\eta \Delta t \Sigma$), vanishing as "
+       title=r"Langevin noise $\sqrt{\eta \Delta t} \epsilon$ (covariance $\eta \Delta t \Sigma$), vanishing as "
              r"$\eta \to 0$",
        source=Source(SLIDES, 'slide "Langevin Dynamics (Without Annealing)" (corrected)'),
        corrects="langevin.without_annealing",

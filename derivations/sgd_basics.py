@@ -95,7 +95,7 @@ def central_difference(f, x, h=Fraction(1, 1000)):
 # A One Dimensional Example
 # ------------------------------------------------------------------------------------------------
 @claim(id="sgd.one_dim.population_gradient",
-       title=r"Population gradient of $\frac{1}{2}(\beta - y)^2$ is $\beta - \mathbb{E}\,y$",
+       title=r"Population gradient of $\frac{1}{2}(\beta - y)^2$ is $\beta - \mathbb{E} y$",
        source=Source(SLIDES, ONE_DIM + ", lines 2-3"),
        statement=r"$g = E_{y \sim \text{Pop}} \nabla_{\beta} \frac{1}{2}(\beta - y)^2 = \beta - E_{y \sim "
                  r"\text{Pop}} y$")
@@ -132,7 +132,7 @@ def _population_gradient_fd(w):
 
 
 @claim(id="sgd.one_dim.batch_gradient",
-       title=r"Batch gradient of $\frac{1}{2}(\beta - y)^2$ is $\beta - E_{\text{Batch}}\, y$",
+       title=r"Batch gradient of $\frac{1}{2}(\beta - y)^2$ is $\beta - E_{\text{Batch}} y$",
        source=Source(SLIDES, ONE_DIM + ", line 4"),
        statement=r"$\hat{g} = \beta - E_{y \sim \text{Batch}} y$")
 def batch_gradient(d):

@@ -619,7 +619,7 @@ def _first_order(d, coefficient):
 
 
 @claim(id="stationary.first_order_approximation",
-       title=r"$\mathcal{L}(\eta) \approx \mathcal{L}(\Phi^*) + \eta\, E_i \|g_i\|^2$ (the $\frac{1}{4}$ of the "
+       title=r"$\mathcal{L}(\eta) \approx \mathcal{L}(\Phi^*) + \eta E_i \|g_i\|^2$ (the $\frac{1}{4}$ of the "
              "theorem is missing)",
        source=Source(SLIDES, ANALYZING + ", line 1"), expected="refuted",
        statement=r"$\mathcal{L}(\eta) \approx \mathcal{L}(\Phi^*) + \eta \left( E_I ||g_i||^2 \right)$",
