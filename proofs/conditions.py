@@ -164,7 +164,7 @@ def _factors(expr) -> list:
 def _by_ranges(expr, want: str, ctx) -> bool:
     """Every factor's interval enclosure (bounds and assumptions) decides the sign (:mod:`proofs.intervals`)."""
     from .intervals import decides
-    bounds, closed = getattr(ctx, "bounds", {}) or {}, getattr(ctx, "closed", {}) or {}
+    bounds, closed = _bounds_in_scope(expr, ctx)
     if decides(expr, want, bounds, closed):
         return True
     if want != "nonzero":
@@ -175,6 +175,44 @@ def _by_ranges(expr, want: str, ctx) -> bool:
         return False
 
 
+def _bounds_in_scope(expr, ctx) -> tuple[dict, dict]:
+    """The bounds of the derivation's bounded symbols, and those inequality premises in scope put on a symbol
+    (``assume 0 < beta < 1``, ``t >= 1``): the substitution keys them by the refined symbol, the condition as
+    written names the symbol as declared, so they are matched by name."""
+    bounds, closed = dict(getattr(ctx, "bounds", {}) or {}), dict(getattr(ctx, "closed", {}) or {})
+    subst = getattr(getattr(ctx, "scope", None), "subst", None)
+    if subst is None or not subst.bounds:
+        return bounds, closed
+    by_name = {s.name: s for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+    for refined, rng in subst.bounds.items():
+        written = by_name.get(getattr(refined, "name", None))
+        if written is None or written in bounds:
+            continue
+        if refined.is_integer and not written.is_integer:
+            continue                       # a bound on an integer is no bound on a real symbol of that name
+        bounds[written] = rng
+        if refined in subst.closed:
+            closed[written] = subst.closed[refined]
+    return bounds, closed
+
+
+def _premise_denominators(scope) -> list:
+    """``(label, denominator)`` of every denominator written in an equation in scope: a premise holds only where
+    it is defined, so its denominators are non-zero there (``mu_t = (1 - 1/N_mu) mu_{t-1} + g_t/N_mu`` gives
+    ``N_mu != 0``). A denominator with a sum's index in it says nothing about a free symbol and is left out."""
+    from .rules import written_denominators
+    out = []
+    for f in getattr(scope, "facts", None) or ():
+        for rel in (f.relation if isinstance(f.relation, tuple) else (f.relation,)):
+            if not isinstance(rel, sp.Equality):
+                continue
+            for side in (rel.lhs, rel.rhs):
+                for den, bound in written_denominators(side):
+                    if not den.is_number and not (den.free_symbols & set(bound)):
+                        out.append((f"{f.label} (a denominator there)", den))
+    return out
+
+
 def _by_premises(expr, want: str, ctx) -> list:
     """Labels of the premises in scope that decide ``expr``: each factor is a number, has a decided sign,
     or is (up to a constant factor) an expression a premise states is positive / non-zero."""
@@ -182,7 +220,7 @@ def _by_premises(expr, want: str, ctx) -> list:
     if scope is None:
         return []
     if want == "nonzero":
-        known = [(c.label, c.expr) for c in scope.constraints if c.op in (">", "!=")]
+        known = [(c.label, c.expr) for c in scope.constraints if c.op in (">", "!=")] + _premise_denominators(scope)
     else:                   # a sign: factors of known sign (positive premises, or >= 0 ones in a numerator)
         known = [(c.label, c.expr) for c in scope.constraints if c.op == ">"]
         known_nonneg = [(c.label, c.expr) for c in scope.constraints if c.op == ">="]

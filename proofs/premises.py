@@ -258,6 +258,11 @@ def refine(rel, bounds: dict):
         return x, x, (lo, hi), (bool(lo_in), bool(hi_in))
     old_lo, old_hi = bounds.get(x, (-sp.oo, sp.oo))
     lo, hi = (lo if old_lo.free_symbols or lo >= old_lo else old_lo), (hi if old_hi.free_symbols or hi <= old_hi else old_hi)
+    return x, _refined(x, lo, hi, lo_in, hi_in), (lo, hi), (bool(lo_in), bool(hi_in))
+
+
+def _refined(x, lo, hi, lo_in, hi_in):
+    """``x`` with the sign assumptions the interval from ``lo`` to ``hi`` (ends included as flagged) gives."""
     assume = {}
     if lo.is_number and (lo > 0 or (lo == 0 and not lo_in)):
         assume["positive"] = True
@@ -267,7 +272,7 @@ def refine(rel, bounds: dict):
         assume["negative"] = True
     elif hi.is_number and hi <= 0:
         assume["nonpositive"] = True
-    return x, _with(x, real=True, **assume), (lo, hi), (bool(lo_in), bool(hi_in))
+    return _with(x, real=True, **assume)
 
 
 def _with(x, **assume):
@@ -374,6 +379,9 @@ def substitutions(facts, unknowns, ctx=None) -> Substitution:
                     rel = ev
             if not isinstance(rel, sp.Equality):
                 got = refine(rel, {**(getattr(ctx, 'bounds', None) or {}), **out.bounds}) if isinstance(rel, sp.core.relational.Relational) else None
+                if got is not None and (got[0] in out.mapping or got[0] in out.bounds):
+                    _refine_again(out, rel, got[0], ctx)      # 0 < beta and beta < 1: both bounds count
+                    continue
                 if got is not None and got[0] not in out.mapping:
                     x, new, bnd, closed = got
                     if new is not x:
@@ -424,6 +432,36 @@ def substitutions(facts, unknowns, ctx=None) -> Substitution:
     for fact, lhs, rhs in deferred:
         _solve_deferred(out, fact, lhs, rhs)
     return out
+
+
+def _refine_again(out: Substitution, rel, x, ctx) -> None:
+    """A second inequality on a symbol an earlier one already refined (``beta < 1`` after ``0 < beta``): the
+    intervals are intersected (at a shared end, included only if both include it) and the refined symbol gets
+    the assumptions of the intersection. Integers keep their name; only their bounds change."""
+    prev = out.mapping.get(x, x)
+    if not (isinstance(prev, sp.Symbol) and prev.name == x.name):
+        return
+    alone = refine(rel, {})                  # this relation's own interval, not merged with anything
+    if alone is None or alone[2] is None:
+        return
+    (lo2, hi2), (lo2_in, hi2_in) = alone[2], alone[3]
+    (lo1, hi1), (lo1_in, hi1_in) = out.bounds.get(prev, (-sp.oo, sp.oo)), out.closed.get(prev, (False, False))
+    if not all(v.is_number for v in (lo1, hi1, lo2, hi2)):
+        return
+    lo, lo_in = (lo2, lo2_in) if lo2 > lo1 else (lo1, lo1_in) if lo1 > lo2 else (lo1, lo1_in and lo2_in)
+    hi, hi_in = (hi2, hi2_in) if hi2 < hi1 else (hi1, hi1_in) if hi1 < hi2 else (hi1, hi1_in and hi2_in)
+    new = prev if prev.is_integer else _refined(prev, lo, hi, lo_in, hi_in)
+    if new is not prev:
+        for k, v in list(out.mapping.items()):
+            if v is prev:
+                out.mapping[k] = new
+        out.bounds.pop(prev, None)
+        out.closed.pop(prev, None)
+    out.bounds[new] = (lo, hi)
+    if lo_in or hi_in:
+        out.closed[new] = (bool(lo_in), bool(hi_in))
+    else:
+        out.closed.pop(new, None)
 
 
 def _solve_deferred(out: Substitution, fact, lhs, rhs) -> None:

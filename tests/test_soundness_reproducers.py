@@ -454,3 +454,33 @@ def test_power_premise_gives_no_point_without_a_real_root():
         d.statement(sp.Eq(sp.Abs(1 - a**2), b**2))
     r = check_claim(c)
     assert r.verdict != "refuted", r.message
+
+
+# -- two inequalities on one symbol (0 < beta and beta < 1): both bounds count -------------------------------
+def test_two_bounds_on_one_symbol_both_count():
+    @claim(id="r.two_bounds", title="m / (1 - beta^t) = g from m = (1 - beta^t) g", source=SRC)
+    def c(d):
+        b, g, m = (sp.Symbol(n, real=True) for n in ("beta", "g", "m"))
+        t = sp.Symbol("t", integer=True)
+        d.assume(0 < b)
+        d.assume(b < 1)
+        d.assume(t >= 1)
+        given = d.given(sp.Eq(m, (1 - b**t) * g))
+        d.step(sp.Eq(m / (1 - b**t), g, evaluate=False), using=[given])
+        d.statement(sp.Eq(m / (1 - b**t), g, evaluate=False))
+    r = check_claim(c)
+    assert r.verdict == "proved", r.message           # 1 - beta^t != 0 needs beta < 1 as well as beta > 0
+
+
+def test_a_closed_end_stays_closed_when_a_second_bound_is_stated():
+    from proofs.derivation import Derivation
+    from proofs.premises import substitutions
+    b = sp.Symbol("beta", real=True)
+    for first, second, closed in ((0 <= b, b < 1, (True, False)), (0 < b, b <= 1, (False, True)),
+                                  (b >= 0, b > 0, (False, False)), (b > -1, b >= 0, (True, False))):
+        d = Derivation()
+        out = substitutions([d.assume(first), d.assume(second)], [], None)
+        (refined,) = out.bounds
+        lo, hi = out.bounds[refined]
+        assert out.closed.get(refined, (False, False)) == closed, (first, second, out.closed)
+        assert lo == 0 and (hi == 1 or hi == sp.oo)
