@@ -206,7 +206,8 @@ class Induction:
         prev = self.formula.xreplace({self.on: self.on - 1})
         self.range = Fact(label=f"{self.on} >= {self.base + 1} (inductive step)", relation=sp.Ge(self.on, self.base + 1),
                           kind="hypothesis", why="the range of the inductive step", block=self)
-        self.hypothesis = Fact(label=f"induction hypothesis: {prev}", relation=prev, kind="hypothesis",
+        from .latex import to_text
+        self.hypothesis = Fact(label=f"induction hypothesis: {to_text(prev)}", relation=prev, kind="hypothesis",
                                why=f"P({self.on} - 1), in scope only in the inductive step", block=self)
         d.facts += [self.range, self.hypothesis]
         d._last_fact = self.hypothesis

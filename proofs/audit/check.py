@@ -34,7 +34,7 @@ from ..timelimit import StageTimeout, time_limit
 from .chains import Gap, Pair, read_chains
 from .declarations import DeclarationError, DeclarationState, DisplayOptions
 from .results import AuditResult, PairResult
-from .source import Declaration, Display
+from .source import Declaration, Display, Heading
 
 NOT_CHECKED = {"approx": "\\approx with no declared precise form (an order of error or a limit)",
                "ll": "\\ll is not a precise relation", "gg": "\\gg is not a precise relation",
@@ -72,6 +72,9 @@ class _DocState:
     options: DisplayOptions = field(default_factory=DisplayOptions)   # of the display being checked
     notation: object = None                                           # of the display being checked
     shared: dict = field(default_factory=dict)         # the engine's caches, shared by the document's lines
+    # definitions (name = ... opening a chain) of earlier displays: in scope until the name is defined again or
+    # a heading ends the section (a reader carries m_t from one display to the next, not to the next problem)
+    definitions: list = field(default_factory=list)
 
 
 def _expr(e):
@@ -547,7 +550,9 @@ def audit_document(doc, settings: Settings | None = None, *, on_pair=None, befor
     out = AuditResult(file=doc.path, kind=doc.kind, problems=list(doc.problems))
     st = _DocState(mine=mine or (lambda index: True), before_pair=before_pair)
     for item in doc.items:
-        if isinstance(item, Declaration):
+        if isinstance(item, Heading):
+            st.definitions.clear()
+        elif isinstance(item, Declaration):
             _declare(item, st, out)
         elif isinstance(item, Display):
             opts_decls, st.pending = st.pending, []
@@ -647,7 +652,7 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
     st.options = opts
     facts = _facts_in_scope(st, opts, out, display)
     umap = _unknown_symbols(st.decl.premises.unknowns)
-    definitions: list = []
+    definitions: list = list(st.definitions)
     last_chain = -1
     for p in reading.pairs:
         if isinstance(p, Gap):
@@ -675,7 +680,11 @@ def _audit_display(display: Display, st: _DocState, opts: DisplayOptions, settin
         if role == "definition":
             definition = AuditFact(label=f"line {p.row.where.line}", relation=sp.Eq(p.left, p.right, evaluate=False),
                                    line=p.row.where.line)
-            definitions.append(definition)
+            # a name defined again means what it is defined as now; a tagged definition is a fact already, in
+            # scope for the whole document under its tag
+            tagged = p.row.tag is not None or p.row.label is not None
+            for scope in (definitions,) if tagged else (definitions, st.definitions):
+                scope[:] = [f for f in scope if _defined_name(f) != p.left] + [definition]
             yield _result(p, display, verdict="not checked", how="definition",
                           detail=f"defines {_safe(_text, p.left)} (no fact in scope mentions it)",
                           seconds=time.perf_counter() - t0)

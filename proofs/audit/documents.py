@@ -53,7 +53,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10 with tomli install
     except ModuleNotFoundError:
         _toml = None  # type: ignore[assignment]
 
-from .source import Declaration, Display, SourceRow, Where
+from .source import Declaration, Display, Heading, SourceRow, Where
 
 __all__ = [
     "DocumentError", "Document", "Sidecar", "SidecarEntry", "KEYWORDS", "DISPLAY_KEYWORDS", "OUTER_ENVS",
@@ -505,6 +505,9 @@ def _find_maths(s: str, stop: int, *, markdown: bool) -> tuple[list[_Found], int
 # ----------------------------------------------------------------------------------------------- readers
 
 _MD_MASK = re.compile(r"^[ \t>]*(`{3,}|~{3,})|`+|<!--", re.M)
+_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*)$", re.M)
+_TEX_HEADING = re.compile(r"\\(part|chapter|section|subsection|subsubsection)\*?\s*(?:\[[^\]]*\])?\s*\{([^{}\n]*)")
+_TEX_LEVELS = {"part": 1, "chapter": 1, "section": 1, "subsection": 2, "subsubsection": 3}
 _BLANK = re.compile(r"\n[ \t]*\n")
 _CLOSE_TICKS: dict[int, re.Pattern] = {}
 _AFTER_TAG = re.compile(r"[ \t]*\n[ \t]*\((\d{1,4}[a-z]?)\)[ \t]*(?:\n|$)")
@@ -714,6 +717,13 @@ def _read_part(text: str, kind: str, *, file: str, cell: int | None, inline: boo
                     text=text[f.start:f.end])
         displays.append((f.open, f.close))
         keyed.append(((f.open, 1, f.open), d))
+    for m in (_MD_HEADING if markdown else _TEX_HEADING).finditer(masked, 0, limit):
+        k = bisect.bisect_right([o for o, _ in displays], m.start()) - 1
+        if k >= 0 and m.start() < displays[k][1]:
+            continue                                  # inside a display: not a heading
+        level = len(m.group(1)) if markdown else _TEX_LEVELS[m.group(1)]
+        keyed.append(((m.start(), 0, m.start()), Heading(where=where_at(m.start()), level=level,
+                                                         text=_one_line(m.group(2) or ""))))
     opens = [o for o, _ in displays]
     for at, decl in decls:
         if at >= limit:

@@ -58,6 +58,15 @@ class Display:
 
 
 @dataclass(frozen=True)
+class Heading:
+    r"""A heading (``## Problem 2``, ``\section{...}``): it ends the section the definitions before it belong to."""
+
+    where: Where
+    level: int                      # 1 = "#" or \part/\chapter/\section, deeper is larger
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class Declaration:
     r"""One ``derivcheck:`` declaration: ``% derivcheck: assume 0 < \rho < 1``.
 

@@ -161,3 +161,25 @@ def test_vectors_are_checked_entry_by_entry():
     assert [p.verdict for p in ok.pairs] == ["not checked", "proved"]
     bad = audit_document(read_text(r"$$w = (9.8, -5) - 0.2(1, -75) = (9.6, 9)$$", "markdown"))
     assert bad.pairs[-1].verdict == "refuted" and bad.pairs[-1].how.startswith("entry 2")
+
+
+# -- a definition stays in scope for the next displays of its section ---------------------------------
+
+def _audit_md(text):
+    from proofs.audit.check import audit_document
+    from proofs.audit.documents import read_text
+    return {p.line: p for p in audit_document(read_text(text, "markdown"), Settings()).pairs}
+
+
+def test_a_definition_carries_to_the_next_display_until_a_heading():
+    doc = ("# Problem 1\n\n$$\nm = 2 a + 2 b\n$$\n\nso\n\n$$\n\\frac{m}{2} = a + b\n$$\n\n"
+           "# Problem 2\n\n$$\n\\frac{m}{2} = a + b\n$$\n")
+    pairs = _audit_md(doc)
+    assert pairs[10].verdict == "proved" and "line 4" in pairs[10].how      # m from the display before
+    assert pairs[16].verdict != "proved" and "line 4" not in pairs[16].how   # a new problem: m is not 2a + 2b
+
+
+def test_a_name_defined_again_means_its_new_definition():
+    doc = "$$\nm = 2 a\n$$\n\n$$\nm = 3 a\n$$\n\n$$\n\\frac{m}{3} = a\n$$\n"
+    pairs = _audit_md(doc)
+    assert pairs[10].verdict == "proved", pairs[10].detail

@@ -539,3 +539,17 @@ def test_input_in_prose_is_ignored_and_nothing_is_followed(tmp_path):
     assert [x.text for x in d.displays] == ["x = 1"] and d.problems == ()
     d = md("\\input{/etc/passwd}\n")
     assert d.items == () and d.problems == ()
+
+
+# -- headings end a section (definitions do not carry past them) ----------------------------------
+
+def test_headings_are_read_in_document_order_and_not_inside_maths_or_code():
+    from proofs.audit.source import Heading
+    md = read_text("# One\n\n$$\nx = 1\n$$\n\n```\n# not a heading\n```\n\n## Two\n\n$$\ny = 2\n$$\n", "markdown")
+    kinds = [(type(i).__name__, i.where.line) for i in md.items]
+    assert kinds == [("Heading", 1), ("Display", 3), ("Heading", 11), ("Display", 13)]
+    assert [i.level for i in md.items if isinstance(i, Heading)] == [1, 2]
+    tex = read_text("\\section*{Problem 1}\n\\[ a = b \\]\n% \\section{commented}\n\\subsection{Part (b)}\n\\[ c = d \\]\n",
+                    "latex")
+    heads = [(i.where.line, i.level, i.text) for i in tex.items if isinstance(i, Heading)]
+    assert heads == [(1, 1, "Problem 1"), (4, 2, "Part (b)")]

@@ -12,6 +12,7 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 WRONG = {
     "adam_step_wrong.ipynb": (3, 3),
     "backprop_bias_wrong.md": (None, 8),
+    "bias_correction_unrolled_wrong.tex": (None, 15),
     "ema_bias_wrong.md": (None, 12),
     "l2_minimum_wrong.md": (None, 12),
     "lr_scaling_wrong.tex": (None, 6),
