@@ -264,3 +264,8 @@ def test_metadata_and_a_short_table_of_contents():
     text = document.render([_plain()], {}, title="My $report$ {x}", subtitle="3 claims")
     assert r"\hypersetup{pdftitle={My report x}, pdfsubject={3 claims}}" in text
     assert text.index(r"\setcounter{tocdepth}{1}") < text.index(r"\tableofcontents")
+
+
+def test_a_bookmark_has_no_latex_spacing_commands():
+    head = document.tex.heading(r"gain $\eta\,\lambda$ here")
+    assert head.endswith("{gain eta lambda here}"), head

@@ -504,6 +504,7 @@ def _bookmark(latex: str) -> str:
     and braces dropped."""
     latex = re.sub(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", latex)
     latex = re.sub(r"\\([A-Za-z]+)", lambda m: m.group(1) if m.group(1) in _GREEK_NAMES else " ", latex)
+    latex = re.sub(r"\\[,;:! ]", " ", latex)                 # thin and other spaces
     return re.sub(r"\s+", " ", latex.replace("{", "").replace("}", "")).strip()
 
 
