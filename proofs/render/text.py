@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..outcome import INCOMPLETE, failure_reason, is_erratum, passed, witness_summary
 from . import count
+from .plain import plain
 
 GREEN, RED, YELLOW, BOLD, RESET = "\x1b[32m", "\x1b[31m", "\x1b[33m", "\x1b[1m", "\x1b[0m"
 NO_WITNESS = "no witness: nothing ran the process this claim is about; only the symbolic check speaks for it"
@@ -107,7 +108,7 @@ def render_list(metas: list, errors=()) -> str:
     out = []
     for m in metas:
         src = m.get("source") or {}
-        out.append(f"{m['id'].ljust(w_id)}  {str(m.get('expected')).ljust(w_exp)}  {m.get('title', '')}  "
+        out.append(f"{m['id'].ljust(w_id)}  {str(m.get('expected')).ljust(w_exp)}  {plain(m.get('title', ''))}  "
                    f"[{src.get('file', '')} {src.get('locator', '')}]".rstrip())
     for e in errors:
         out.append(f"load error: {e.get('text') if isinstance(e, dict) else e}")
@@ -172,10 +173,11 @@ def _field(key: str, value) -> str:
 
 def _show_header(r: dict, color: bool) -> list:
     src = r.get("source") or {}
-    out = [_paint(f"{r.get('id')}: {r.get('title', '')}", BOLD, color),
+    out = [_paint(f"{r.get('id')}: {plain(r.get('title', ''))}", BOLD, color),
            _field("source", f"{src.get('file', '')} {src.get('locator', '')}".rstrip())]
     out += [_field("also", f"{a.get('file', '')} {a.get('locator', '')}".rstrip()) for a in r.get("also") or []]
-    out += [_field(key, r[key]) for key in ("file", "statement", "reading") if r.get(key)]
+    out += [_field(key, plain(r[key]) if key != "file" else r[key]) for key in ("file", "statement", "reading")
+            if r.get(key)]
     if r.get("corrects"):
         out.append(_field("corrects", f"{r['corrects']} (the erratum this claim corrects)"))
     if is_erratum(r):
