@@ -10,7 +10,9 @@ An entry is used only when all of this holds, else it is ignored and the claims 
 * every file read while the file was imported (``deps``: helper modules wherever they live, data files)
   still has the recorded sha256, and so does every file read while *that claim* was checked (modules
   imported inside a builder, data files a builder or witness reads; recorded by an audit hook in the
-  worker, :class:`proofs.isolation.ReadLog`);
+  worker, :class:`proofs.isolation.ReadLog`), the checked file itself among them with the sha256 of the
+  bytes the worker compiled it from (:class:`proofs.loader._SourceLoader`, never a stale ``.pyc``), so an
+  edit between the key and the worker's import can never file one content's verdict under another's key;
 * a stored result's ``id`` and ``expected`` are those of the claim it is filed under, its verdict was
   computed (never ``error``/``timeout``, nor a witness that failed to run), and
 * the entry's HMAC-SHA256 verifies under this user's secret key

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.machinery
 import importlib.util
 import os
 import site
@@ -75,6 +76,7 @@ class Loaded:
     source: SourceFile
     claims: list
     deps: dict = field(default_factory=dict)    # module name -> {"path", "sha256"}
+    sha256: str | None = None                   # of the bytes the file was compiled from (a file, not a module)
 
 
 # -- finding files ------------------------------------------------------------------------------
@@ -336,11 +338,24 @@ def _load_error(sf: SourceFile, exc: BaseException) -> LoadError:
     return LoadError(sf.display, line, f"{kind}: {detail}" if detail else kind, tb_text)
 
 
+class _SourceLoader(importlib.machinery.SourceFileLoader):
+    """Compiles a user's file from the bytes it reads now, never from a cached ``.pyc`` (whose check is the
+    file's mtime in seconds and its size: an edit within the second that keeps the size would run the old
+    code), and remembers their sha256, so a result is tied to the content that produced it."""
+
+    sha256: str | None = None
+
+    def get_code(self, fullname):
+        data = self.get_data(self.path)
+        self.sha256 = hashlib.sha256(data).hexdigest()
+        return compile(data, self.path, "exec", dont_inherit=True)
+
+
 def _import(sf: SourceFile, keep_path: bool = False) -> ModuleType:
     if sf.module is not None:
         return importlib.import_module(sf.module)
     name = _unique_name(sf.path)
-    spec = importlib.util.spec_from_file_location(name, sf.path)
+    spec = importlib.util.spec_from_file_location(name, sf.path, loader=_SourceLoader(name, sf.path))
     if spec is None or spec.loader is None:  # pragma: no cover - a .py file always has a loader
         raise ImportError(f"cannot import {sf.display}")
     module = importlib.util.module_from_spec(spec)
@@ -461,7 +476,8 @@ def load(sf: SourceFile, *, owners=frozenset(), keep_path: bool = False) -> Load
     finally:
         if not keep_path:
             _forget_user_helpers(before, sf, keep=getattr(module, "__name__", None))
-    return Loaded(source=sf, claims=claims, deps=deps)
+    return Loaded(source=sf, claims=claims, deps=deps,
+                  sha256=getattr(getattr(module, "__loader__", None), "sha256", None))
 
 
 def _forget_user_helpers(before, sf: SourceFile, keep=None) -> None:

@@ -147,6 +147,7 @@ class FileJob:
 
     def __init__(self, source, owners, metas):
         self.source, self.owners, self.metas = source, frozenset(owners), list(metas)
+        self.sha256 = None                  # of the bytes the worker compiled the file from
 
     @property
     def ids(self) -> list:
@@ -155,6 +156,7 @@ class FileJob:
     def claims(self) -> dict:
         """Import the file in this (child) process: ``{id: Claim}``; raises :class:`LoadError`."""
         loaded = loader.load(self.source, owners=self.owners, keep_path=True)
+        self.sha256 = loaded.sha256
         return {c.id: c for c in loaded.claims}
 
 
@@ -187,6 +189,10 @@ def _worker(check, job, seed: int, conn, debug: bool, parent: int, max_memory: f
             except BaseException as exc:  # noqa: BLE001
                 by_id, failure = {}, f"{type(exc).__name__}: {exc}"
             reads.take()
+            if job.sha256:
+                # every result records the content it was computed from: an edit between the parent's key and
+                # this import makes the cache entry fail its check instead of serving another content's verdict
+                seen[os.path.realpath(job.source.path)] = job.sha256
             _send(conn, (None, ("loaded",), {}))
             order = [(cid, by_id.get(cid)) for cid in job.ids]
         else:

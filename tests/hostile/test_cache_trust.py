@@ -173,7 +173,7 @@ def _result(entry):
     lambda e: _result(e).update(expected="refuted"),
     lambda e: e["claims"][0].update(expected="refuted"),
     lambda e: e["deps"].update({e["path"]: _sha(e["path"])}),                 # true, but not what was signed
-    lambda e: e["results"]["c.stored"]["reads"].update({e["path"]: _sha(e["path"])}),
+    lambda e: e["results"]["c.stored"]["reads"].update({os.path.realpath(__file__): _sha(os.path.realpath(__file__))}),
     lambda e: e.update(mac="0" * 64),
     lambda e: e.pop("mac"),
     lambda e: e.update(key="0" * 64),
@@ -285,3 +285,25 @@ def test_another_seed_is_another_entry(tmp_path):
     assert not claims["c.seed"]["cached"]
     proc, claims = run(tmp_path, "c.py", "--seed", "1")
     assert claims["c.seed"]["cached"]
+
+
+# -- an edit while the run is under way (between the parent's key and the worker's import) -------------------
+
+def test_an_edit_during_the_run_never_files_one_contents_verdict_under_anothers_key(tmp_path, monkeypatch):
+    import cli
+    from proofs import runner
+    from proofs.cache import Cache
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "race.py"
+    true_body, false_body = "k = 2", "k = 3"
+    f.write_text(claim_file("race.claim", true_body))
+    cache = Cache(seed=0, version=cli.__version__)       # the CLI's own cache, in the current folder
+    plan = runner.gather(["race.py"], cache=cache)       # the key is taken from the content where k = 2
+    f.write_text(claim_file("race.claim", false_body))  # the file changes before the worker imports it
+    (res,) = runner.check(plan, cache=cache)
+    assert res["verdict"] == "refuted"                  # computed from what was imported: k = 3
+    f.write_text(claim_file("race.claim", true_body))   # back to the content the key was taken from
+    proc, second = run(tmp_path, "race.py")
+    assert second["race.claim"]["verdict"] == "proved" and second["race.claim"]["cached"] is False, proc.stderr
+    proc, third = run(tmp_path, "race.py")
+    assert third["race.claim"]["cached"] is True         # an honest entry is still a hit
