@@ -499,13 +499,22 @@ def heading(s, limit: int = 300) -> str:
     return r"\texorpdfstring{" + typeset + "}{" + plain + "}"
 
 
+_BOOKMARK_WORDS = {"sum": "sum", "prod": "prod", "leq": "<=", "le": "<=", "geq": ">=", "ge": ">=", "neq": "!=",
+                   "infty": "inf", "to": "->", "cdot": "*", "times": "x", "approx": "~", "lim": "lim", "log": "log",
+                   "exp": "exp", "min": "min", "max": "max", "partial": "d", "nabla": "grad", "sqrt": "sqrt",
+                   "ll": "<<", "gg": ">>", "in": "in", "ell": "l"}
+
+
 def _bookmark(latex: str) -> str:
     """Maths for a PDF bookmark (plain text): Greek letters by name, ``\\frac{a}{b}`` as a/b, other commands
     and braces dropped."""
-    latex = re.sub(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", latex)
-    latex = re.sub(r"\\([A-Za-z]+)", lambda m: m.group(1) if m.group(1) in _GREEK_NAMES else " ", latex)
+    latex = re.sub(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}",
+                   lambda m: "/".join(p if p.isalnum() else f"({p})" for p in m.groups()), latex)
+    latex = re.sub(r"\\([A-Za-z]+)", lambda m: m.group(1) if m.group(1) in _GREEK_NAMES else
+                   f" {_BOOKMARK_WORDS[m.group(1)]} " if m.group(1) in _BOOKMARK_WORDS else " ", latex)
     latex = re.sub(r"\\[,;:! ]", " ", latex)                 # thin and other spaces
-    return re.sub(r"\s+", " ", latex.replace("{", "").replace("}", "")).strip()
+    latex = re.sub(r"(^|\s)[_^]", r"\1", latex.replace("{", "").replace("}", ""))   # a script of a dropped command
+    return re.sub(r"\s+", " ", latex).strip()
 
 
 def name(s) -> str:
