@@ -215,11 +215,11 @@ def first_mean(d):
     s2 = d.symbol("sigma^2", positive=True)
     x1 = d.random.scalar("x_1", mean=mu, var=s2, real=True)
     m0, m1 = d.symbols("mu^_0 mu^_1", real=True)
-    start = d.given(sp.Eq(m0, 0), why="mu^_0 = 0", label="mu^_0 = 0")
-    upd = d.given(sp.Eq(m1, (1 - 1 / N) * m0 + x1 / N), why="the update at t = 1", label="update")
+    start = d.given(sp.Eq(m0, 0), why=r"$\hat{\mu}_0 = 0$", label="mu^_0 = 0")
+    upd = d.given(sp.Eq(m1, (1 - 1 / N) * m0 + x1 / N), why="the update at $t = 1$", label="update")
     (d.chain(E(m1), using=[upd, start])
-     .eq(E((1 - 1 / N) * 0 + x1 / N), rule="the update with mu^_0 = 0")
-     .eq(mu / N, rule="linearity, E x_1 = mu"))
+     .eq(E((1 - 1 / N) * 0 + x1 / N), rule=r"the update with $\hat{\mu}_0 = 0$")
+     .eq(mu / N, rule=r"linearity, $\mathbb{E}\, x_1 = \mu$"))
     d.statement(sp.Eq(E(m1), mu / N))
 
 
@@ -253,7 +253,7 @@ first_mean.add_witness(_expectation_witness([1]), kind="exact", name="enumerate_
 def expected_running_average(d):
     rho = d.symbol("rho", bounds=(0, 1))
     N = d.symbol("N", positive=True)
-    d.define(N, 1 / (1 - rho), why="rho = 1 - 1/N")
+    d.define(N, 1 / (1 - rho), why=r"$\rho = 1 - 1/N$")
     t = d.symbol("t", integer=True, positive=True)
     mu = d.symbol("mu", real=True)
     s2, v = d.symbols("sigma^2 v_{t-1}", positive=True)
@@ -263,19 +263,20 @@ def expected_running_average(d):
     mprev = d.random.scalar("mu^_{t-1}", mean=Mprev, var=v, real=True)
     m_t = d.symbol("mu^_t", real=True)
     r = 1 - 1 / N
-    d.given(sp.Eq(M[0], 0), why="mu^_0 = 0, so E mu^_0 = 0", label="M_0 = 0")
-    prev = d.given(sp.Eq(Mprev, M[t - 1]), why="M_{t-1} = E mu^_{t-1}", label="def M_{t-1}")
+    d.given(sp.Eq(M[0], 0), why=r"$\hat{\mu}_0 = 0$, so $\mathbb{E}\, \hat{\mu}_0 = 0$", label="M_0 = 0")
+    prev = d.given(sp.Eq(Mprev, M[t - 1]), why=r"$M_{t-1} = \mathbb{E}\, \hat{\mu}_{t-1}$", label="def M_{t-1}")
     upd = d.given(sp.Eq(m_t, r * mprev + xt / N), why="the update", label="update")
-    mean = d.given(sp.Eq(M[t], E(m_t)), why="M_t = E mu^_t", label="def M_t")
+    mean = d.given(sp.Eq(M[t], E(m_t)), why=r"$M_t = \mathbb{E}\, \hat{\mu}_t$", label="def M_t")
     with d.induction(sp.Eq(M[t], (1 - r ** t) * mu), on=t, base=1, label="E mu^_t by induction") as ind:
         (d.chain(M[t], using=[mean])
-         .eq(E(m_t), rule="M_t = E mu^_t")
+         .eq(E(m_t), rule=r"$M_t = \mathbb{E}\, \hat{\mu}_t$")
          .eq(E(r * mprev + xt / N), rule="the update", using=[upd])
-         .eq(r * Mprev + mu / N, rule="linearity of E; E mu^_{t-1} = M_{t-1}, E x_t = mu")
+         .eq(r * Mprev + mu / N, rule=r"linearity of $\mathbb{E}$; $\mathbb{E}\, \hat{\mu}_{t-1} = M_{t-1}$, "
+                                      r"$\mathbb{E}\, x_t = \mu$")
          .eq(r * (1 - r ** (t - 1)) * mu + mu / N, rule="induction hypothesis", using=[prev, ind.hypothesis])
-         .eq((1 - r ** t) * mu, rule="(1 - 1/N) + 1/N = 1", label="E mu^_t"))
+         .eq((1 - r ** t) * mu, rule="$(1 - 1/N) + 1/N = 1$", label="E mu^_t"))
     (d.chain(E(m_t))
-     .eq(M[t], rule="M_t = E mu^_t", using=[mean])
+     .eq(M[t], rule=r"$M_t = \mathbb{E}\, \hat{\mu}_t$", using=[mean])
      .eq((1 - r ** t) * mu, rule="by induction", using=[ind.fact]))
     d.statement(sp.Eq(E(m_t), (1 - r ** t) * mu))
 
@@ -298,8 +299,8 @@ def early_bias(d):
     exact = d.given(sp.Eq(Em, (1 - (1 - 1 / N) ** t) * mu), why="bias_correction.expected_running_average",
                     label="E mu^_t")
     (d.chain(sp.Limit(N * Em / (t * mu), N, sp.oo), using=[exact])
-     .eq(sp.Limit(N * (1 - (1 - 1 / N) ** t) / t, N, sp.oo), rule="the exact expectation; cancel mu")
-     .eq(1, rule="N (1 - (1 - 1/N)^t) = t - t(t-1)/(2N) + ... -> t"))
+     .eq(sp.Limit(N * (1 - (1 - 1 / N) ** t) / t, N, sp.oo), rule=r"the exact expectation; cancel $\mu$")
+     .eq(1, rule=r"$N (1 - (1 - 1/N)^t) = t - \frac{t(t-1)}{2N} + \cdots \to t$"))
     d.statement(sp.Eq(sp.Limit(N * Em / (t * mu), N, sp.oo), 1))
 
 
@@ -353,14 +354,14 @@ def _early_bias_ratio(w):
 def one_over_t_average(d):
     u = d.symbol("u", integer=True, nonnegative=True)
     mh, x, S = d.indexed("mu^", real=True), d.indexed("x", real=True), d.indexed("S", real=True)
-    d.given(sp.Eq(mh[0], 0), why="mu^_0 = 0", label="mu^_0 = 0")
-    upd = d.given(sp.Eq(mh[u + 1], (1 - 1 / (u + 1)) * mh[u] + x[u + 1] / (u + 1)), why="the update at t = u + 1",
+    d.given(sp.Eq(mh[0], 0), why=r"$\hat{\mu}_0 = 0$", label="mu^_0 = 0")
+    upd = d.given(sp.Eq(mh[u + 1], (1 - 1 / (u + 1)) * mh[u] + x[u + 1] / (u + 1)), why="the update at $t = u + 1$",
                   label="update", for_all=u)
-    d.given(sp.Eq(S[0], 0), why="S_0 = 0 (the empty sum; S_1 = x_1)", label="def S_0")
-    srec = d.given(sp.Eq(S[u + 1], S[u] + x[u + 1]), why="S_{u+1} = S_u + x_{u+1} (definition of the partial sum)",
+    d.given(sp.Eq(S[0], 0), why="$S_0 = 0$ (the empty sum; $S_1 = x_1$)", label="def S_0")
+    srec = d.given(sp.Eq(S[u + 1], S[u] + x[u + 1]), why="$S_{u+1} = S_u + x_{u+1}$ (definition of the partial sum)",
                    label="def S_{u+1}", for_all=u)
-    d.note("The slide's 'but this fails to track a moving average for t >> N' is qualitative: the newest input "
-           "gets weight 1/t -> 0, every input the same weight; bias_correction.min_equals_average has the fix.")
+    d.note(r"The slide's 'but this fails to track a moving average for $t \gg N$' is qualitative: the newest input "
+           r"gets weight $1/t \to 0$, every input the same weight; bias_correction.min_equals_average has the fix.")
     P = sp.Eq(mh[u + 1], S[u + 1] / (u + 1))
     # induction on u from u = 0 (t = 1: mu^_1 = x_1 = S_1); in the step u >= 1, so the hypothesis
     # mu^_u = S_u / u divides by u != 0
@@ -368,8 +369,8 @@ def one_over_t_average(d):
         (d.chain(mh[u + 1], using=[upd])
          .eq((1 - 1 / (u + 1)) * mh[u] + x[u + 1] / (u + 1), rule="the update")
          .eq((1 - 1 / (u + 1)) * S[u] / u + x[u + 1] / (u + 1), rule="induction hypothesis", using=[ind.hypothesis])
-         .eq((S[u] + x[u + 1]) / (u + 1), rule="(1 - 1/(u+1)) / u = 1/(u+1)")
-         .eq(S[u + 1] / (u + 1), rule="definition of S_{u+1}", using=[srec], label="invariant"))
+         .eq((S[u] + x[u + 1]) / (u + 1), rule=r"$\bigl(1 - \frac{1}{u+1}\bigr) / u = \frac{1}{u+1}$")
+         .eq(S[u + 1] / (u + 1), rule="definition of $S_{u+1}$", using=[srec], label="invariant"))
     d.statement(P)
 
 
@@ -405,18 +406,18 @@ def min_constant_input(d):
     t = d.symbol("t", integer=True, positive=True)
     c = d.symbol("c", real=True)
     y = d.indexed("y", real=True)
-    d.note("The handouts' solution says y_{t+1} is a convex combination of y_t and x_t; the update uses x_{t+1}. "
-           "With x_t = c for every t the two are the same, so the argument stands.")
-    d.note("y_0 is arbitrary: at t = 1 its weight is 1 - 1/min(1, N) = 0.")
+    d.note("The handouts' solution says $y_{t+1}$ is a convex combination of $y_t$ and $x_t$; the update uses "
+           "$x_{t+1}$. With $x_t = c$ for every $t$ the two are the same, so the argument stands.")
+    d.note(r"$y_0$ is arbitrary: at $t = 1$ its weight is $1 - 1/\min(1, N) = 0$.")
     m = sp.Min(t, N)
-    upd = d.given(sp.Eq(y[t], (1 - 1 / m) * y[t - 1] + c / m), why="the update at t with x_t = c", label="update",
+    upd = d.given(sp.Eq(y[t], (1 - 1 / m) * y[t - 1] + c / m), why="the update at $t$ with $x_t = c$", label="update",
                   for_all=t)
     # base case t = 1: min(1, N) = 1, so y_1 = x_1 = c whatever y_0 is
     with d.induction(sp.Eq(y[t], c), on=t, base=1, label="the invariant by induction") as ind:
         (d.chain(y[t], using=[upd])
          .eq((1 - 1 / m) * y[t - 1] + c / m, rule="the update")
-         .eq((1 - 1 / m) * c + c / m, rule="invariant at t - 1", using=[ind.hypothesis])
-         .eq(c, rule="a convex combination of c and c", label="invariant"))
+         .eq((1 - 1 / m) * c + c / m, rule="invariant at $t - 1$", using=[ind.hypothesis])
+         .eq(c, rule="a convex combination of $c$ and $c$", label="invariant"))
     d.statement(sp.Eq(y[t], c))
 
 
@@ -453,20 +454,20 @@ def min_unbiased(d):
     mprev = d.random.scalar("mu^_{t-1}", mean=Mprev, var=v, real=True)
     mt = d.symbol("mu^_t", real=True)
     m = sp.Min(N, t)
-    d.given(sp.Eq(M[0], 0), why="mu^_0 = 0 (its weight at t = 1 is 0 anyway)", label="M_0 = 0")
-    prev = d.given(sp.Eq(Mprev, M[t - 1]), why="M_{t-1} = E mu^_{t-1}", label="def M_{t-1}")
-    upd = d.given(sp.Eq(mt, (1 - 1 / m) * mprev + xt / m), why="the update at t", label="update")
-    mean = d.given(sp.Eq(M[t], E(mt)), why="M_t = E mu^_t", label="def M_t")
+    d.given(sp.Eq(M[0], 0), why=r"$\hat{\mu}_0 = 0$ (its weight at $t = 1$ is 0 anyway)", label="M_0 = 0")
+    prev = d.given(sp.Eq(Mprev, M[t - 1]), why=r"$M_{t-1} = \mathbb{E}\, \hat{\mu}_{t-1}$", label="def M_{t-1}")
+    upd = d.given(sp.Eq(mt, (1 - 1 / m) * mprev + xt / m), why="the update at $t$", label="update")
+    mean = d.given(sp.Eq(M[t], E(mt)), why=r"$M_t = \mathbb{E}\, \hat{\mu}_t$", label="def M_t")
     # base case t = 1: min(N, 1) = 1, so mu^_1 = x_1 and E mu^_1 = mu
     with d.induction(sp.Eq(M[t], mu), on=t, base=1, label="E mu^_t = mu by induction") as ind:
         (d.chain(M[t], using=[mean])
-         .eq(E(mt), rule="M_t = E mu^_t")
+         .eq(E(mt), rule=r"$M_t = \mathbb{E}\, \hat{\mu}_t$")
          .eq(E((1 - 1 / m) * mprev + xt / m), rule="the update", using=[upd])
-         .eq((1 - 1 / m) * Mprev + mu / m, rule="linearity of E")
+         .eq((1 - 1 / m) * Mprev + mu / m, rule=r"linearity of $\mathbb{E}$")
          .eq((1 - 1 / m) * mu + mu / m, rule="induction hypothesis", using=[prev, ind.hypothesis])
          .eq(mu, rule="the weights sum to 1", label="unbiased"))
     (d.chain(E(mt))
-     .eq(M[t], rule="M_t = E mu^_t", using=[mean])
+     .eq(M[t], rule=r"$M_t = \mathbb{E}\, \hat{\mu}_t$", using=[mean])
      .eq(mu, rule="by induction", using=[ind.fact]))
     d.statement(sp.Eq(E(mt), mu))
 
@@ -505,7 +506,7 @@ def min_equals_average(d):
 
     early = sp.Eq(update(sp.Min(t + k, t, evaluate=False)), update(t), evaluate=False)
     late = sp.Eq(update(sp.Min(N, N + k, evaluate=False)), update(N), evaluate=False)
-    d.step((early, late), rule="min(t + k, t) = t and min(N, N + k) = N", using=[], label="the two regimes")
+    d.step((early, late), rule=r"$\min(t + k, t) = t$ and $\min(N, N + k) = N$", using=[], label="the two regimes")
     d.statement((early, late))
 
 

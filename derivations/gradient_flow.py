@@ -55,22 +55,22 @@ def euler_linear(d):
     s = d.symbol("s", real=True)
     Phi = d.indexed("Phi", real=True)               # the Euler iterates Phi[j]
     r = 1 - a * t / N
-    d.given(Eq(Phi[0], P0), why="Phi_0 = Phi_init", label="initial iterate")
-    upd = d.given(Eq(Phi[j + 1], Phi[j] - t / N * (a * Phi[j])), why="the Euler step with g(Phi) = a Phi",
+    d.given(Eq(Phi[0], P0), why=r"$\Phi_0 = \Phi_{\mathrm{init}}$", label="initial iterate")
+    upd = d.given(Eq(Phi[j + 1], Phi[j] - t / N * (a * Phi[j])), why=r"the Euler step with $g(\Phi) = a \Phi$",
                   label="Euler step", for_all=j)
     # P(j): Phi_{j+1} = r^{j+1} Phi_0 for every j >= 0 (base case j = 0 from Phi_0 = Phi_init); the hypothesis
     # P(j - 1) is Phi_j = r^j Phi_0
     with d.induction(Eq(Phi[j + 1], r ** (j + 1) * P0), on=j, base=0, label="Euler iterates by induction") as ind:
         (d.chain(Phi[j + 1], using=[upd])
          .eq(Phi[j] - t / N * (a * Phi[j]), rule="the Euler step", label="step j+1")
-         .eq(r * Phi[j], rule="collect Phi_j", label="factor")
+         .eq(r * Phi[j], rule=r"collect $\Phi_j$", label="factor")
          .eq(r ** (j + 1) * P0, rule="induction hypothesis", using=[ind.hypothesis], label="closed form at j+1"))
     sol = P0 * sp.exp(-a * s)
     (d.chain(sp.Derivative(sol, s), using=[])
-     .eq(-a * sol, rule="Phi(s) = Phi_0 e^{-a s} solves dPhi/ds = -g(Phi(s)) = -a Phi(s)", label="flow solution"))
-    d.chain(sp.Subs(sol, s, 0), using=[]).eq(P0, rule="and Phi(0) = Phi_0", label="initial value")
+     .eq(-a * sol, rule=r"$\Phi(s) = \Phi_0 e^{-a s}$ solves $d\Phi/ds = -g(\Phi(s)) = -a \Phi(s)$", label="flow solution"))
+    d.chain(sp.Subs(sol, s, 0), using=[]).eq(P0, rule=r"and $\Phi(0) = \Phi_0$", label="initial value")
     (d.chain(sp.Limit(r ** N * P0, N, sp.oo), using=[])
-     .eq(P0 * sp.exp(-a * t), rule="(1 - x/N)^N -> e^{-x}", label="limit"))
+     .eq(P0 * sp.exp(-a * t), rule=r"$(1 - x/N)^N \to e^{-x}$", label="limit"))
     d.statement(Eq(sp.Limit(r ** N * P0, N, sp.oo), P0 * sp.exp(-a * t)))
 
 
@@ -150,26 +150,27 @@ def euler_error_bound(d):
     # Phi'' along the flow (what M bounds)
     D = sp.Derivative(Phi(s), s)
     d.unknowns(D)
-    flow = d.given(Eq(D, -g(Phi(s))), why="the gradient flow dPhi/ds = -g(Phi)", label="flow")
+    flow = d.given(Eq(D, -g(Phi(s))), why=r"the gradient flow $d\Phi/ds = -g(\Phi)$", label="flow")
     gp = sp.Subs(sp.Derivative(g(u), u), u, Phi(s))
     (d.chain(sp.Derivative(-g(Phi(s)), s), using=[])
-     .eq(-gp * D, rule="Phi'' = d/ds (-g(Phi(s))), chain rule", label="Phi'' (chain rule)")
+     .eq(-gp * D, rule=r"$\Phi'' = \frac{d}{ds}\bigl(-g(\Phi(s))\bigr)$, chain rule", label="Phi'' (chain rule)")
      .eq(gp * g(Phi(s)), rule="the flow", using=[flow], label="Phi'' = g'(Phi) g(Phi)"))
     d.given(sp.Le(ej1, (1 + h * L) * ej + M * h ** 2 / 2),
-            why="e_j = |Phi_j - Phi(jh)|: Taylor's theorem (local error <= M h^2/2) and |g(x) - g(y)| <= L |x - y|",
+            why=r"$e_j = |\Phi_j - \Phi(jh)|$: Taylor's theorem (local error $\leq M h^2/2$) and $|g(x) - g(y)| \leq"
+                " L |x - y|$",
             label="error recursion")
     Ej = M * h / (2 * L) * ((1 + h * L) ** j - 1)
-    d.note("e_j <= E_j by induction: E_j solves the recursion with equality and E_0 = 0 = e_0, and the right side "
-           "of the recursion is increasing in e_j (comparison; not an algebraic step).")
+    d.note(r"$e_j \leq E_j$ by induction: $E_j$ solves the recursion with equality and $E_0 = 0 = e_0$, and the "
+           "right side of the recursion is increasing in $e_j$ (comparison; not an algebraic step).")
     (d.chain((1 + h * L) * Ej + M * h ** 2 / 2, using=[])
-     .eq(M * h / (2 * L) * ((1 + h * L) ** (j + 1) - 1), rule="E_j solves the recursion with equality",
+     .eq(M * h / (2 * L) * ((1 + h * L) ** (j + 1) - 1), rule="$E_j$ solves the recursion with equality",
          label="E_{j+1}"))
-    d.chain(sp.Subs(Ej, j, 0), using=[]).eq(0, rule="E_0 = 0", label="E_0")
+    d.chain(sp.Subs(Ej, j, 0), using=[]).eq(0, rule="$E_0 = 0$", label="E_0")
     EN = M * t / (2 * L * N) * ((1 + L * t / N) ** N - 1)
-    step = d.given(Eq(h, t / N), why="the step size t/N", label="h = t/N")
-    d.chain(sp.Subs(Ej, j, N), using=[step]).eq(EN, rule="j = N, h = t/N", label="E_N")
+    step = d.given(Eq(h, t / N), why="the step size $t/N$", label="h = t/N")
+    d.chain(sp.Subs(Ej, j, N), using=[step]).eq(EN, rule="$j = N$, $h = t/N$", label="E_N")
     lim1 = d.chain(sp.Limit(N * EN, N, sp.oo), using=[]).eq(M * t * (sp.exp(L * t) - 1) / (2 * L),
-                                                          rule="(1 + x/N)^N -> e^x", label="lim N E_N")
+                                                          rule=r"$(1 + x/N)^N \to e^x$", label="lim N E_N")
     lim0 = d.chain(sp.Limit(EN, N, sp.oo), using=[]).eq(0, rule="limit", label="lim E_N")
     stmt = (Eq(sp.Limit(N * EN, N, sp.oo), M * t * (sp.exp(L * t) - 1) / (2 * L)),
             Eq(sp.Limit(EN, N, sp.oo), 0))
@@ -245,14 +246,14 @@ def progress(d):
     D1, D2 = sp.Derivative(p1(t), t), sp.Derivative(p2(t), t)
     dl = sp.Derivative(ell(*P), t)
     d.unknowns(D1, D2, dl)
-    flow = d.given((Eq(D1, -G1), Eq(D2, -G2)), why="gradient flow dPhi/dt = -grad ell(Phi)", label="flow")
+    flow = d.given((Eq(D1, -G1), Eq(D2, -G2)), why=r"gradient flow $d\Phi/dt = -\nabla \ell(\Phi)$", label="flow")
     ch = (d.chain(dl, using=[])
           .eq(G1 * D1 + G2 * D2, rule="chain rule", label="line 1")
           .eq(-(G1 * G1 + G2 * G2), rule="the flow", using=[flow], label="line 2")
-          .eq(-(G1 ** 2 + G2 ** 2), rule="||x||^2 = x . x", label="line 3"))
-    d.note("Line 4 (<= 0) is checked for real components g_1, g_2 of the gradient: the engine's sign reasoning "
-           "cannot tell that Subs(Derivative(ell(u, v), u), ...) of an undefined real function is real.")
-    le = d.step(sp.Le(-(g1 ** 2 + g2 ** 2), 0, evaluate=False), rule="a sum of squares is >= 0", using=[],
+          .eq(-(G1 ** 2 + G2 ** 2), rule=r"$\|x\|^2 = x \cdot x$", label="line 3"))
+    d.note(r"Line 4 ($\leq 0$) is checked for real components $g_1, g_2$ of the gradient: the engine's sign "
+           "reasoning cannot tell that Subs(Derivative(ell(u, v), u), ...) of an undefined real function is real.")
+    le = d.step(sp.Le(-(g1 ** 2 + g2 ** 2), 0, evaluate=False), rule=r"a sum of squares is $\geq 0$", using=[],
                 label="line 4")
     stmt = (Eq(dl, -(G1 ** 2 + G2 ** 2)), sp.Le(-(g1 ** 2 + g2 ** 2), 0, evaluate=False))
     d.step(stmt, rule="collect", using=[ch.fact, le], label="theorem")
@@ -349,36 +350,37 @@ def sgd_limit(d):
     m, V = d.indexed("m", real=True), d.indexed("V", real=True)      # m[j] = E Phi_j, V[j] = Var Phi_j
     X = d.random.scalar("Phi_j", mean=mj, var=Vj)
     eps = d.random.scalar("epsilon_j", mean=0, var=s2)
-    rdef = d.given(Eq(r, 1 - a * h), why="the contraction per step; 0 < r < 1 for N > a t", label="r = 1 - a h")
+    rdef = d.given(Eq(r, 1 - a * h), why="the contraction per step; $0 < r < 1$ for $N > a t$", label="r = 1 - a h")
     hdef = d.given(Eq(h, t / N), why="the step size", label="h = t/N")
     nxt = X - h * (a * X + eps)
-    d.given(Eq(m[0], P0), why="Phi_0 is deterministic: E Phi_0 = Phi_0", label="m_0 = Phi_0")
-    d.given(Eq(V[0], 0), why="Phi_0 is deterministic: Var Phi_0 = 0", label="V_0 = 0")
-    cur_m = d.given(Eq(mj, m[j]), why="m_j = E Phi_j", label="def m_j")
-    cur_v = d.given(Eq(Vj, V[j]), why="V_j = Var Phi_j", label="def V_j")
-    next_m = d.given(Eq(m[j + 1], E(nxt)), why="m_{j+1} = E Phi_{j+1}, Phi_{j+1} = Phi_j - h (a Phi_j + epsilon_j)",
+    d.given(Eq(m[0], P0), why=r"$\Phi_0$ is deterministic: $\mathbb{E}\, \Phi_0 = \Phi_0$", label="m_0 = Phi_0")
+    d.given(Eq(V[0], 0), why=r"$\Phi_0$ is deterministic: $\operatorname{Var} \Phi_0 = 0$", label="V_0 = 0")
+    cur_m = d.given(Eq(mj, m[j]), why=r"$m_j = \mathbb{E}\, \Phi_j$", label="def m_j")
+    cur_v = d.given(Eq(Vj, V[j]), why=r"$V_j = \operatorname{Var} \Phi_j$", label="def V_j")
+    next_m = d.given(Eq(m[j + 1], E(nxt)), why=r"$m_{j+1} = \mathbb{E}\, \Phi_{j+1}$, $\Phi_{j+1} = \Phi_j - h (a "
+                                               r"\Phi_j + \epsilon_j)$",
                      label="def m_{j+1}")
-    next_v = d.given(Eq(V[j + 1], Var(nxt)), why="V_{j+1} = Var Phi_{j+1}", label="def V_{j+1}")
+    next_v = d.given(Eq(V[j + 1], Var(nxt)), why=r"$V_{j+1} = \operatorname{Var} \Phi_{j+1}$", label="def V_{j+1}")
     # P(j): the moments of Phi_{j+1}, for every j >= 0 (base case j = 0 from m_0 = Phi_0, V_0 = 0); the hypothesis
     # P(j - 1) is about Phi_j
     with d.induction(Eq(m[j + 1], r ** (j + 1) * P0), on=j, base=0, label="E Phi_{j+1} by induction") as im:
         (d.chain(m[j + 1], using=[next_m])
-         .eq(E(nxt), rule="m_{j+1} = E Phi_{j+1}")
-         .eq(r * mj, rule="linearity of E, E epsilon_j = 0", using=[rdef], label="mean recursion")
+         .eq(E(nxt), rule=r"$m_{j+1} = \mathbb{E}\, \Phi_{j+1}$")
+         .eq(r * mj, rule=r"linearity of $\mathbb{E}$, $\mathbb{E}\, \epsilon_j = 0$", using=[rdef], label="mean recursion")
          .eq(r ** (j + 1) * P0, rule="induction step", using=[cur_m, im.hypothesis], label="mean closed form"))
     with d.induction(Eq(V[j + 1], h ** 2 * s2 * (1 - r ** (2 * j + 2)) / (1 - r ** 2)), on=j, base=0,
                      label="Var Phi_{j+1} by induction") as iv:
         (d.chain(V[j + 1], using=[next_v])
-         .eq(Var(nxt), rule="V_{j+1} = Var Phi_{j+1}")
-         .eq(r ** 2 * Vj + h ** 2 * s2, rule="epsilon_j independent of Phi_j: variances add", using=[rdef],
+         .eq(Var(nxt), rule=r"$V_{j+1} = \operatorname{Var} \Phi_{j+1}$")
+         .eq(r ** 2 * Vj + h ** 2 * s2, rule=r"$\epsilon_j$ independent of $\Phi_j$: variances add", using=[rdef],
              label="variance recursion")
          .eq(h ** 2 * s2 * (1 - r ** (2 * j + 2)) / (1 - r ** 2), rule="induction step", using=[cur_v, iv.hypothesis],
              label="variance closed form"))
     mN = r ** N * P0
     VN = h ** 2 * s2 * (1 - r ** (2 * N)) / (1 - r ** 2)
-    lm = d.chain(sp.Limit(mN, N, sp.oo), using=[rdef, hdef]).eq(P0 * sp.exp(-a * t), rule="(1 - x/N)^N -> e^{-x}",
+    lm = d.chain(sp.Limit(mN, N, sp.oo), using=[rdef, hdef]).eq(P0 * sp.exp(-a * t), rule=r"$(1 - x/N)^N \to e^{-x}$",
                                                                 label="lim E Phi_N")
-    lv = d.chain(sp.Limit(VN, N, sp.oo), using=[rdef, hdef]).eq(0, rule="Var Phi_N = O(1/N)",
+    lv = d.chain(sp.Limit(VN, N, sp.oo), using=[rdef, hdef]).eq(0, rule=r"$\operatorname{Var} \Phi_N = O(1/N)$",
                                                                 label="lim Var Phi_N")
     stmt = (Eq(sp.Limit(mN, N, sp.oo), P0 * sp.exp(-a * t)), Eq(sp.Limit(VN, N, sp.oo), 0))
     d.unknowns(sp.Limit(mN, N, sp.oo), sp.Limit(VN, N, sp.oo))

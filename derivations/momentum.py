@@ -50,7 +50,7 @@ def constant_input_limit(d):
     y = d.symbol("y_inf", real=True)
     d.unknowns(y)
     d.given(sp.Eq(y, (1 - 1 / N) * y + c), why="the limit must satisfy the update (the limit is assumed to exist)")
-    d.step(sp.Eq(y, N * c), rule="solve for y_inf")
+    d.step(sp.Eq(y, N * c), rule=r"solve for $y_\infty$")
     d.statement(sp.Eq(y, N * c))
 
 
@@ -87,7 +87,7 @@ def running_average_of_Nx(d):
     N = d.symbol("N", integer=True, positive=True)
     y_prev, x_t = d.symbols("y_{t-1} x_t", real=True)
     d.chain((1 - 1 / N) * y_prev + x_t).eq((1 - 1 / N) * y_prev + sp.Mul(1 / N, N * x_t, evaluate=False),
-                                           rule="rewrite x_t as (1/N)(N x_t)")
+                                           rule=r"rewrite $x_t$ as $\frac{1}{N}(N x_t)$")
     d.statement(sp.Eq((1 - 1 / N) * y_prev + x_t, (1 - 1 / N) * y_prev + sp.Mul(1 / N, N * x_t, evaluate=False),
                       evaluate=False))
 
@@ -127,8 +127,8 @@ def as_running_average(d):
     N = d.symbol("N", integer=True, positive=True)
     t = d.symbol("t", integer=True, positive=True)
     y, mu, x = d.indexed("y", real=True), d.indexed("mu", real=True), d.indexed("x", real=True)
-    d.given(sp.Eq(y[0], 0), why="y_0 = 0")
-    d.given(sp.Eq(mu[0], 0), why="mu_0 = 0")
+    d.given(sp.Eq(y[0], 0), why="$y_0 = 0$")
+    d.given(sp.Eq(mu[0], 0), why=r"$\mu_0 = 0$")
     upd_y = d.given(sp.Eq(y[t], (1 - 1 / N) * y[t - 1] + x[t]), why="the momentum update", for_all=t)
     upd_mu = d.given(sp.Eq(mu[t], (1 - 1 / N) * mu[t - 1] + x[t] / N), why="the running average", for_all=t)
     # y_0 = N mu_0 = 0 is the initialisation; for t >= 1 by induction (base case t = 1 from y_0 = mu_0 = 0)
@@ -136,7 +136,7 @@ def as_running_average(d):
         (d.chain(y[t], using=[upd_y])
          .eq((1 - 1 / N) * y[t - 1] + x[t], rule="the momentum update")
          .eq((1 - 1 / N) * N * mu[t - 1] + x[t], rule="induction hypothesis", using=[ind.hypothesis])
-         .eq(N * ((1 - 1 / N) * mu[t - 1] + x[t] / N), rule="factor out N")
+         .eq(N * ((1 - 1 / N) * mu[t - 1] + x[t] / N), rule="factor out $N$")
          .eq(N * mu[t], rule="the running-average update", using=[upd_mu]))
     d.statement(sp.Eq(y[t], N * mu[t]))
 
@@ -222,8 +222,8 @@ def reparameterization(d):
     eta = d.symbol("eta", positive=True)
     t = d.symbol("t", integer=True, positive=True)
     v, mu, g = d.indexed("v", real=True), d.indexed("mu", real=True), d.indexed("ghat", real=True)
-    d.given(sp.Eq(v[0], 0), why="v_0 = 0", label="v_0 = 0")
-    d.given(sp.Eq(mu[0], 0), why="mu_0 = 0", label="mu_0 = 0")
+    d.given(sp.Eq(v[0], 0), why="$v_0 = 0$", label="v_0 = 0")
+    d.given(sp.Eq(mu[0], 0), why=r"$\mu_0 = 0$", label="mu_0 = 0")
     upd_v = d.given(sp.Eq(v[t], (1 - 1 / N) * v[t - 1] + eta * g[t]), why="the momentum update", label="momentum",
                     for_all=t)
     upd_mu = d.given(sp.Eq(mu[t], (1 - 1 / N) * mu[t - 1] + g[t] / N), why="the running average of the gradients",
@@ -233,10 +233,10 @@ def reparameterization(d):
         (d.chain(v[t], using=[upd_v])
          .eq((1 - 1 / N) * v[t - 1] + eta * g[t], rule="the momentum update", label="line 1")
          .eq((1 - 1 / N) * v[t - 1] + sp.Mul(1 / N, N * eta * g[t], evaluate=False),
-             rule="eta ghat_t = (1/N)(N eta ghat_t)", label="line 2")
+             rule=r"$\eta \hat{g}_t = \frac{1}{N}(N \eta \hat{g}_t)$", label="line 2")
          .eq((1 - 1 / N) * N * eta * mu[t - 1] + sp.Mul(1 / N, N * eta * g[t], evaluate=False),
              rule="induction hypothesis", using=[ind.hypothesis])
-         .eq(N * eta * ((1 - 1 / N) * mu[t - 1] + g[t] / N), rule="factor out N eta")
+         .eq(N * eta * ((1 - 1 / N) * mu[t - 1] + g[t] / N), rule=r"factor out $N\eta$")
          .eq(N * eta * mu[t], rule="the running-average update", using=[upd_mu], label="line 3"))
     d.statement(sp.Eq(v[t], N * eta * mu[t]))
 
@@ -273,11 +273,11 @@ def reparameterized_update(d):
     phi1, phi, vt, mut = d.symbols("Phi_{t+1} Phi_t v_t mu_t", real=True)
     upd = d.given(sp.Eq(phi1, phi - vt), why="the momentum step", label="step")
     rep = d.given(sp.Eq(vt, N * eta * mut), why="momentum.reparameterization", label="v_t = N eta mu_t")
-    ep = d.given(sp.Eq(eta_p, N * eta), why="the slide's eta' in (2)", label="eta'")
+    ep = d.given(sp.Eq(eta_p, N * eta), why=r"the slide's $\eta'$ in (2)", label="eta'")
     ch = (d.chain(phi1, using=[upd])
           .eq(phi - vt, rule="the momentum step")
-          .eq(phi - N * eta * mut, rule="v_t = N eta mu_t", using=[rep], label="(1)")
-          .eq(phi - eta_p * mut, rule="eta' = N eta", using=[ep], label="(2)"))
+          .eq(phi - N * eta * mut, rule=r"$v_t = N \eta \mu_t$", using=[rep], label="(1)")
+          .eq(phi - eta_p * mut, rule=r"$\eta' = N\eta$", using=[ep], label="(2)"))
     d.step((sp.Eq(phi1, phi - N * eta * mut), sp.Eq(phi1, phi - eta_p * mut)), rule="collect (1) and (2)",
            using=[upd, rep, ep, ch.fact], label="(1) and (2)")
     d.statement((sp.Eq(phi1, phi - N * eta * mut), sp.Eq(phi1, phi - eta_p * mut)))

@@ -79,11 +79,11 @@ def variance_limit(d):
     V = d.symbol("sigma^2_mu_inf", positive=True)
     d.unknowns(V)
     d.given(sp.Eq(V, (1 - 1 / N) ** 2 * V + s2 / N ** 2),
-            why="the limit must satisfy the variance recursion (lemma, x_t independent of mu_{t-1})")
+            why=r"the limit must satisfy the variance recursion (lemma, $x_t$ independent of $\mu_{t-1}$)")
     d.step(sp.Eq(V, (1 - 2 / N + 1 / N ** 2) * V + s2 / N ** 2), rule="expand the square")
     d.step(sp.Eq(0, (-2 / N + 1 / N ** 2) * V + s2 / N ** 2), rule="subtract the left side")
-    d.step(sp.Eq(0, (-2 + 1 / N) * V + s2 / N), rule="multiply by N")
-    d.step(sp.Eq(V, s2 / ((2 - 1 / N) * N)), rule="solve for sigma^2")
+    d.step(sp.Eq(0, (-2 + 1 / N) * V + s2 / N), rule="multiply by $N$")
+    d.step(sp.Eq(V, s2 / ((2 - 1 / N) * N)), rule=r"solve for $\sigma^2$")
     d.statement(sp.Eq(V, s2 / ((2 - 1 / N) * N)))
 
 
@@ -120,7 +120,7 @@ def variance_limit_N1(d):
     V = d.symbol("sigma^2_mu_inf", positive=True)
     d.given(sp.Eq(V, s2 / ((2 - 1 / N) * N)), why="the result of Problem 1 (a)")
     (d.chain(sp.Subs(s2 / ((2 - 1 / N) * N), N, 1))
-     .eq(s2 / sp.Mul(2 - 1, 1, evaluate=False), rule="set N = 1")
+     .eq(s2 / sp.Mul(2 - 1, 1, evaluate=False), rule="set $N = 1$")
      .eq(s2, rule="arithmetic"))
     d.statement(sp.Eq(sp.Subs(s2 / ((2 - 1 / N) * N), N, 1), s2))
 
@@ -191,7 +191,7 @@ def half_of_window(d):
     s2 = d.symbol("sigma_x^2", positive=True)
     ratio = (s2 / ((2 - 1 / N) * N)) / (s2 / N)
     (d.chain(sp.Limit(ratio, N, sp.oo))
-     .eq(sp.Limit(N / (2 * N - 1), N, sp.oo), rule="cancel sigma_x^2 / N")
+     .eq(sp.Limit(N / (2 * N - 1), N, sp.oo), rule=r"cancel $\sigma_x^2 / N$")
      .eq(sp.Rational(1, 2), rule="limit"))
     d.statement(sp.Eq(sp.Limit(ratio, N, sp.oo), sp.Rational(1, 2)))
 
@@ -307,7 +307,7 @@ def expand_sums(expr):
 def _rho_and_N(d):
     rho = d.symbol("rho", bounds=(0, 1))
     N = d.symbol("N", positive=True)
-    d.define(N, 1 / (1 - rho), why="rho = 1 - 1/N, 0 < rho < 1 (N > 1)")
+    d.define(N, 1 / (1 - rho), why=r"$\rho = 1 - 1/N$, $0 < \rho < 1$ ($N > 1$)")
     return rho, N
 
 
@@ -330,7 +330,7 @@ def _explicit_sum(d, sign, *, full_chain):
     def F(k):
         return sp.Sum(term(k), (s, 1, k)) / N
 
-    d.given(sp.Eq(mu(0), 0), why="mu_0 = 0", label="mu_0 = 0")
+    d.given(sp.Eq(mu(0), 0), why=r"$\mu_0 = 0$", label="mu_0 = 0")
     upd = d.given(sp.Eq(mu(t), (1 - 1 / N) * mu(t - 1) + x[t] / N), why="the running-average update",
                   label="update")
     P = sp.Eq(mu(t), F(t))
@@ -340,10 +340,11 @@ def _explicit_sum(d, sign, *, full_chain):
               .eq((1 - 1 / N) * F(t - 1) + x[t] / N, rule="induction hypothesis", using=[ind.hypothesis]))
         if full_chain:
             (ch.eq((sp.Sum((1 - 1 / N) * term(t - 1), (s, 1, t - 1)) + x[t]) / N,
-                   rule="move (1 - 1/N) into the sum")
+                   rule="move $1 - 1/N$ into the sum")
              .eq((sp.Sum(term(t), (s, 1, t - 1)) + sp.Sum(term(t), (s, t, t))) / N,
-                 rule="(1 - 1/N)(1 - 1/N)^(t-1-s) = (1 - 1/N)^(t-s); x_t is the s = t term (weight (1 - 1/N)^0)")
-             .eq(F(t), rule="join the ranges 1..t-1 and t..t", label="explicit sum"))
+                 rule="$(1 - 1/N)(1 - 1/N)^{t-1-s} = (1 - 1/N)^{t-s}$; $x_t$ is the $s = t$ term (weight $(1 - "
+                      "1/N)^0$)")
+             .eq(F(t), rule=r"join the ranges $1, \ldots, t-1$ and $t$", label="explicit sum"))
         else:
             ch.eq(F(t), rule="the slide's explicit sum", label="explicit sum")
     d.statement(P)
@@ -354,8 +355,8 @@ def _explicit_sum(d, sign, *, full_chain):
        source=Source(SLIDES, RUNNING + ", 'gives'"), expected="refuted",
        statement=r"$\hat{\mu}_t = \frac{1}{N} \sum_{1 \leq s \leq t} \left(1 - \frac{1}{N}\right)^{-(t-s)} x_s$")
 def explicit_sum(d):
-    d.note("The slide states the closed form without a derivation; it is checked as the induction step "
-           "(1 - 1/N) F(t-1) + x_t/N = F(t) of the recurrence, which fails already at t = 2.")
+    d.note("The slide states the closed form without a derivation; it is checked as the induction step $(1 - 1/N) "
+           "F(t-1) + x_t/N = F(t)$ of the recurrence, which fails already at $t = 2$.")
     _explicit_sum(d, -1, full_chain=False)
 
 
@@ -445,16 +446,16 @@ def weights_series_corrected(d):
     M = d.symbol("M", integer=True, positive=True)
     G = d.indexed("G", real=True)
     r = 1 - 1 / N
-    d.given(sp.Eq(G[0], 1), why="G_0 = (1 - 1/N)^0 = 1", label="def G_0")
-    rec = d.given(sp.Eq(G[M], G[M - 1] + r ** M), why="G_M = G_{M-1} + (1 - 1/N)^M (definition of a partial sum)",
+    d.given(sp.Eq(G[0], 1), why="$G_0 = (1 - 1/N)^0 = 1$", label="def G_0")
+    rec = d.given(sp.Eq(G[M], G[M - 1] + r ** M), why="$G_M = G_{M-1} + (1 - 1/N)^M$ (definition of a partial sum)",
                   label="def G_M", for_all=M)
     P = sp.Eq(G[M], N * (1 - r ** (M + 1)))
     with d.induction(P, on=M, base=1, label="partial sums") as ind:
         (d.chain(G[M], using=[rec])
-         .eq(G[M - 1] + r ** M, rule="definition of G_M")
+         .eq(G[M - 1] + r ** M, rule="definition of $G_M$")
          .eq(N * (1 - r ** M) + r ** M, rule="induction hypothesis", using=[ind.hypothesis])
-         .eq(N * (1 - r ** (M + 1)), rule="N (1 - 1/N) = N - 1", label="geometric sum"))
-    d.step(sp.Eq(sp.Limit(G[M], M, sp.oo), N), rule="(1 - 1/N)^(M+1) -> 0 since 0 < 1 - 1/N < 1", using=[ind.fact],
+         .eq(N * (1 - r ** (M + 1)), rule="$N (1 - 1/N) = N - 1$", label="geometric sum"))
+    d.step(sp.Eq(sp.Limit(G[M], M, sp.oo), N), rule=r"$(1 - 1/N)^{M+1} \to 0$ since $0 < 1 - 1/N < 1$", using=[ind.fact],
            label="limit")
     d.statement(sp.Eq(sp.Limit(G[M], M, sp.oo), N))
 
@@ -500,22 +501,22 @@ def window_approximation(d):
     mh = d.indexed("mu^", real=True)
     mt = d.symbol("mu~_t", real=True)
     r = 1 - 1 / N
-    d.note("For non-constant inputs the two averages differ: the running average weights x_{t-n} by "
-           "(1/N)(1 - 1/N)^n (mean lag N - 1, limit variance sigma^2/(2N - 1)), the window uniformly (mean lag "
-           "(N - 1)/2, variance sigma^2/N); the precise statement is taken for a constant input.")
-    d.given(sp.Eq(mh[0], 0), why="mu^_0 = 0", label="mu^_0 = 0")
-    upd = d.given(sp.Eq(mh[t], r * mh[t - 1] + c / N), why="the update with x_t = c", label="update", for_all=t)
-    win = d.given(sp.Eq(mt, sp.Sum(c, (s, t - N + 1, t)) / N), why="the window average with x_s = c",
+    d.note("For non-constant inputs the two averages differ: the running average weights $x_{t-n}$ by "
+           r"$\frac{1}{N}(1 - 1/N)^n$ (mean lag $N - 1$, limit variance $\sigma^2/(2N - 1)$), the window uniformly "
+           r"(mean lag $(N - 1)/2$, variance $\sigma^2/N$); the precise statement is taken for a constant input.")
+    d.given(sp.Eq(mh[0], 0), why=r"$\hat{\mu}_0 = 0$", label="mu^_0 = 0")
+    upd = d.given(sp.Eq(mh[t], r * mh[t - 1] + c / N), why="the update with $x_t = c$", label="update", for_all=t)
+    win = d.given(sp.Eq(mt, sp.Sum(c, (s, t - N + 1, t)) / N), why="the window average with $x_s = c$",
                   label="window average")
     with d.induction(sp.Eq(mh[t], (1 - r ** t) * c), on=t, base=1, label="closed form") as ind:
         (d.chain(mh[t], using=[upd])
          .eq(r * mh[t - 1] + c / N, rule="the update")
          .eq(r * (1 - r ** (t - 1)) * c + c / N, rule="induction hypothesis", using=[ind.hypothesis])
-         .eq((1 - r ** t) * c, rule="(1 - 1/N) + 1/N = 1", label="mu^_t for constant input"))
+         .eq((1 - r ** t) * c, rule="$(1 - 1/N) + 1/N = 1$", label="mu^_t for constant input"))
     closed = ind.fact
-    w_c = d.step(sp.Eq(mt, c), rule="N copies of c, divided by N", using=[win], label="window of a constant")
+    w_c = d.step(sp.Eq(mt, c), rule="$N$ copies of $c$, divided by $N$", using=[win], label="window of a constant")
     d.step((sp.Eq(mh[t] - mt, -r ** t * c), sp.Eq(sp.Limit(mh[t] - mt, t, sp.oo), 0)),
-           rule="subtract; (1 - 1/N)^t -> 0 since 0 < 1 - 1/N < 1", using=[closed, w_c], label="gap")
+           rule=r"subtract; $(1 - 1/N)^t \to 0$ since $0 < 1 - 1/N < 1$", using=[closed, w_c], label="gap")
     d.statement((sp.Eq(mh[t] - mt, -r ** t * c), sp.Eq(sp.Limit(mh[t] - mt, t, sp.oo), 0)))
 
 

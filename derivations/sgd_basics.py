@@ -105,13 +105,15 @@ def population_gradient(d):
     y = d.random.scalar("y", mean=m, var=s2, real=True)
     g = d.symbol("g", real=True)
     loss = (beta - y) ** 2 / 2
-    d.define(g, sp.Derivative(E(loss), beta), why="g = E_Pop grad_beta loss = grad_beta E_Pop loss (the population "
-                                                  "average is linear and does not depend on beta)")
-    d.note("The slide writes E_Pop grad_beta; the engine evaluates expectations before derivatives (E of a "
-           "Derivative is unsupported), so the chain starts from grad_beta E_Pop, equal by linearity.")
+    d.define(g, sp.Derivative(E(loss), beta), why=r"$g = \mathbb{E}_{\mathrm{Pop}} \nabla_\beta \mathrm{loss} = "
+                                                  r"\nabla_\beta \mathbb{E}_{\mathrm{Pop}} \mathrm{loss}$ (the "
+                                                  r"population average is linear and does not depend on $\beta$)")
+    d.note(r"The slide writes $\mathbb{E}_{\mathrm{Pop}} \nabla_\beta$; the engine evaluates expectations before "
+           r"derivatives (E of a Derivative is unsupported), so the chain starts from $\nabla_\beta "
+           r"\mathbb{E}_{\mathrm{Pop}}$, equal by linearity.")
     (d.chain(g)
-     .eq(E(beta - y), rule="differentiate: grad_beta 1/2 (beta - y)^2 = beta - y", label="line 2")
-     .eq(beta - E(y), rule="linearity of E", label="line 3"))
+     .eq(E(beta - y), rule=r"differentiate: $\nabla_\beta \frac{1}{2}(\beta - y)^2 = \beta - y$", label="line 2")
+     .eq(beta - E(y), rule=r"linearity of $\mathbb{E}$", label="line 3"))
     d.statement(sp.Eq(g, beta - E(y)))
 
 
@@ -143,10 +145,11 @@ def batch_gradient(d):
     gh = d.symbol("ghat", real=True)
     batch_loss = sp.Sum((beta - y[b]) ** 2 / 2, (b, 1, B)) / B
     d.define(gh, sp.Derivative(batch_loss, beta),
-             why="ghat = E_{(x,y) ~ Batch} grad loss: the gradient of the loss averaged over the batch y[1..B]")
+             why=r"$\hat{g} = \mathbb{E}_{(x,y) \sim \mathrm{Batch}} \nabla \mathrm{loss}$: the gradient of the loss"
+                 r" averaged over the batch $y_1, \ldots, y_B$")
     (d.chain(gh)
      .eq(sp.Sum(beta - y[b], (b, 1, B)) / B, rule="differentiate the batch loss term by term")
-     .eq(beta - sp.Sum(y[b], (b, 1, B)) / B, rule="sum of B copies of beta"))
+     .eq(beta - sp.Sum(y[b], (b, 1, B)) / B, rule=r"sum of $B$ copies of $\beta$"))
     d.statement(sp.Eq(gh, beta - sp.Sum(y[b], (b, 1, B)) / B))
 
 
@@ -186,12 +189,13 @@ def nonzero_at_optimum(d):
     gh = d.symbol("ghat", real=True)
     y = d.indexed("y")
     d.random.family(y, mean=m, cov=s2)
-    d.define(gh, beta - sp.Sum(y[b], (b, 1, B)) / B, why="ghat = beta - E_Batch y (sgd.one_dim.batch_gradient)")
-    opt = d.given(sp.Eq(beta, m), why="beta optimal: g = beta - E_Pop y = 0", label="optimum")
+    d.define(gh, beta - sp.Sum(y[b], (b, 1, B)) / B, why=r"$\hat{g} = \beta - \mathbb{E}_{\mathrm{Batch}}\, y$ "
+                                                         "(sgd.one_dim.batch_gradient)")
+    opt = d.given(sp.Eq(beta, m), why=r"$\beta$ optimal: $g = \beta - \mathbb{E}_{\mathrm{Pop}}\, y = 0$", label="optimum")
     ch = (d.chain(E(gh ** 2), using=[opt])
-          .eq(E((m - sp.Sum(y[b], (b, 1, B)) / B) ** 2), rule="beta = E_Pop y")
-          .eq(s2 / B, rule="the B draws are independent: the variance of their mean is sigma^2 / B"))
-    d.step(sp.Gt(E(gh ** 2), 0, evaluate=False), rule="sigma^2 / B > 0", using=[opt, ch.fact], label="ghat != 0")
+          .eq(E((m - sp.Sum(y[b], (b, 1, B)) / B) ** 2), rule=r"$\beta = \mathbb{E}_{\mathrm{Pop}}\, y$")
+          .eq(s2 / B, rule=r"the $B$ draws are independent: the variance of their mean is $\sigma^2 / B$"))
+    d.step(sp.Gt(E(gh ** 2), 0, evaluate=False), rule=r"$\sigma^2 / B > 0$", using=[opt, ch.fact], label="ghat != 0")
     d.statement(sp.Gt(E(gh ** 2), 0, evaluate=False))
 
 
@@ -360,13 +364,13 @@ def _telescoping_schedule(d, eta_of, closed_of):
     t = d.symbol("t", integer=True, nonnegative=True)
     T = d.symbol("T", integer=True, positive=True)
     S = d.indexed("S", real=True)
-    d.given(sp.Eq(S[0], eta_of(0)), why="S_0 = sum_{t=0}^0 eta_t = eta_0", label="def S_0")
-    rec = d.given(sp.Eq(S[T], S[T - 1] + eta_of(T)), why="S_T = sum_{t=0}^T eta_t = S_{T-1} + eta_T (definition of a "
-                                                        "partial sum)", label="def S_T", for_all=T)
+    d.given(sp.Eq(S[0], eta_of(0)), why=r"$S_0 = \sum_{t=0}^{0} \eta_t = \eta_0$", label="def S_0")
+    rec = d.given(sp.Eq(S[T], S[T - 1] + eta_of(T)), why=r"$S_T = \sum_{t=0}^{T} \eta_t = S_{T-1} + \eta_T$ "
+                                                         "(definition of a partial sum)", label="def S_T", for_all=T)
     # base case T = 1 from S_0 = eta_0 and the definition at T = 1
     with d.induction(sp.Eq(S[T], closed_of(T)), on=T, base=1, label="partial sums") as ind:
         (d.chain(S[T], using=[rec])
-         .eq(S[T - 1] + eta_of(T), rule="definition of S_T")
+         .eq(S[T - 1] + eta_of(T), rule="definition of $S_T$")
          .eq(closed_of(T - 1) + eta_of(T), rule="induction hypothesis", using=[ind.hypothesis])
          .eq(closed_of(T), rule="algebra", label="S_T closed form"))
     return ind.fact, t, T, S[T]
@@ -378,7 +382,7 @@ def _schedule_claim(d, eta_of, closed_of, sum_limit):
     eta = eta_of(eta0, t)
     d.step((sp.Gt(eta, 0, evaluate=False), sp.Eq(sp.Limit(eta, t, sp.oo), 0),
             sp.Eq(sp.Limit(ST, T, sp.oo), sum_limit(eta0))),
-           rule="positivity; limits of eta_t and of the closed-form partial sums", using=[fact], label="conditions")
+           rule=r"positivity; limits of $\eta_t$ and of the closed-form partial sums", using=[fact], label="conditions")
     d.statement((sp.Gt(eta, 0, evaluate=False), sp.Eq(sp.Limit(eta, t, sp.oo), 0),
                  sp.Eq(sp.Limit(ST, T, sp.oo), sum_limit(eta0))))
 
@@ -393,9 +397,9 @@ def _schedule_claim(d, eta_of, closed_of, sum_limit):
                r"\approx \eta_0 / (2 \sqrt{t})$, $t = 0, 1, \dots$: the partial sums are $S_T = \eta_0 \sqrt{T+1}$ "
                r"(telescoping), so $S_T \to \infty$")
 def step_size_conditions(d):
-    d.note("The common choice eta_0 / (1 + t) satisfies the conditions too, but its partial sums are harmonic "
-           "numbers, which the engine cannot reduce (harmonic(T) + 1/(T+1) = harmonic(T+1) times out); this "
-           "schedule has an algebraic closed form.")
+    d.note(r"The common choice $\eta_0 / (1 + t)$ satisfies the conditions too, but its partial sums are harmonic "
+           r"numbers, which the engine cannot reduce ($H_T + \frac{1}{T+1} = H_{T+1}$ times out); this schedule has "
+           "an algebraic closed form.")
     _schedule_claim(d, lambda e0, u: e0 / (sp.sqrt(u + 1) + sp.sqrt(u)), lambda e0, u: e0 * sp.sqrt(u + 1),
                     lambda e0: sp.oo)
 
@@ -528,16 +532,16 @@ def quadratic_convergence(d):
     y = d.indexed("y")
     d.random.family(y, mean=m, cov=s2)
     sgd = d.given(sp.Eq(bT, bprev - 1 / T * (bprev - yT)),
-                  why="the T-th SGD update with step size eta = 1/T (eta_t = 1/(1+t) for t = T - 1) and gradient "
-                      "beta - y_T", label="SGD update")
-    d.step(sp.Eq(bT, (1 - 1 / T) * bprev + yT / T), rule="expand: the update is the 1/t running average",
+                  why=r"the $T$-th SGD update with step size $\eta = 1/T$ ($\eta_t = 1/(1+t)$ for $t = T - 1$) and "
+                      r"gradient $\beta - y_T$", label="SGD update")
+    d.step(sp.Eq(bT, (1 - 1 / T) * bprev + yT / T), rule="expand: the update is the $1/t$ running average",
            using=[sgd], label="1/t average")
     avg = d.given(sp.Eq(bT, sp.Sum(y[s], (s, 1, T)) / T),
-                  why="bias_correction.one_over_t_average: the 1/t running average is the plain average",
+                  why="bias_correction.one_over_t_average: the $1/t$ running average is the plain average",
                   label="beta_T is the average")
     ch = (d.chain(E((bT - m) ** 2), using=[avg])
-          .eq(E((sp.Sum(y[s], (s, 1, T)) / T - m) ** 2), rule="beta_T is the average of y_1..y_T")
-          .eq(s2 / T, rule="variance of the mean of T iid samples"))
+          .eq(E((sp.Sum(y[s], (s, 1, T)) / T - m) ** 2), rule=r"$\beta_T$ is the average of $y_1, \ldots, y_T$")
+          .eq(s2 / T, rule="variance of the mean of $T$ iid samples"))
     lim = d.chain(sp.Limit(s2 / T, T, sp.oo)).eq(0, rule="limit")
     d.step((sp.Eq(E((bT - m) ** 2), s2 / T), sp.Eq(sp.Limit(E((bT - m) ** 2), T, sp.oo), 0)),
            rule="collect", using=[avg, ch.fact, lim.fact], label="mean-square convergence")
@@ -613,7 +617,7 @@ def _physicist(d, point):
     eta0 = d.symbol("eta_0", positive=True)
     t = d.symbol("t", integer=True, nonnegative=True)
     eta = eta0 / (1 + t)
-    d.step(sp.Eq(sp.Limit(eta, t, point), 0), rule="the slide's premise, on the schedule eta_0 / (1 + t)",
+    d.step(sp.Eq(sp.Limit(eta, t, point), 0), rule=r"the slide's premise, on the schedule $\eta_0 / (1 + t)$",
            using=[], label="limit of eta_t")
     d.statement(sp.Eq(sp.Limit(eta, t, point), 0))
 

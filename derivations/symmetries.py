@@ -81,16 +81,16 @@ def permutation_invariance(d):
     sigma = d.function("sigma")
     params, x = symbolic_network(d, n_in=1)
     y = forward(params, x, sigma)[0]
-    d.note("sigma is an undefined function (any elementwise activation): the engine can prove identities with it "
-           "but cannot refute them numerically (engine gap); the witness uses tanh.")
+    d.note(r"$\sigma$ is an undefined function (any elementwise activation): the engine can prove identities with it"
+           r" but cannot refute them numerically (engine gap); the witness uses $\tanh$.")
     ident = (0, 1, 2)
     swaps = {"swap units 1, 2 of layer 1": [(1, 0, 2), ident], "swap units 2, 3 of layer 1": [(0, 2, 1), ident],
              "swap units 1, 2 of layer 2": [ident, (1, 0, 2)], "swap units 2, 3 of layer 2": [ident, (0, 2, 1)]}
     rels = tuple(Eq(y, forward(permute_units(params, p), x, sigma)[0]) for p in swaps.values())
     d.step(rels, rule="; ".join(swaps) + " (each together with its input and output weights)", using=[],
            label="four swaps")
-    d.note("The adjacent swaps generate all 3! permutations of a layer, and the layers' permutations commute, so "
-           "invariance under these four swaps is invariance under all 6 * 6 = 36 unit permutations.")
+    d.note("The adjacent swaps generate all $3!$ permutations of a layer, and the layers' permutations commute, so "
+           r"invariance under these four swaps is invariance under all $6 \cdot 6 = 36$ unit permutations.")
     d.statement(rels)
 
 
@@ -181,14 +181,14 @@ def _permuted_networks(w):
 def equivalent_solutions(d):
     n, m = d.symbols("n m", integer=True, positive=True)
     Nl, N = d.symbols("N_layer N_equiv", integer=True, positive=True)
-    per_layer = d.given(Eq(Nl, sp.factorial(n)), why="n! arrangements of the units of one layer (n permute n)",
+    per_layer = d.given(Eq(Nl, sp.factorial(n)), why="$n!$ arrangements of the units of one layer ($n$ permute $n$)",
                         label="one layer")
     layers = d.given(Eq(N, Nl ** m), why="the layers' arrangements are chosen independently (product rule)",
                      label="m layers")
     f = d.step(Eq(N, sp.factorial(n) ** m), rule="product rule", using=[per_layer, layers])
     ex = (d.chain(sp.Subs(sp.factorial(n) ** m, (n, m), (3, 2)))
-          .eq(sp.Mul(6, 6, evaluate=False), rule="3! = 6 per layer", label="example")
-          .eq(36, rule="6 * 6", label="36"))
+          .eq(sp.Mul(6, 6, evaluate=False), rule="$3! = 6$ per layer", label="example")
+          .eq(36, rule=r"$6 \cdot 6$", label="36"))
     stmt = (f.relation, ex.fact.relation)
     d.step(stmt, rule="collect", using=[f, ex.fact])
     d.statement(stmt)

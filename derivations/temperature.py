@@ -39,9 +39,9 @@ class WeightedSum:
         self.SD = d.indexed("Sigma_DeltaPhi")
         d.random.family(self.gh, self.g, self.Sg)
         d.define(self.SD[self.k, self.l], Cov(self.dphi(self.k), self.dphi(self.l)),
-                 why="Sigma_DeltaPhi is the covariance matrix of DeltaPhi = sum_i alpha_i ghat_i")
-        d.note("Assumed as in the source: the ghat_i are independent and identically distributed (small updates), "
-               "the alpha_i are fixed numbers.")
+                 why=r"$\Sigma_{\Delta\Phi}$ is the covariance matrix of $\Delta\Phi = \sum_i \alpha_i \hat{g}_i$")
+        d.note(r"Assumed as in the source: the $\hat{g}_i$ are independent and identically distributed (small "
+               r"updates), the $\alpha_i$ are fixed numbers.")
 
     def dphi(self, coord, idx=None):
         i = self.i if idx is None else idx
@@ -67,12 +67,13 @@ def corrected_build(d, *, power=2):
     m = WeightedSum(d)
     k, l, i, j, a = m.k, m.l, m.i, m.j, m.alpha
     (d.chain(m.SD[k, l])
-     .eq(Cov(m.dphi(k), m.dphi(l, j)), rule="definition of Sigma_DeltaPhi")
+     .eq(Cov(m.dphi(k), m.dphi(l, j)), rule=r"definition of $\Sigma_{\Delta\Phi}$")
      .eq(sp.Sum(a[i] * a[j] * Cov(m.gh[i, k], m.gh[j, l]), (i, 1, m.N), (j, 1, m.N)),
          rule="covariance is bilinear")
      .eq(sp.Sum(a[i] ** 2 * Cov(m.gh[i, k], m.gh[i, l]), (i, 1, m.N)),
-         rule="independence: Cov(ghat_i, ghat_j) = 0 for i != j")
-     .eq(sp.Sum(a[i] ** power, (i, 1, m.N)) * m.Sg[k, l], rule="identically distributed: Cov(ghat_i) = Sigma_g"))
+         rule=r"independence: $\operatorname{Cov}(\hat{g}_i, \hat{g}_j) = 0$ for $i \neq j$")
+     .eq(sp.Sum(a[i] ** power, (i, 1, m.N)) * m.Sg[k, l], rule="identically distributed: "
+                                                               r"$\operatorname{Cov}(\hat{g}_i) = \Sigma_g$"))
     d.statement(sp.Eq(m.SD[k, l], sp.Sum(a[i] ** power, (i, 1, m.N)) * m.Sg[k, l]))
 
 

@@ -104,10 +104,59 @@ def test_readme_lists_every_module_with_its_claims():
 def test_maths_in_titles_statements_and_readings_is_typeset(claim):
     """A title, statement or reading writes its maths as ``$...$`` spans of LaTeX, every span one the report
     typesets (it passes the report's whitelist verifier), with the ``$`` signs balanced."""
+    problems = [p for field in ("title", "statement", "reading")
+                for p in _typeset_problems(field, getattr(claim, field) or "")]
+    assert not problems, "\n".join(problems)
+
+
+def _typeset_problems(field: str, s: str) -> list:
+    """What keeps the ``$...$`` maths of one prose field from being typeset: unbalanced ``$`` signs, or a span
+    that fails the report's whitelist verifier (:func:`proofs.report.tex.check_math`)."""
     from proofs.report.tex import check_math, math_spans
-    for field in ("title", "statement", "reading"):
-        s = getattr(claim, field) or ""
-        assert s.replace("\\$", "").count("$") % 2 == 0, f"{field}: unbalanced $ in {s!r}"
-        for span in math_spans(s):
-            why = check_math(span)
-            assert why is None, f"{field}: ${span}$ is not typeset: {why}"
+    s = str(s or "")
+    if s.replace("\\$", "").count("$") % 2:
+        return [f"{field}: unbalanced $ in {s!r}"]
+    return [f"{field}: ${span}$ is not typeset: {why} (in {s!r})"
+            for span in math_spans(s) for why in [check_math(span)] if why is not None]
+
+
+def _prose_fields(claim) -> list:
+    """``[(field, text)]``: every prose text of the claim's derivation the report prints with its ``$...$``
+    maths typeset: each step's rule, why and label, each given's, definition's and assumption's why and label,
+    and each note. The derivation is built as the engine builds it (an empty SymPy cache, then ``build``)."""
+    from sympy.core.cache import clear_cache
+
+    from proofs.derivation import Derivation
+    if claim.not_checkable:
+        return []
+    clear_cache()
+    d = Derivation(claim)
+    claim.build(d)
+    out = []
+    for st in d.steps:
+        out += [(f"step {st.index} {k}", getattr(st, k)) for k in ("rule", "why", "label")]
+    for f in d.facts:
+        if f.kind != "step":
+            out += [(f"{f.kind} {f.label!r} {k}", getattr(f, k)) for k in ("why", "label")]
+    out += [(f"note {k}", n) for k, n in enumerate(d.notes, start=1)]
+    return out
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=[c.id for c in CLAIMS])
+def test_maths_in_rules_whys_notes_and_labels_is_typeset(claim):
+    """A step's rule, why and label, a premise's why and label, and a note write their maths as ``$...$``
+    spans of LaTeX (``$\\Sigma_{\\Delta\\Phi}$ is the covariance matrix of ...``, not ``Sigma_DeltaPhi is ...``),
+    every span one the report typesets, with the ``$`` signs balanced."""
+    fields = _prose_fields(claim)
+    assert fields or claim.not_checkable, f"{claim.id}: no derivation texts found"
+    problems = [p for field, s in fields for p in _typeset_problems(field, s)]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_typesetting_check_catches_a_bad_span_and_an_unbalanced_dollar():
+    """The check above can fail: an unknown command, an unbalanced brace and a lone ``$`` are reported."""
+    assert _typeset_problems("rule", r"independence: $\operatorname{Cov}(\hat{g}_i, \hat{g}_j) = 0$") == []
+    assert _typeset_problems("rule", "no maths at all, sigma^2 / B") == []
+    assert _typeset_problems("rule", r"a command $\input{x}$ the report refuses")
+    assert _typeset_problems("why", r"a brace $\frac{1}{N$ left open")
+    assert _typeset_problems("note", r"a lone $\mu_0 = 0 sign")[0].startswith("note: unbalanced $")
