@@ -83,8 +83,9 @@ def second_moment(d):
     s2 = d.symbol("sigma^2", positive=True)
     gh = d.random.scalar("ghat", mean=g, var=s2, real=True)
     (d.chain(E(gh ** 2))
-     .eq(E((gh - g) ** 2) + 2 * g * E(gh) - g ** 2, rule="ghat^2 = (ghat - g)^2 + 2 g ghat - g^2, linearity")
-     .eq(s2 + g ** 2, rule="Var ghat = sigma^2, E ghat = g"))
+     .eq(E((gh - g) ** 2) + 2 * g * E(gh) - g ** 2, rule=r"$\hat{g}^2 = (\hat{g} - g)^2 + 2 g \hat{g} - g^2$, "
+                                                         "linearity")
+     .eq(s2 + g ** 2, rule=r"$\operatorname{Var} \hat{g} = \sigma^2$, $\mathbb{E}\, \hat{g} = g$"))
     d.statement(sp.Eq(E(gh ** 2), g ** 2 + s2))
 
 
@@ -118,10 +119,11 @@ def tracks_second_moment(d):
     S = d.symbol("s_inf", real=True)
     d.unknowns(S)
     fp = d.given(sp.Eq(S, (1 - 1 / Ns) * S + E(gh ** 2) / Ns),
-                 why="the stationary mean is a fixed point of the expected update (linearity; ghat_t iid)",
+                 why=r"the stationary mean is a fixed point of the expected update (linearity; $\hat{g}_t$ iid)",
                  label="fixed point")
-    d.step(sp.Eq(S, E(gh ** 2)), rule="solve for s_inf", using=[fp], label="s ~ E ghat^2")
-    d.step(sp.Eq(S, g ** 2 + s2), rule="E ghat^2 = g^2 + sigma^2 (rmsprop.second_moment)", label="= g^2 + sigma^2")
+    d.step(sp.Eq(S, E(gh ** 2)), rule=r"solve for $s_\infty$", using=[fp], label="s ~ E ghat^2")
+    d.step(sp.Eq(S, g ** 2 + s2), rule=r"$\mathbb{E}\, \hat{g}^2 = g^2 + \sigma^2$ "
+                                       "(rmsprop.second_moment)", label="= g^2 + sigma^2")
     d.statement(sp.Eq(S, g ** 2 + s2))
 
 
@@ -249,7 +251,7 @@ def _gradient_noise(w):
 def _rho_N(d):
     rho = d.symbol("rho", bounds=(0, 1))
     N = d.symbol("N", positive=True)
-    d.define(N, 1 / (1 - rho), why="beta_1 = rho = 1 - 1/N")
+    d.define(N, 1 / (1 - rho), why=r"$\beta_1 = \rho = 1 - 1/N$")
     return rho, N
 
 
@@ -267,24 +269,25 @@ def published_recursion(d):
     b1 = 1 - 1 / N
     m0, m1, mp, mt, g1, gt = d.symbols("m_0 m_1 m_{t-1} m_t ghat_1 ghat_t", real=True)
     mh1, mhp, mht = d.symbols("m^_1 m^_{t-1} m^_t", real=True)
-    d.note("p stands for beta1^(t-1) (0 < p < 1 for t >= 2): the engine cannot decide 1 - rho^(t-1) != 0 "
-           "for a symbolic exponent.")
-    start = d.given(sp.Eq(m0, 0), why="m_0 = 0", label="m_0 = 0")
-    u1 = d.given(sp.Eq(m1, b1 * m0 + (1 - b1) * g1), why="Adam's first moment at t = 1", label="m_1")
-    c1 = d.given(sp.Eq(mh1, m1 / (1 - b1)), why="bias correction at t = 1", label="m^_1")
+    d.note(r"$p$ stands for $\beta_1^{t-1}$ ($0 < p < 1$ for $t \geq 2$): the engine cannot decide "
+           r"$1 - \rho^{t-1} \neq 0$ for a symbolic exponent.")
+    start = d.given(sp.Eq(m0, 0), why="$m_0 = 0$", label="m_0 = 0")
+    u1 = d.given(sp.Eq(m1, b1 * m0 + (1 - b1) * g1), why="Adam's first moment at $t = 1$", label="m_1")
+    c1 = d.given(sp.Eq(mh1, m1 / (1 - b1)), why="bias correction at $t = 1$", label="m^_1")
     upd = d.given(sp.Eq(mt, b1 * mp + (1 - b1) * gt), why="Adam's first moment", label="m_t")
-    cp = d.given(sp.Eq(mp, (1 - p) * mhp), why="bias correction at t - 1: m^_{t-1} = m_{t-1} / (1 - beta1^(t-1))",
+    cp = d.given(sp.Eq(mp, (1 - p) * mhp), why="bias correction at $t - 1$: "
+                                               r"$\hat{m}_{t-1} = m_{t-1} / (1 - \beta_1^{t-1})$",
                  label="m^_{t-1}")
-    ct = d.given(sp.Eq(mht, mt / (1 - b1 * p)), why="bias correction at t: beta1^t = beta1 p", label="m^_t")
+    ct = d.given(sp.Eq(mht, mt / (1 - b1 * p)), why=r"bias correction at $t$: $\beta_1^t = \beta_1 p$", label="m^_t")
     n = N * (1 - b1 * p)
-    first = d.step(sp.Eq(mh1, g1), rule="m^_1 = (1 - beta1) ghat_1 / (1 - beta1)", using=[c1, u1, start],
+    first = d.step(sp.Eq(mh1, g1), rule=r"$\hat{m}_1 = (1 - \beta_1) \hat{g}_1 / (1 - \beta_1)$", using=[c1, u1, start],
                    label="t = 1")
     ch = (d.chain(mht, using=[ct])
-          .eq(mt / (1 - b1 * p), rule="definition of m^_t")
-          .eq((b1 * mp + gt / N) / (1 - b1 * p), rule="the update of m", using=[upd])
-          .eq((b1 * (1 - p) * mhp + gt / N) / (1 - b1 * p), rule="m_{t-1} = (1 - beta1^(t-1)) m^_{t-1}",
+          .eq(mt / (1 - b1 * p), rule=r"definition of $\hat{m}_t$")
+          .eq((b1 * mp + gt / N) / (1 - b1 * p), rule="the update of $m$", using=[upd])
+          .eq((b1 * (1 - p) * mhp + gt / N) / (1 - b1 * p), rule=r"$m_{t-1} = (1 - \beta_1^{t-1}) \hat{m}_{t-1}$",
               using=[cp])
-          .eq((1 - 1 / n) * mhp + gt / n, rule="N beta1 (1 - p) = N (1 - beta1 p) - 1 = n_t - 1",
+          .eq((1 - 1 / n) * mhp + gt / n, rule=r"$N \beta_1 (1 - p) = N (1 - \beta_1 p) - 1 = n_t - 1$",
               label="recursion"))
     d.step((sp.Eq(mh1, g1), sp.Eq(mht, (1 - 1 / n) * mhp + gt / n)), rule="collect", using=[first, ch.fact],
            label="published correction")
@@ -328,14 +331,15 @@ def published_unbiased(d):
     Mt = d.symbol("M_t", real=True)
     mt = d.random.scalar("m_t", mean=Mt, var=v, real=True)
     mh = d.symbol("m^_t", real=True)
-    corr = d.given(sp.Eq(mh, mt / (1 - q)), why="m^_t = m_t / (1 - beta1^t), q = beta1^t", label="correction")
+    corr = d.given(sp.Eq(mh, mt / (1 - q)), why=r"$\hat{m}_t = m_t / (1 - \beta_1^t)$, "
+                                                r"$q = \beta_1^t$", label="correction")
     mean = d.given(sp.Eq(Mt, (1 - q) * mu),
-                   why="E m_t = (1 - beta1^t) mu: m_t is the running average with N = 1/(1 - beta1) "
-                       "(bias_correction.expected_running_average)", label="E m_t")
+                   why=r"$\mathbb{E}\, m_t = (1 - \beta_1^t) \mu$: $m_t$ is the running average with "
+                       r"$N = 1/(1 - \beta_1)$ (bias_correction.expected_running_average)", label="E m_t")
     (d.chain(E(mh), using=[corr])
-     .eq(Mt / (1 - q), rule="linearity of E")
-     .eq((1 - q) * mu / (1 - q), rule="E m_t", using=[mean])
-     .eq(mu, rule="cancel 1 - beta1^t", label="unbiased"))
+     .eq(Mt / (1 - q), rule=r"linearity of $\mathbb{E}$")
+     .eq((1 - q) * mu / (1 - q), rule=r"$\mathbb{E}\, m_t$", using=[mean])
+     .eq(mu, rule=r"cancel $1 - \beta_1^t$", label="unbiased"))
     d.statement(sp.Eq(E(mh), mu))
 
 
@@ -376,7 +380,7 @@ def same_effect_late(d):
     n = d.symbol("n_t", real=True)
     cnt = d.given(sp.Eq(n, N * (1 - (1 - 1 / N) ** t)), why="adam.published_recursion", label="n_t")
     d.step((sp.Eq(N - n, N * (1 - 1 / N) ** t), sp.Eq(sp.Limit(N - n, t, sp.oo), 0)),
-           rule="subtract; (1 - 1/N)^t -> 0 since 0 < 1 - 1/N < 1", using=[cnt], label="gap")
+           rule=r"subtract; $(1 - 1/N)^t \to 0$ since $0 < 1 - 1/N < 1$", using=[cnt], label="gap")
     d.statement((sp.Eq(N - n, N * (1 - 1 / N) ** t), sp.Eq(sp.Limit(N - n, t, sp.oo), 0)))
 
 
@@ -469,9 +473,9 @@ def same_effect_early(d):
     t = d.symbol("t", integer=True, positive=True)
     n, n1 = d.symbols("n_t n_1", real=True)
     cnt = d.given(sp.Eq(n, N * (1 - (1 - 1 / N) ** t)), why="adam.published_recursion", label="n_t")
-    cnt1 = d.given(sp.Eq(n1, sp.Subs(N * (1 - (1 - 1 / N) ** t), t, 1)), why="the same at t = 1", label="n_1")
+    cnt1 = d.given(sp.Eq(n1, sp.Subs(N * (1 - (1 - 1 / N) ** t), t, 1)), why="the same at $t = 1$", label="n_1")
     d.step((sp.Eq(n1, sp.Min(1, N, evaluate=False), evaluate=False), sp.Eq(sp.Limit(n, N, sp.oo), t)),
-           rule="N (1 - (1 - 1/N)) = 1; N (1 - (1 - 1/N)^t) -> t", using=[cnt, cnt1], label="counts")
+           rule=r"$N (1 - (1 - 1/N)) = 1$; $N (1 - (1 - 1/N)^t) \to t$", using=[cnt, cnt1], label="counts")
     d.statement((sp.Eq(n1, sp.Min(1, N, evaluate=False), evaluate=False), sp.Eq(sp.Limit(n, N, sp.oo), t)))
 
 
@@ -562,7 +566,8 @@ def batch_mean_square(d):
     (d.chain(E(ghat ** 2))
      .eq(E(sp.Sum(gh[b] * gh[c], (b, 1, B), (c, 1, B))) / B ** 2, rule="square of a sum is a double sum")
      .eq((B * (s2 + g ** 2) + B * (B - 1) * g ** 2) / B ** 2,
-         rule="E ghat_b^2 = sigma^2 + g^2 (B terms b = c); E ghat_b ghat_c = g^2 (B(B-1) terms b != c, independent)")
+         rule=r"$\mathbb{E}\, \hat{g}_b^2 = \sigma^2 + g^2$ ($B$ terms $b = c$); "
+              r"$\mathbb{E}\, \hat{g}_b \hat{g}_c = g^2$ ($B(B-1)$ terms $b \neq c$, independent)")
      .eq(g ** 2 + s2 / B, rule="simplify"))
     d.statement(sp.Eq(E(ghat ** 2), g ** 2 + s2 / B))
 
@@ -582,24 +587,27 @@ def rmsprop_build(d, *, next_size=None):
     d.define(M2, E(gh[1] ** 2), why="the second moment of a per-example gradient (batch size 1)")
     nxt = B + 1 if next_size is None else next_size
     fp = d.given(sp.Eq(S, (1 - 1 / N) * S + E(m.batch_gradient() ** 2) / N), label="fixed point (B)",
-                 why="E s_{t+1} = (1 - 1/N_s) E s_t + (1/N_s) E ghat_t^2 (linearity; the ghat_t are iid); the limit "
-                     "of E s_t (it converges: the factor is 1 - 1/N_s < 1) must satisfy it")
+                 why=r"$\mathbb{E}\, s_{t+1} = (1 - 1/N_s)\, \mathbb{E}\, s_t + (1/N_s)\, \mathbb{E}\, \hat{g}_t^2$ "
+                     r"(linearity; the $\hat{g}_t$ are iid); the limit of $\mathbb{E}\, s_t$ (it converges: the "
+                     "factor is $1 - 1/N_s < 1$) must satisfy it")
     fp1 = d.given(sp.Eq(S1, (1 - 1 / N) * S1 + E(m.batch_gradient(nxt) ** 2) / N), label="fixed point (B+1)",
-                  why="the same at batch size B + 1")
-    d.note("Read as a statement about the expectation of s_t: for finite B, s_t keeps fluctuating; its mean "
-           "converges to E[ghat^2]. 'Reduced as the batch size increases' is read as E s_inf(B+1) < E s_inf(B) "
-           "(strict because sigma^2 > 0; with no gradient noise nothing depends on B); 'converge to the mean "
-           "squared rather than the second moment' as lim_{B -> oo} E s_inf(B) = g^2 < E ghat_1^2 = g^2 + sigma^2.")
+                  why="the same at batch size $B + 1$")
+    d.note("Read as a statement about the expectation of $s_t$: for finite $B$, $s_t$ keeps fluctuating; its mean "
+           r"converges to $\mathbb{E}[\hat{g}^2]$. 'Reduced as the batch size increases' is read as "
+           r"$\mathbb{E}\, s_\infty(B+1) < \mathbb{E}\, s_\infty(B)$ (strict because $\sigma^2 > 0$; with no "
+           "gradient noise nothing depends on $B$); 'converge to the mean squared rather than the second moment' "
+           r"as $\lim_{B \to \infty} \mathbb{E}\, s_\infty(B) = g^2 < \mathbb{E}\, \hat{g}_1^2 = g^2 + \sigma^2$.")
     d.step(sp.Eq(S, E(m.batch_gradient() ** 2)), rule="solve the fixed point equation", using=[fp])
-    at_b = d.step(sp.Eq(S, g ** 2 + s2 / B), rule="E ghat^2 = g^2 + sigma^2/B (adaptive.batch_mean_square)",
+    at_b = d.step(sp.Eq(S, g ** 2 + s2 / B), rule=r"$\mathbb{E}\, \hat{g}^2 = g^2 + \sigma^2/B$ "
+                                                  "(adaptive.batch_mean_square)",
                   using=[fp], label="E s_inf(B)")
-    at_b1 = d.step(sp.Eq(S1, g ** 2 + s2 / (B + 1)), rule="the same at batch size B + 1", using=[fp1],
+    at_b1 = d.step(sp.Eq(S1, g ** 2 + s2 / (B + 1)), rule="the same at batch size $B + 1$", using=[fp1],
                    label="E s_inf(B+1)")
-    dec = d.step(sp.Lt(S1, S), rule="sigma^2/(B+1) < sigma^2/B", using=[at_b, at_b1],
+    dec = d.step(sp.Lt(S1, S), rule=r"$\sigma^2/(B+1) < \sigma^2/B$", using=[at_b, at_b1],
                  label="reduced as the batch size increases")
-    lim = d.step(sp.Eq(sp.Limit(S, B, sp.oo), g ** 2), rule="sigma^2/B -> 0", using=[at_b],
+    lim = d.step(sp.Eq(sp.Limit(S, B, sp.oo), g ** 2), rule=r"$\sigma^2/B \to 0$", using=[at_b],
                  label="large batches: the mean squared")
-    less = d.step(sp.Lt(sp.Limit(S, B, sp.oo), M2), rule="g^2 < g^2 + sigma^2", using=[at_b],
+    less = d.step(sp.Lt(sp.Limit(S, B, sp.oo), M2), rule=r"$g^2 < g^2 + \sigma^2$", using=[at_b],
                   label="rather than the second moment")
     d.step((sp.Eq(S, g ** 2 + s2 / B), sp.Lt(S1, S), sp.Eq(sp.Limit(S, B, sp.oo), g ** 2),
             sp.Lt(sp.Limit(S, B, sp.oo), M2)), rule="collect", using=[at_b, at_b1, dec, lim, less])
@@ -879,17 +887,18 @@ def rho1_rescaling(d):
     r128 = d.symbol("rho_{1,128}", bounds=(R(3, 4), 1))
     r512 = d.symbol("rho_{1,512}", real=True)
     d.unknowns(r512)
-    rule = d.given(sp.Eq(n / s, 1 / (1 - rs)), why="averaging over n samples in minibatches of s: n/s minibatches "
-                   "~ the window 1/(1 - rho_1) of Exercise 1 (f)", label="n/s", solve_for=n)
-    f1 = d.step(sp.Eq(n, s / (1 - rs)), rule="multiply by s", using=[rule], label="n")
-    m128 = d.given(sp.Eq(n, 128 / (1 - r128)), why="line 2 at s = 128", label="s = 128")
-    m512 = d.given(sp.Eq(n, 512 / (1 - r512)), why="line 2 at s = 512, the same n", label="s = 512")
-    d.step(sp.Eq(128 / (1 - r128), 512 / (1 - r512)), rule="the same n on both machines", using=[m128, m512],
+    rule = d.given(sp.Eq(n / s, 1 / (1 - rs)), why="averaging over $n$ samples in minibatches of $s$: $n/s$ "
+                                                   r"minibatches $\sim$ the window $1/(1 - \rho_1)$ of Exercise 1 "
+                                                   "(f)", label="n/s", solve_for=n)
+    f1 = d.step(sp.Eq(n, s / (1 - rs)), rule="multiply by $s$", using=[rule], label="n")
+    m128 = d.given(sp.Eq(n, 128 / (1 - r128)), why="line 2 at $s = 128$", label="s = 128")
+    m512 = d.given(sp.Eq(n, 512 / (1 - r512)), why="line 2 at $s = 512$, the same $n$", label="s = 512")
+    d.step(sp.Eq(128 / (1 - r128), 512 / (1 - r512)), rule="the same $n$ on both machines", using=[m128, m512],
            label="line 3")
     d.step(sp.Eq(1 - r512, 4 * (1 - r128)), rule="cross-multiply, divide by 128", using=[m128, m512],
            label="line 4")
     f5 = d.step(sp.Eq(r512, 4 * r128 - 3), rule="solve", using=[m128, m512], label="line 5")
-    ex = d.chain(sp.Subs(4 * r128 - 3, r128, R(99, 100))).eq(R(96, 100), rule="4 * 0.99 - 3", label="example")
+    ex = d.chain(sp.Subs(4 * r128 - 3, r128, R(99, 100))).eq(R(96, 100), rule=r"$4 \cdot 0.99 - 3$", label="example")
     stmt = (sp.Eq(r512, 4 * r128 - 3), sp.Eq(sp.Subs(4 * r128 - 3, r128, R(99, 100)), R(96, 100)))
     d.step(stmt, rule="collect", using=[f5, ex.fact, f1])
     d.statement(stmt)
@@ -990,22 +999,23 @@ def rho2_w3_batch2(d):
     Se, So = d.symbol("sum_{k even} rho^k", positive=True), d.symbol("sum_{k odd} rho^k", positive=True)
     a2, b2 = _sq(_half(R(11, 10), 0)), _sq(_half(-R(9, 10), 0))
     line1 = d.given(Eq(r, a2 * (1 - rho) * Se + b2 * (1 - rho) * So),
-                    why="the EWA unrolled (Exercise 1 (d), m(0) forgotten as n -> oo) over the minibatch gradients "
-                        "0.5(1.1 + 0) (k even) and 0.5(-0.9 + 0) (k odd), newest first", label="line 1")
+                    why=r"the EWA unrolled (Exercise 1 (d), $m(0)$ forgotten as $n \to \infty$) over the "
+                        "minibatch gradients $0.5(1.1 + 0)$ ($k$ even) and $0.5(-0.9 + 0)$ ($k$ odd), newest "
+                        "first", label="line 1")
     d.unknowns(Se, So)
     shift = d.given((Eq(Se, 1 + rho ** 2 * Se), Eq(So, rho * Se)),
-                    why="the series over even k starts with 1 and repeats itself shifted by two; the odd one is "
-                        "rho times the even one (0 < rho < 1: both converge)", label="even/odd series")
-    d.note("The infinite sums over even and odd k are determined by their shift equations (a linear solve), "
-           "which is cheaper for the engine than summing rho^{2j} and taking n -> oo.")
+                    why="the series over even $k$ starts with 1 and repeats itself shifted by two; the odd one is "
+                        r"$\rho$ times the even one ($0 < \rho < 1$: both converge)", label="even/odd series")
+    d.note("The infinite sums over even and odd $k$ are determined by their shift equations (a linear solve), "
+           r"which is cheaper for the engine than summing $\rho^{2j}$ and taking $n \to \infty$.")
     half = d.chain((1 - rho) * Se, using=[shift]).eq(1 / (1 + rho), rule="solve the shift equation",
                                                      label="(1-rho) sum_{k even} rho^k")
-    d.chain(sp.Limit((1 - rho) * Se, rho, 1, "-"), using=[half.fact]).eq(R(1, 2), rule="rho -> 1",
+    d.chain(sp.Limit((1 - rho) * Se, rho, 1, "-"), using=[half.fact]).eq(R(1, 2), rule=r"$\rho \to 1$",
                                                                           label="~ 0.5")
     ch = (d.chain(r, using=[line1, shift])
           .eq(a2 / (1 + rho) + b2 * rho / (1 + rho), rule="even and odd geometric series", label="even/odd sums"))
     lim = (d.chain(sp.Limit(r, rho, 1, "-"), using=[ch.fact])
-           .eq(a2 * R(1, 2) + b2 * R(1, 2), rule="1/(1+rho), rho/(1+rho) -> 1/2", label="line 2")
+           .eq(a2 * R(1, 2) + b2 * R(1, 2), rule=r"$1/(1+\rho), \rho/(1+\rho) \to 1/2$", label="line 2")
            .eq(R(2525, 10000), rule="arithmetic", label="line 3"))
     d.statement(lim.fact.relation, by=lim.fact)
 
@@ -1078,11 +1088,12 @@ def rho2_w3_batch4(d):
     rho = d.symbol("rho", bounds=(0, 1))
     S = d.symbol("sum_{k>=0} rho^k", positive=True)
     d.unknowns(S)
-    shift = d.given(Eq(S, 1 + rho * S), why="the geometric series starts with 1 and repeats itself shifted by one "
-                    "(0 < rho < 1: it converges); n -> oo", label="geometric series")
+    shift = d.given(Eq(S, 1 + rho * S), why="the geometric series starts with 1 and repeats itself "
+                                            r"shifted by one ($0 < \rho < 1$: it converges); "
+                                            r"$n \to \infty$", label="geometric series")
     g = sp.Mul(R(1, 4), sp.Add(R(11, 10), 0, -R(9, 10), 0, evaluate=False), evaluate=False)
     ch = (d.chain(_sq(g) * (1 - rho) * S, using=[shift])
-          .eq(R(25, 10000), rule="(1 - rho) sum_k rho^k = 1; (0.05)^2", label="n -> oo"))
+          .eq(R(25, 10000), rule=r"$(1 - \rho) \sum_k \rho^k = 1$; $(0.05)^2$", label="n -> oo"))
     d.statement(ch.fact.relation)
 
 
@@ -1127,14 +1138,16 @@ def rho2_w1(d):
     rho = d.symbol("rho", bounds=(0, 1))
     S = d.symbol("sum_{k>=0} rho^k", positive=True)
     d.unknowns(S)
-    shift = d.given(Eq(S, 1 + rho * S), why="the geometric series starts with 1 and repeats itself shifted by one "
-                    "(0 < rho < 1: it converges); n -> oo", label="geometric series")
+    shift = d.given(Eq(S, 1 + rho * S), why="the geometric series starts with 1 and repeats itself "
+                                            r"shifted by one ($0 < \rho < 1$: it converges); "
+                                            r"$n \to \infty$", label="geometric series")
     g2 = _half(R(11, 10), R(9, 10))
     g4 = sp.Mul(R(1, 4), sp.Add(R(11, 10), R(9, 10), R(11, 10), R(9, 10), evaluate=False), evaluate=False)
-    c2 = d.chain(_sq(g2) * (1 - rho) * S, using=[shift]).eq(1, rule="(0.5(1.1 + 0.9))^2 = 1; (1-rho) sum_k rho^k = 1",
+    c2 = d.chain(_sq(g2) * (1 - rho) * S, using=[shift]).eq(1, rule="$(0.5(1.1 + 0.9))^2 = 1$; "
+                                                                    r"$(1-\rho) \sum_k \rho^k = 1$",
                                                             label="size 2")
     c4 = d.chain(_sq(g4) * (1 - rho) * S, using=[shift]).eq(
-        1, rule="(0.25(1.1 + 0.9 + 1.1 + 0.9))^2 = 1; (1-rho) sum_k rho^k = 1", label="size 4")
+        1, rule=r"$(0.25(1.1 + 0.9 + 1.1 + 0.9))^2 = 1$; $(1-\rho) \sum_k \rho^k = 1$", label="size 4")
     stmt = (c2.fact.relation, c4.fact.relation)
     d.step(stmt, rule="collect", using=[shift])
     d.statement(stmt)
@@ -1162,7 +1175,8 @@ def no_scaling(d):
     t1, t2, t4 = d.symbols("r_{w3}(1) r_{w3}(2) r_{w3}(4)", positive=True)
     vals = d.given((sp.Eq(r1, R(101, 100)), sp.Eq(r4, 1), sp.Eq(t1, R(101, 200)), sp.Eq(t2, R(2525, 10000)),
                     sp.Eq(t4, R(25, 10000))),
-                   why="r at batch size 1 is <g^2> (Exercise 1 (b), rho -> 1); at 2 and 4 the claims above",
+                   why=r"$r$ at batch size 1 is $\langle g^2 \rangle$ (Exercise 1 (b), $\rho \to 1$); at 2 and 4 "
+                       "the claims above",
                    label="values")
     f1 = d.chain(r4 / r1, using=[vals]).eq(R(100, 101), rule="divide", label="w_1: r(4)/r(1)").fact
     f3 = d.chain(t4 / t1, using=[vals]).eq(R(1, 202), rule="divide", label="w_3: r(4)/r(1)").fact

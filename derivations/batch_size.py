@@ -90,37 +90,37 @@ def covariance(d):
     g, S1 = d.indexed("g"), d.indexed("Sigma^1")
     gh, ghB, SB = d.indexed("ghat"), d.indexed("ghat^B"), d.indexed("Sigma^B")
     d.random.family(gh, g, S1)
-    d.define(ghB[i], sp.Sum(gh[b, i], (b, 1, B)) / B, why="ghat^B is the average of B sampled gradients")
-    d.define(ghB[j], sp.Sum(gh[b, j], (b, 1, B)) / B, why="ghat^B is the average of B sampled gradients")
-    d.define(SB[i, j], E((ghB[i] - g[i]) * (ghB[j] - g[j])), why="the covariance matrix at batch size B")
-    d.note("Line 2 writes (sum_b ghat_b[i] - g[i]); read as sum_b (ghat_b[i] - g[i]) (the literal precedence "
-           "would be off by (B - 1) g[i] and does not lead to line 3).")
-    d.note("Lines 4 and 5 write 1/B^2 in front of the b = b' sum only; taken literally (the b != b' sum carries "
-           "no 1/B^2). The equalities still hold because the b != b' sum is 0.")
+    d.define(ghB[i], sp.Sum(gh[b, i], (b, 1, B)) / B, why=r"$\hat{g}^B$ is the average of $B$ sampled gradients")
+    d.define(ghB[j], sp.Sum(gh[b, j], (b, 1, B)) / B, why=r"$\hat{g}^B$ is the average of $B$ sampled gradients")
+    d.define(SB[i, j], E((ghB[i] - g[i]) * (ghB[j] - g[j])), why="the covariance matrix at batch size $B$")
+    d.note(r"Line 2 writes $(\sum_b \hat{g}_b[i] - g[i])$; read as $\sum_b (\hat{g}_b[i] - g[i])$ (the literal "
+           "precedence would be off by $(B - 1) g[i]$ and does not lead to line 3).")
+    d.note(r"Lines 4 and 5 write $1/B^2$ in front of the $b = b'$ sum only; taken literally (the $b \neq b'$ sum "
+           r"carries no $1/B^2$). The equalities still hold because the $b \neq b'$ sum is 0.")
 
     def dev(s, c):
         return gh[s, c] - g[c]
 
     off = 1 - sp.KroneckerDelta(b, bp)                   # the b' != b restriction
     (d.chain(SB[i, j])
-     .eq(E((ghB[i] - g[i]) * (ghB[j] - g[j])), rule="definition of Sigma^B", label="line 1")
+     .eq(E((ghB[i] - g[i]) * (ghB[j] - g[j])), rule=r"definition of $\Sigma^B$", label="line 1")
      .eq(E(sp.Sum(dev(b, i), (b, 1, B)) * sp.Sum(dev(b, j), (b, 1, B))) / B ** 2,
-         rule="ghat^B = (1/B) sum_b ghat_b, g = (1/B) sum_b g", label="line 2")
+         rule=r"$\hat{g}^B = \frac{1}{B} \sum_b \hat{g}_b$, $g = \frac{1}{B} \sum_b g$", label="line 2")
      .eq(E(sp.Sum(dev(b, i) * dev(bp, j), (b, 1, B), (bp, 1, B))) / B ** 2,
          rule="product of sums is a double sum", label="line 3")
      .eq(sp.Sum(E(dev(b, i) * dev(b, j)), (b, 1, B)) / B ** 2
          + sp.Sum(off * E(dev(b, i) * dev(bp, j)), (b, 1, B), (bp, 1, B)),
-         rule="linearity of E; split b = b' and b != b'",
-         why="as written, 1/B^2 multiplies only the b = b' sum; the engine evaluates the b != b' sum to 0 "
+         rule=r"linearity of $\mathbb{E}$; split $b = b'$ and $b \neq b'$",
+         why=r"as written, $1/B^2$ multiplies only the $b = b'$ sum; the engine evaluates the $b \neq b'$ sum to 0 "
              "(distinct samples are independent with mean-zero deviations), so the line is a true equality",
          label="line 4")
      .eq(sp.Sum(E(dev(b, i) * dev(b, j)), (b, 1, B)) / B ** 2
          + sp.Sum(off * E(dev(b, i)) * E(dev(bp, j)), (b, 1, B), (bp, 1, B)),
-         rule="independence of distinct samples b != b'", why="1/B^2 again on the first sum only, as written",
+         rule=r"independence of distinct samples $b \neq b'$", why="$1/B^2$ again on the first sum only, as written",
          label="line 5")
      .eq(sp.Sum(E(dev(b, i) * dev(b, j)), (b, 1, B)) / B ** 2,
-         rule="E(ghat_b[i] - g[i]) = 0", label="line 6")
-     .eq(S1[i, j] / B, rule="each of the B terms is Sigma^1[i,j]", label="line 7"))
+         rule=r"$\mathbb{E}(\hat{g}_b[i] - g[i]) = 0$", label="line 6")
+     .eq(S1[i, j] / B, rule=r"each of the $B$ terms is $\Sigma^1[i,j]$", label="line 7"))
     d.statement(sp.Eq(SB[i, j], S1[i, j] / B))
 
 
@@ -217,7 +217,7 @@ def temperature(d):
     cov = d.given(sp.Eq(SB[i, j], S1[i, j] / B), why="batch_size.covariance (the chain above)",
                   label="Sigma^B = Sigma^1/B")
     rate = d.given(sp.Eq(eta, B * eta0), why="the learning-rate scaling of the claim", label="scaling")
-    d.step(sp.Eq(eta * SB[i, j], eta0 * S1[i, j]), rule="substitute eta = B eta_0 and Sigma^B = Sigma^1/B",
+    d.step(sp.Eq(eta * SB[i, j], eta0 * S1[i, j]), rule=r"substitute $\eta = B \eta_0$ and $\Sigma^B = \Sigma^1/B$",
            using=[cov, rate])
     d.statement(sp.Eq(eta * SB[i, j], eta0 * S1[i, j]))
 
@@ -301,19 +301,21 @@ def eta_two_steps(d):
 
     def G1(p):
         return h1 * p - b1
-    up1 = d.given(Eq(P1, P0 - eta * G0(P0)), why="first B = 1 step", label="step t")
-    up2 = d.given(Eq(P2, P1 - eta * G1(P1)), why="second B = 1 step", label="step t+1")
-    d.define(gh, (G0(P0) + G1(P0)) / 2, why="ghat: the batch mean of the two gradients at Phi_t (B = 2)")
-    d.note("The '~' line is encoded exactly: it drops -eta_1 (G_{t+1}(Phi_{t+1}) - G_{t+1}(Phi_t)) = "
-           "-eta_1 h_{t+1} (Phi_{t+1} - Phi_t), which is carried as the remainder through the following lines.")
+    up1 = d.given(Eq(P1, P0 - eta * G0(P0)), why="first $B = 1$ step", label="step t")
+    up2 = d.given(Eq(P2, P1 - eta * G1(P1)), why="second $B = 1$ step", label="step t+1")
+    d.define(gh, (G0(P0) + G1(P0)) / 2, why=r"$\hat{g}$: the batch mean of the two gradients at $\Phi_t$ ($B = 2$)")
+    d.note(r"The '$\approx$' line is encoded exactly: it drops "
+           r"$-\eta_1 (G_{t+1}(\Phi_{t+1}) - G_{t+1}(\Phi_t)) = -\eta_1 h_{t+1} (\Phi_{t+1} - \Phi_t)$, which is "
+           "carried as the remainder through the following lines.")
     rem = -eta * h1 * (P1 - P0)
     (d.chain(P2, using=[up2])
      .eq(P1 - eta * G1(P1), rule="the second update", label="line 1")
-     .eq(P1 - eta * G1(P0) + rem, rule="gradient at Phi_t instead of Phi_{t+1} ('~'), remainder kept",
+     .eq(P1 - eta * G1(P0) + rem, rule=r"gradient at $\Phi_t$ instead of $\Phi_{t+1}$ ('$\approx$'), remainder kept",
          label="line 2 (~)")
      .eq(P0 - eta * (G0(P0) + G1(P0)) + eta ** 2 * h1 * G0(P0), rule="the first update", using=[up1],
          label="line 3")
-     .eq(P0 - 2 * eta * gh + eta ** 2 * h1 * G0(P0), rule="ghat = batch mean at Phi_t", label="line 4 (B = 2)"))
+     .eq(P0 - 2 * eta * gh + eta ** 2 * h1 * G0(P0), rule=r"$\hat{g}$ = batch mean at "
+                                                          r"$\Phi_t$", label="line 4 (B = 2)"))
     d.statement(Eq(P2, P0 - 2 * eta * gh + eta ** 2 * h1 * G0(P0)))
 
 
@@ -357,16 +359,16 @@ def eta_two_steps_general(d):
     P1 = P0 - eta * G(P0, x0)
     P2 = P1 - eta * G(P1, x1)
     R = P2 - (P0 - 2 * eta * (G(P0, x0) + G(P0, x1)) / 2)
-    d.define(c0, sp.Subs(R, eta, 0), why="the remainder at eta_1 = 0")
+    d.define(c0, sp.Subs(R, eta, 0), why=r"the remainder at $\eta_1 = 0$")
     d.define(c1, sp.Subs(sp.Derivative(R, eta), eta, 0), why="its first derivative at 0")
     d.define(c2, sp.Subs(sp.Derivative(R, eta, 2), eta, 0) / 2, why="half its second derivative at 0")
     Gp = sp.Subs(sp.Derivative(G(u, x1), u), u, P0)
     Rs = -eta * (G(P1, x1) - G(P0, x1))
-    d.chain(R, using=[]).eq(Rs, rule="the two updates; the gradients at Phi_t cancel", label="remainder")
-    d.step(Eq(c0, 0), rule="set eta_1 = 0", using=[], label="R(0)")
-    d.step(Eq(c1, 0), rule="product rule: -(G(Phi_{t+1}, x_{t+1}) - G(Phi_t, x_{t+1})) vanishes at 0", using=[],
+    d.chain(R, using=[]).eq(Rs, rule=r"the two updates; the gradients at $\Phi_t$ cancel", label="remainder")
+    d.step(Eq(c0, 0), rule=r"set $\eta_1 = 0$", using=[], label="R(0)")
+    d.step(Eq(c1, 0), rule=r"product rule: $-(G(\Phi_{t+1}, x_{t+1}) - G(\Phi_t, x_{t+1}))$ vanishes at 0", using=[],
            label="R'(0)")
-    d.step(Eq(c2, G(P0, x0) * Gp), rule="chain rule: dPhi_{t+1}/deta_1 = -G(Phi_t, x_t)", using=[],
+    d.step(Eq(c2, G(P0, x0) * Gp), rule=r"chain rule: $d\Phi_{t+1}/d\eta_1 = -G(\Phi_t, x_t)$", using=[],
            label="R''(0)/2")
     stmt = (Eq(c0, 0), Eq(c1, 0), Eq(c2, G(P0, x0) * Gp))
     d.step(stmt, rule="collect", using=[], label="Taylor coefficients")
@@ -450,9 +452,9 @@ def eta_B(d):
         return sp.Subs(sp.Derivative(Phi(j, eta), eta), eta, 0)
 
     d.unknowns(D(0), D(k), D(k - 1))
-    d.given(Eq(Phi(0, 0), P0), why="Phi_{t+0} = Phi_t", label="k = 0")
-    d.given(Eq(D(0), 0), why="Phi_t does not depend on eta_1", label="k = 0, derivative")
-    d.given(Eq(S[0], 0), why="S_0 = 0 (the empty sum)", label="S_0")
+    d.given(Eq(Phi(0, 0), P0), why=r"$\Phi_{t+0} = \Phi_t$", label="k = 0")
+    d.given(Eq(D(0), 0), why=r"$\Phi_t$ does not depend on $\eta_1$", label="k = 0, derivative")
+    d.given(Eq(S[0], 0), why="$S_0 = 0$ (the empty sum)", label="S_0")
 
     def step(j):                # Phi_{t+j}(eta_1): one SGD step from Phi_{t+j-1}(eta_1) on x_{t+j-1}
         return Eq(Phi(j, eta), Phi(j - 1, eta) - eta * G(Phi(j - 1, eta), x[j - 1]))
@@ -460,30 +462,32 @@ def eta_B(d):
     # induction on k (the recursions hold for k >= 1, so they are stated in the inductive steps); first the value:
     # Phi_{t+k-1}(0) = Phi_t for every k >= 1 (written at k - 1, the index the derivative's step needs)
     with d.induction(Eq(Phi(k - 1, 0), P0), on=k, base=1, label="value") as iv:
-        upd = d.given(step(k - 1), why="the SGD step to Phi_{t+k-1}", label="step to k-1")
+        upd = d.given(step(k - 1), why=r"the SGD step to $\Phi_{t+k-1}$", label="step to k-1")
         (d.chain(sp.Subs(Phi(k - 1, eta), eta, 0), using=[upd])
          .eq(sp.Subs(step(k - 1).rhs, eta, 0), rule="the SGD step")
-         .eq(Phi(k - 2, 0), rule="set eta_1 = 0", label="value")
+         .eq(Phi(k - 2, 0), rule=r"set $\eta_1 = 0$", label="value")
          .eq(P0, rule="induction hypothesis", using=[iv.hypothesis], label="value (hypothesis)"))
     # then the derivative: dPhi_{t+k}/deta_1 (0) = -S_k for every k >= 0 (base case k = 0: S_0 = 0)
     with d.induction(Eq(D(k), -S[k]), on=k, base=0, label="derivative") as idv:
-        upd = d.given(step(k), why="the SGD step to Phi_{t+k}", label="step to k")
-        sdef = d.given(Eq(S[k], S[k - 1] + G(P0, x[k - 1])), why="S_k = S_{k-1} + G(Phi_t, x_{t+k-1})",
+        upd = d.given(step(k), why=r"the SGD step to $\Phi_{t+k}$", label="step to k")
+        sdef = d.given(Eq(S[k], S[k - 1] + G(P0, x[k - 1])), why=r"$S_k = S_{k-1} + G(\Phi_t, x_{t+k-1})$",
                        label="S_k")
         (d.chain(D(k), using=[upd])
-         .eq(D(k - 1) - G(Phi(k - 1, 0), x[k - 1]), rule="product and chain rule at eta_1 = 0", label="derivative")
+         .eq(D(k - 1) - G(Phi(k - 1, 0), x[k - 1]), rule="product and chain rule at "
+                                                         r"$\eta_1 = 0$", label="derivative")
          .eq(-S[k - 1] - G(P0, x[k - 1]), rule="induction hypothesis", using=[iv.fact, idv.hypothesis],
              label="derivative (hypothesis)")
-         .eq(-S[k], rule="definition of S_k", using=[sdef], label="derivative at k"))
+         .eq(-S[k], rule="definition of $S_k$", using=[sdef], label="derivative at k"))
     c = d.symbol("c", real=True)
     d.unknowns(c)
-    one = d.given(Eq(SB, B * ghB), why="at k = B: S_B = B ghat_B, ghat_B the batch mean at Phi_t (assumed != 0)",
+    one = d.given(Eq(SB, B * ghB), why=r"at $k = B$: $S_B = B \hat{g}_B$, $\hat{g}_B$ the batch mean at $\Phi_t$ "
+                                       r"(assumed $\neq 0$)",
                   label="batch mean")
     req = d.given(Eq(-c * ghB, -SB),
-                  why="one step at learning rate c eta_1 on the batch mean, Phi_t - c eta_1 ghat_B, has first-order "
-                      "term -c ghat_B; require it to equal that of the B steps, -S_B",
+                  why=r"one step at learning rate $c \eta_1$ on the batch mean, $\Phi_t - c \eta_1 \hat{g}_B$, has "
+                      r"first-order term $-c \hat{g}_B$; require it to equal that of the $B$ steps, $-S_B$",
                   label="equal first-order terms")
-    d.step(Eq(c, B), rule="solve for c", using=[req, one], label="eta_B = B eta_1")
+    d.step(Eq(c, B), rule="solve for $c$", using=[req, one], label="eta_B = B eta_1")
     d.statement(Eq(c, B))
 
 
@@ -531,18 +535,20 @@ def N_mu(d):
     s2 = d.symbol("sigma^2", positive=True)
     VB, V1 = d.symbols("V_B V_1", positive=True)
     lim = d.given(Eq(VB, (s2 / B) / ((2 - 1 / NB) * NB)),
-                  why="running_average.variance_limit with inputs ghat_B of variance sigma^2/B (batch_size.covariance)",
+                  why=r"running_average.variance_limit with inputs $\hat{g}_B$ of variance $\sigma^2/B$ "
+                      "(batch_size.covariance)",
                   label="variance at batch size B")
-    lim1 = d.given(Eq(V1, s2 / ((2 - 1 / N1) * N1)), why="the same at B = 1", label="variance at B = 1")
+    lim1 = d.given(Eq(V1, s2 / ((2 - 1 / N1) * N1)), why="the same at $B = 1$", label="variance at B = 1")
     rule = d.given(Eq(NB, N1 / B), why="the slide's scaling rule", label="N_mu,B = N_mu,1 / B")
     (d.chain(VB, using=[lim, rule])
-     .eq(s2 / (B * (2 * NB - 1)), rule="(2 - 1/N) N = 2N - 1", label="V_B")
-     .eq(s2 / (2 * N1 - B), rule="N_mu,B = N_mu,1/B", label="V_B under the rule"))
-    d.note("N_mu,1 > B (i.e. N_mu,B > 1), so the side conditions 2 N_mu,B - 1 != 0 and 2 N_mu,1 - B != 0 hold; B is "
-           "declared a positive real (not an integer) so that the engine's reparametrisation N_mu,1 = B + r applies.")
+     .eq(s2 / (B * (2 * NB - 1)), rule="$(2 - 1/N) N = 2N - 1$", label="V_B")
+     .eq(s2 / (2 * N1 - B), rule=r"$N_{\mu,B} = N_{\mu,1}/B$", label="V_B under the rule"))
+    d.note(r"$N_{\mu,1} > B$ (i.e. $N_{\mu,B} > 1$), so the side conditions $2 N_{\mu,B} - 1 \neq 0$ and "
+           r"$2 N_{\mu,1} - B \neq 0$ hold; $B$ is declared a positive real (not an integer) so that the engine's "
+           r"reparametrisation $N_{\mu,1} = B + r$ applies.")
     ratio = (s2 / (2 * N1 - B)) / (s2 / ((2 - 1 / N1) * N1))
     (d.chain(sp.Limit(ratio, N1, sp.oo), using=[])
-     .eq(sp.Limit((2 * N1 - 1) / (2 * N1 - B), N1, sp.oo), rule="cancel sigma^2", label="ratio")
+     .eq(sp.Limit((2 * N1 - 1) / (2 * N1 - B), N1, sp.oo), rule=r"cancel $\sigma^2$", label="ratio")
      .eq(1, rule="limit", label="ratio -> 1"))
     stmt = (Eq(VB, s2 / (2 * N1 - B)), Eq(sp.Limit(VB / V1, N1, sp.oo), 1))
     d.step(stmt, rule="collect", using=[lim, lim1, rule], label="collect")
@@ -651,10 +657,11 @@ def N_s(d):
     mean = sp.Sum(x[b], (b, 1, B)) / B
     sq = sp.Sum(x[b] ** 2, (b, 1, B)) / B
     e1 = (d.chain(E(sq), using=[])
-          .eq(sp.Sum(E(x[b] ** 2), (b, 1, B)) / B, rule="linearity of E", label="elements: linearity")
-          .eq(g ** 2 + s2, rule="E x^2 = g^2 + sigma^2 for each of the B terms", label="elements"))
+          .eq(sp.Sum(E(x[b] ** 2), (b, 1, B)) / B, rule=r"linearity of $\mathbb{E}$", label="elements: linearity")
+          .eq(g ** 2 + s2, rule=r"$\mathbb{E}\, x^2 = g^2 + \sigma^2$ for each of the $B$ terms", label="elements"))
     e2 = (d.chain(E(mean ** 2), using=[])
-          .eq(g ** 2 + s2 / B, rule="expand the square: B diagonal terms g^2 + sigma^2, B(B-1) cross terms g^2",
+          .eq(g ** 2 + s2 / B, rule=r"expand the square: $B$ diagonal terms $g^2 + \sigma^2$, $B(B-1)$ cross terms "
+                                    "$g^2$",
               label="batch means"))
     stmt = (Eq(E(sq), g ** 2 + s2), Eq(E(mean ** 2), g ** 2 + s2 / B))
     d.step(stmt, rule="collect", using=[e1.fact, e2.fact], label="collect")

@@ -90,7 +90,7 @@ def _data_given(d, sym, k, square=False):
     vals = [sp.Rational(v.numerator, v.denominator) ** (2 if square else 1) for v in observed_series(k)]
     what = "squared gradients" if square else "gradients"
     return d.given(Eq(sym, sp.Mul(sp.Add(*vals, evaluate=False), R(1, 100), evaluate=False)),
-                   why=f"the mean of the 100 observed {what} of w_{k}, as listed", label=f"data w_{k}")
+                   why=f"the mean of the 100 observed {what} of $w_{k}$, as listed", label=f"data w_{k}")
 
 
 def _plus(*terms):
@@ -223,48 +223,50 @@ def constant_input_limit(d):
     xbar, m0 = d.symbols("xbar m(0)", real=True)
     m, x = d.indexed("m"), d.indexed("x")
     r = d.symbol("r", positive=True)
-    d.given(Eq(m[0], m0), why="the initial value m(0)", label="m(0)")
-    upd_n = d.given(Eq(m[n + 1], rho * m[n] + (1 - rho) * x[n]), why="the algorithm (*) at step n", label="(*) at n",
+    d.given(Eq(m[0], m0), why="the initial value $m(0)$", label="m(0)")
+    upd_n = d.given(Eq(m[n + 1], rho * m[n] + (1 - rho) * x[n]), why="the algorithm (*) at step "
+                                                                     "$n$", label="(*) at n",
                     for_all=n)
 
     def unrolled(t):            # sum_{k=0}^{t} rho^k x(t-k)
         return sp.Subs(sp.Sum(rho ** k * x[M - k], (k, 0, M)), M, t)
 
-    param = d.given(Eq(rho, 1 / (1 + r)), why="0 < rho < 1 written rho = 1/(1 + r), r > 0 (SymPy then sums "
-                    "rho^k without a case rho = 1)", label="0 < rho < 1")
+    param = d.given(Eq(rho, 1 / (1 + r)), why=r"$0 < \rho < 1$ written $\rho = 1/(1 + r)$, $r > 0$ (SymPy then sums "
+                                              r"$\rho^k$ without a case $\rho = 1$)", label="0 < rho < 1")
     d.note("The sum is written Subs(Sum(rho^k x(M-k), (k, 0, M)), M, n) so that the engine evaluates it; "
-           "'x = xbar' is stated for the summand's index x(M - k).")
-    d.note("The solution's 'repeat' is an induction on n: P(n) is the unrolled form of m(n+1); its base case n = 0 "
-           "is (*) at n = 0, and the inductive step uses the unrolled form of m(n) (the hypothesis P(n - 1)); line 2, "
-           "one more unrolling, is checked as written.")
+           r"'$x = \bar{x}$' is stated for the summand's index $x(M - k)$.")
+    d.note("The solution's 'repeat' is an induction on $n$: $P(n)$ is the unrolled form of $m(n+1)$; its base case "
+           "$n = 0$ is (*) at $n = 0$, and the inductive step uses the unrolled form of $m(n)$ (the hypothesis "
+           "$P(n - 1)$); line 2, one more unrolling, is checked as written.")
     P = Eq(m[n + 1], rho ** (n + 1) * m0 + (1 - rho) * unrolled(n))
     with d.induction(P, on=n, base=0, label="repeat: induction on n") as ind:
-        upd_n1 = d.given(Eq(m[n], rho * m[n - 1] + (1 - rho) * x[n - 1]), why="(*) at step n - 1 (n >= 1)",
+        upd_n1 = d.given(Eq(m[n], rho * m[n - 1] + (1 - rho) * x[n - 1]), why=r"(*) at step $n - 1$ ($n \geq 1$)",
                          label="(*) at n-1")
         peel = d.given(Eq(unrolled(n), x[n] + rho * unrolled(n - 1)),
-                       why="split off the term k = 0 of the sum and shift the index (not checked: the engine cannot "
-                           "shift or peel sums with a symbolic range)", label="sum split", solve_for=unrolled(n))
+                       why="split off the term $k = 0$ of the sum and shift the index (not "
+                           "checked: the engine cannot shift or peel sums with a symbolic "
+                           "range)", label="sum split", solve_for=unrolled(n))
         ch = d.chain(m[n + 1], using=[upd_n]).eq(rho * m[n] + (1 - rho) * x[n], rule="(*)", label="line 1")
         d.step(Eq(rho * m[n] + (1 - rho) * x[n], rho * (rho * m[n - 1] + (1 - rho) * x[n - 1]) + (1 - rho) * x[n]),
-               rule="(*) at n - 1", using=[upd_n1], label="line 2")
+               rule="(*) at $n - 1$", using=[upd_n1], label="line 2")
         (ch.eq(rho * (rho ** n * m0 + (1 - rho) * unrolled(n - 1)) + (1 - rho) * x[n],
                rule="induction hypothesis: the unrolled form of m(n)", using=[ind.hypothesis])
-         .eq(rho ** (n + 1) * m0 + (1 - rho) * unrolled(n), rule="repeat: induction on n", using=[peel],
+         .eq(rho ** (n + 1) * m0 + (1 - rho) * unrolled(n), rule="repeat: induction on $n$", using=[peel],
              label="line 3"))
-    const = d.given(Eq(x[M - k], xbar), why="all values of x are identical: x(j) = xbar for every j",
+    const = d.given(Eq(x[M - k], xbar), why=r"all values of $x$ are identical: $x(j) = \bar{x}$ for every $j$",
                     label="x = xbar")
     ch = (d.chain(m[n + 1], using=[ind.fact])
-          .eq(rho ** (n + 1) * m0 + (1 - rho) * unrolled(n), rule="repeat: induction on n")
-          .eq(rho ** (n + 1) * m0 + xbar * (1 - rho) * geo(rho ** k, k, 0, n), rule="x(k) = xbar",
+          .eq(rho ** (n + 1) * m0 + (1 - rho) * unrolled(n), rule="repeat: induction on $n$")
+          .eq(rho ** (n + 1) * m0 + xbar * (1 - rho) * geo(rho ** k, k, 0, n), rule=r"$x(k) = \bar{x}$",
               using=[const], label="line 4")
           .eq(rho ** (n + 1) * m0 + xbar * (1 - rho ** (n + 1)), rule="geometric series", using=[const, param],
               label="geometric series"))
-    const_n = d.given((Eq(x[n], xbar), Eq(x[n - 1], xbar)), why="x(n) = x(n-1) = xbar", label="x(n) = xbar")
+    const_n = d.given((Eq(x[n], xbar), Eq(x[n - 1], xbar)), why=r"$x(n) = x(n-1) = \bar{x}$", label="x(n) = xbar")
     d.step(Eq(sp.Add(sp.Mul(0, m[n], evaluate=False), sp.Mul(1 - 0, x[n], evaluate=False), evaluate=False),
-                 xbar), rule="rho = 0: m(n+1) = x(n) at every step", using=[const_n], label="rho = 0")
-    gap = d.step(Eq(m[n + 1] - xbar, rho ** (n + 1) * (m0 - xbar)), rule="subtract xbar", using=[ch.fact],
+                 xbar), rule=r"$\rho = 0$: $m(n+1) = x(n)$ at every step", using=[const_n], label="rho = 0")
+    gap = d.step(Eq(m[n + 1] - xbar, rho ** (n + 1) * (m0 - xbar)), rule=r"subtract $\bar{x}$", using=[ch.fact],
                  label="distance to xbar")
-    tail = d.chain(sp.Limit(rho ** (n + 1), n, sp.oo), using=[param]).eq(0, rule="0 < rho < 1", label="n -> oo")
+    tail = d.chain(sp.Limit(rho ** (n + 1), n, sp.oo), using=[param]).eq(0, rule=r"$0 < \rho < 1$", label="n -> oo")
     stmt = (gap.relation, tail.fact.relation)
     d.step(stmt, rule="collect", using=[ch.fact, param])
     d.statement(stmt)
@@ -331,34 +333,36 @@ def exponential_weights(d):
     k = d.symbol("k", integer=True, nonnegative=True)
     TV = d.symbol("TV", positive=True)
     to_eps = d.given((Eq(rho, 1 - eps), Eq(q, sp.exp(-eps))),
-                     why="epsilon = 1 - rho (rho -> 1- is epsilon -> 0+); q = exp(-(1-rho)) is the base of the "
-                         "exponential weights", label="epsilon = 1 - rho")
+                     why=r"$\epsilon = 1 - \rho$ ($\rho \to 1^-$ is $\epsilon \to 0^+$); $q = \exp(-(1-\rho))$ is "
+                         "the base of the exponential weights", label="epsilon = 1 - rho")
     Sq, Sr = d.symbol("sum_{k>=0} q^k", positive=True), d.symbol("sum_{k>=0} rho^k", positive=True)
     d.unknowns(Sq, Sr)
     series_ = d.given((Eq(Sq, 1 + q * Sq), Eq(Sr, 1 + rho * Sr)),
-                      why="each geometric series starts with 1 and repeats itself shifted by one (0 < q, rho < 1: "
-                          "they converge)", label="geometric series")
+                      why="each geometric series starts with 1 and repeats itself shifted by one "
+                          r"($0 < q, \rho < 1$: they converge)", label="geometric series")
     d.note("The infinite geometric series are determined by their shift equations (a linear solve; the engine does "
-           "not sum series itself, see the report). q = exp(-(1-rho)) is inserted inside the limits epsilon = 1 - rho "
-           "-> 0+ only, because the engine cannot show 1 - exp(-epsilon) != 0 (a side condition) outside a limit.")
+           r"not sum series itself, see the report). $q = \exp(-(1-\rho))$ is inserted inside the limits "
+           r"$\epsilon = 1 - \rho \to 0^+$ only, because the engine cannot show $1 - \exp(-\epsilon) \neq 0$ (a "
+           "side condition) outside a limit.")
     (d.chain(sp.exp(-(1 - rho) * k))
-     .eq(sp.exp(-(1 - rho)) ** k, rule="exp(a k) = exp(a)^k", label="line 1"))
+     .eq(sp.exp(-(1 - rho)) ** k, rule=r"$\exp(a k) = \exp(a)^k$", label="line 1"))
     d.chain(sp.Limit((q - (1 + (-(1 - rho)))) / (1 - rho) ** 2, eps, 0, "+"), using=[to_eps]).eq(
-        R(1, 2), rule="Taylor: exp(e) = 1 + e + e^2/2 + ...",
+        R(1, 2), rule=r"Taylor: $\exp(e) = 1 + e + e^2/2 + \cdots$",
         label="line 2: exp(-(1-rho)) ~ 1 + (-(1-rho)) up to O((1-rho)^2)")
     d.chain((1 + (-(1 - rho))) ** k).eq(rho ** k, rule="arithmetic", label="line 3")
-    below = d.given(sp.Ge(q, rho), why="1 - u <= exp(-u) (convexity of exp), so every weight "
-                    "exp(-(1-rho)k) = q^k >= rho^k and |exp(-(1-rho)k) - rho^k| = q^k - rho^k", label="q >= rho")
+    below = d.given(sp.Ge(q, rho), why=r"$1 - u \leq \exp(-u)$ (convexity of $\exp$), so every weight "
+                                       r"$\exp(-(1-\rho)k) = q^k \geq \rho^k$ and "
+                                       r"$|\exp(-(1-\rho)k) - \rho^k| = q^k - \rho^k$", label="q >= rho")
     tvdef = d.given(Eq(TV, (1 - rho) * Sq - (1 - rho) * Sr),
-                    why="total difference of the weights (its terms are >= 0 by 'q >= rho')", label="TV")
+                    why=r"total difference of the weights (its terms are $\geq 0$ by '$q \geq \rho$')", label="TV")
     tv = (d.chain(TV, using=[tvdef, series_])
           .eq((1 - rho) / (1 - q) - 1, rule="two geometric series", label="TV, closed form")
           .eq((q - rho) / (1 - q), rule="common denominator", label="TV, one fraction"))
     prem = [tv.fact, to_eps]
     l1 = d.chain(sp.Limit(TV / (1 - rho), eps, 0, "+"), using=prem).eq(
-        R(1, 2), rule="q = exp(-(1-rho)); limit", label="TV ~ (1-rho)/2")
-    d.note("TV/(1-rho) -> 1/2 implies TV -> 0: the exponential weights approximate the true weights rho^k in total "
-           "to O(1-rho).")
+        R(1, 2), rule=r"$q = \exp(-(1-\rho))$; limit", label="TV ~ (1-rho)/2")
+    d.note(r"$\mathrm{TV}/(1-\rho) \to 1/2$ implies $\mathrm{TV} \to 0$: the exponential weights approximate the "
+           r"true weights $\rho^k$ in total to $O(1-\rho)$.")
     d.statement(l1.fact.relation, by=l1.fact)
 
 
@@ -415,14 +419,15 @@ def old_samples_share(d):
     S, T = d.symbol("sum_{k>=0} rho^k", positive=True), d.symbol("sum_{k>=100} rho^k", positive=True)
     d.unknowns(S, T)
     series_ = d.given((Eq(S, 1 + rho * S), Eq(T, S - geo(rho ** k, k, 0, 99))),
-                      why="the geometric series starts with 1 and repeats itself shifted by one (0 < rho < 1); it splits "
-                          "into the terms k <= 99 and the tail k >= 100", label="geometric series")
-    param = d.given(Eq(rho, 1 / (1 + u)), why="0 < rho < 1 written rho = 1/(1 + u), u > 0 (SymPy then sums rho^k "
-                    "without a case rho = 1)", label="0 < rho < 1")
-    d.note("w_k = (1-rho) rho^k is written out; n -> oo makes the sums infinite series, which are determined by their "
-           "shift equation (the engine does not sum series itself); the finite sum over k <= 99 is summed by the engine.")
+                      why=r"the geometric series starts with 1 and repeats itself shifted by one ($0 < \rho < 1$); "
+                          r"it splits into the terms $k \leq 99$ and the tail $k \geq 100$", label="geometric series")
+    param = d.given(Eq(rho, 1 / (1 + u)), why=r"$0 < \rho < 1$ written $\rho = 1/(1 + u)$, $u > 0$ (SymPy then sums "
+                                              r"$\rho^k$ without a case $\rho = 1$)", label="0 < rho < 1")
+    d.note(r"$w_k = (1-\rho) \rho^k$ is written out; $n \to \infty$ makes the sums infinite series, which are "
+           "determined by their shift equation (the engine does not sum series itself); the finite sum over "
+           r"$k \leq 99$ is summed by the engine.")
     ch = (d.chain((1 - rho) * T / ((1 - rho) * S))
-          .eq((1 - rho) * T, rule="the total weight (1-rho) sum_k rho^k is 1", using=[series_], label="line 1")
+          .eq((1 - rho) * T, rule=r"the total weight $(1-\rho) \sum_k \rho^k$ is 1", using=[series_], label="line 1")
           .eq(1 - (1 - rho) * geo(rho ** k, k, 0, 99), rule="the weights sum to 1", using=[series_, param],
               label="line 2")
           .eq(1 - (1 - rho) * ((1 - rho ** 100) / (1 - rho)), rule="geometric series", using=[param], label="line 3")
@@ -500,12 +505,12 @@ def _value_by_running(w):
 def time_constant_limit(d):
     rho = d.symbol("rho", bounds=(0, 1))
     x = d.symbol("x", positive=True)
-    d.chain(sp.Limit(-sp.log(1 - x) / x, x, 0, "+")).eq(1, rule="Taylor: -ln(1-x) = x + x^2/2 + ...",
+    d.chain(sp.Limit(-sp.log(1 - x) / x, x, 0, "+")).eq(1, rule=r"Taylor: $-\ln(1-x) = x + x^2/2 + \cdots$",
                                                          label="x ~ -ln(1-x)")
     ch = (d.chain(sp.Limit(rho ** (1 / (1 - rho)), rho, 1, "-"))
-          .eq(sp.Limit(sp.exp(sp.log(1 - (1 - rho)) / (1 - rho)), rho, 1, "-"), rule="rho^a = exp(a ln rho)",
+          .eq(sp.Limit(sp.exp(sp.log(1 - (1 - rho)) / (1 - rho)), rho, 1, "-"), rule=r"$\rho^a = \exp(a \ln \rho)$",
               label="exp form")
-          .eq(sp.exp(-1), rule="ln(1 - (1-rho)) ~ -(1-rho), with x = 1 - rho", label="limit"))
+          .eq(sp.exp(-1), rule=r"$\ln(1 - (1-\rho)) \sim -(1-\rho)$, with $x = 1 - \rho$", label="limit"))
     d.approx(sp.exp(-1), "0.368", label="exp(-1) ~ 0.368")
     d.statement(ch.fact.relation, by=ch.fact)
 
@@ -548,12 +553,12 @@ def _recent_window_claim(d, window, exact_line):
     nw = d.symbol("n_window", positive=True)
     k = d.symbol("k", integer=True, nonnegative=True)
     d.define(nw, window_expr, why="the number of most recent samples, as the sentence states it")
-    d.note("Share of the most recent n samples in m as the history grows: (1-rho) sum_{k=0}^{n-1} rho^k = 1 - rho^n "
-           "(the total weight tends to 1); 'roughly two thirds' is read as 1 - exp(-1) = 0.632, the complement of "
-           "the 'one third' exp(-1) just computed.")
+    d.note("Share of the most recent $n$ samples in $m$ as the history grows: "
+           r"$(1-\rho) \sum_{k=0}^{n-1} \rho^k = 1 - \rho^n$ (the total weight tends to 1); 'roughly two thirds' is "
+           r"read as $1 - \exp(-1) = 0.632$, the complement of the 'one third' $\exp(-1)$ just computed.")
     ch = (d.chain(sp.Limit((1 - rho) * geo(rho ** k, k, 0, nw - 1), rho, 1, "-"))
           .eq(sp.Limit(1 - rho ** nw, rho, 1, "-"), rule="geometric series", label="share")
-          .eq(exact_line, rule="rho^{1/(1-rho)} -> exp(-1)", label="limit"))
+          .eq(exact_line, rule=r"$\rho^{1/(1-\rho)} \to \exp(-1)$", label="limit"))
     d.approx(1 - sp.exp(-1), "0.632", label="1 - exp(-1) ~ 0.632 (roughly two thirds)")
     d.statement(ch.fact.relation, by=ch.fact)
 
@@ -631,12 +636,12 @@ def window_length(d):
     rho100 = d.symbol("rho_100", real=True)
     S = d.symbol("sum_{k>=0} rho^k", positive=True)
     d.unknowns(S, rho100)
-    series_ = d.given(Eq(S, 1 + rho * S), why="the geometric series starts with 1 and repeats itself shifted by one "
-                      "(0 < rho < 1: it converges)", label="geometric series")
+    series_ = d.given(Eq(S, 1 + rho * S), why="the geometric series starts with 1 and repeats itself shifted by "
+                                              r"one ($0 < \rho < 1$: it converges)", label="geometric series")
     ch = (d.chain((1 - rho) * S / (1 - rho), using=[series_])
           .eq(1 / (1 - rho), rule="geometric series", label="window length"))
     want = d.given(Eq(1 / (1 - rho100), 100), why="a window of 100 samples", label="100 samples")
-    pick = d.step(Eq(rho100, R(99, 100)), rule="solve for rho", using=[want])
+    pick = d.step(Eq(rho100, R(99, 100)), rule=r"solve for $\rho$", using=[want])
     stmt = (ch.fact.relation, Eq(rho100, R(99, 100)))
     d.step(stmt, rule="collect", using=[series_, pick])
     d.statement(stmt)

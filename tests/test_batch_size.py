@@ -34,8 +34,8 @@ def test_covariance_chain_proved_line_by_line(covariance):
 def test_covariance_literal_line4_is_true_and_says_why(covariance):
     line4 = next(s for s in covariance.steps if s.label == "line 4")
     assert line4.verdict == "proved"
-    assert "b != b' sum" in line4.why and "1/B^2" in line4.why
-    assert any("sum_b (ghat_b[i] - g[i])" in n for n in covariance.notes)
+    assert r"$b \neq b'$ sum" in line4.why and "$1/B^2$" in line4.why
+    assert any(r"$\sum_b (\hat{g}_b[i] - g[i])$" in n for n in covariance.notes)
 
 
 def test_covariance_witness_agrees(covariance):
@@ -102,7 +102,7 @@ def test_catalog_claim_proved_and_witnessed(results, cid):
 def test_eta_chain_follows_the_slide(results):
     r = results["batch_scaling.eta_two_steps"]
     assert [s.label for s in r.steps][:4] == ["line 1", "line 2 (~)", "line 3", "line 4 (B = 2)"]
-    assert any("'~' line" in n for n in r.notes)
+    assert any(r"'$\approx$' line" in n for n in r.notes)
 
 
 def test_two_steps_nonquadratic_order_two(results):
