@@ -67,7 +67,8 @@ def euler_linear(d):
          .eq(r ** (j + 1) * P0, rule="induction hypothesis", using=[ind.hypothesis], label="closed form at j+1"))
     sol = P0 * sp.exp(-a * s)
     (d.chain(sp.Derivative(sol, s), using=[])
-     .eq(-a * sol, rule=r"$\Phi(s) = \Phi_0 e^{-a s}$ solves $d\Phi/ds = -g(\Phi(s)) = -a \Phi(s)$", label="flow solution"))
+     .eq(-a * sol, rule=r"$\Phi(s) = \Phi_0 e^{-a s}$ solves "
+                        r"$d\Phi/ds = -g(\Phi(s)) = -a \Phi(s)$", label="flow solution"))
     d.chain(sp.Subs(sol, s, 0), using=[]).eq(P0, rule=r"and $\Phi(0) = \Phi_0$", label="initial value")
     (d.chain(sp.Limit(r ** N * P0, N, sp.oo), using=[])
      .eq(P0 * sp.exp(-a * t), rule=r"$(1 - x/N)^N \to e^{-x}$", label="limit"))
@@ -156,8 +157,8 @@ def euler_error_bound(d):
      .eq(-gp * D, rule=r"$\Phi'' = \frac{d}{ds}\bigl(-g(\Phi(s))\bigr)$, chain rule", label="Phi'' (chain rule)")
      .eq(gp * g(Phi(s)), rule="the flow", using=[flow], label="Phi'' = g'(Phi) g(Phi)"))
     d.given(sp.Le(ej1, (1 + h * L) * ej + M * h ** 2 / 2),
-            why=r"$e_j = |\Phi_j - \Phi(jh)|$: Taylor's theorem (local error $\leq M h^2/2$) and $|g(x) - g(y)| \leq"
-                " L |x - y|$",
+            why=r"$e_j = |\Phi_j - \Phi(jh)|$: Taylor's theorem (local error $\leq M h^2/2$) and "
+                r"$|g(x) - g(y)| \leq L |x - y|$",
             label="error recursion")
     Ej = M * h / (2 * L) * ((1 + h * L) ** j - 1)
     d.note(r"$e_j \leq E_j$ by induction: $E_j$ solves the recursion with equality and $E_0 = 0 = e_0$, and the "
@@ -357,8 +358,8 @@ def sgd_limit(d):
     d.given(Eq(V[0], 0), why=r"$\Phi_0$ is deterministic: $\operatorname{Var} \Phi_0 = 0$", label="V_0 = 0")
     cur_m = d.given(Eq(mj, m[j]), why=r"$m_j = \mathbb{E}\, \Phi_j$", label="def m_j")
     cur_v = d.given(Eq(Vj, V[j]), why=r"$V_j = \operatorname{Var} \Phi_j$", label="def V_j")
-    next_m = d.given(Eq(m[j + 1], E(nxt)), why=r"$m_{j+1} = \mathbb{E}\, \Phi_{j+1}$, $\Phi_{j+1} = \Phi_j - h (a "
-                                               r"\Phi_j + \epsilon_j)$",
+    next_m = d.given(Eq(m[j + 1], E(nxt)), why=r"$m_{j+1} = \mathbb{E}\, \Phi_{j+1}$, "
+                                               r"$\Phi_{j+1} = \Phi_j - h (a \Phi_j + \epsilon_j)$",
                      label="def m_{j+1}")
     next_v = d.given(Eq(V[j + 1], Var(nxt)), why=r"$V_{j+1} = \operatorname{Var} \Phi_{j+1}$", label="def V_{j+1}")
     # P(j): the moments of Phi_{j+1}, for every j >= 0 (base case j = 0 from m_0 = Phi_0, V_0 = 0); the hypothesis
@@ -366,7 +367,8 @@ def sgd_limit(d):
     with d.induction(Eq(m[j + 1], r ** (j + 1) * P0), on=j, base=0, label="E Phi_{j+1} by induction") as im:
         (d.chain(m[j + 1], using=[next_m])
          .eq(E(nxt), rule=r"$m_{j+1} = \mathbb{E}\, \Phi_{j+1}$")
-         .eq(r * mj, rule=r"linearity of $\mathbb{E}$, $\mathbb{E}\, \epsilon_j = 0$", using=[rdef], label="mean recursion")
+         .eq(r * mj, rule=r"linearity of $\mathbb{E}$, "
+                          r"$\mathbb{E}\, \epsilon_j = 0$", using=[rdef], label="mean recursion")
          .eq(r ** (j + 1) * P0, rule="induction step", using=[cur_m, im.hypothesis], label="mean closed form"))
     with d.induction(Eq(V[j + 1], h ** 2 * s2 * (1 - r ** (2 * j + 2)) / (1 - r ** 2)), on=j, base=0,
                      label="Var Phi_{j+1} by induction") as iv:

@@ -342,8 +342,8 @@ def _explicit_sum(d, sign, *, full_chain):
             (ch.eq((sp.Sum((1 - 1 / N) * term(t - 1), (s, 1, t - 1)) + x[t]) / N,
                    rule="move $1 - 1/N$ into the sum")
              .eq((sp.Sum(term(t), (s, 1, t - 1)) + sp.Sum(term(t), (s, t, t))) / N,
-                 rule="$(1 - 1/N)(1 - 1/N)^{t-1-s} = (1 - 1/N)^{t-s}$; $x_t$ is the $s = t$ term (weight $(1 - "
-                      "1/N)^0$)")
+                 rule="$(1 - 1/N)(1 - 1/N)^{t-1-s} = (1 - 1/N)^{t-s}$; $x_t$ is the $s = t$ term (weight "
+                      "$(1 - 1/N)^0$)")
              .eq(F(t), rule=r"join the ranges $1, \ldots, t-1$ and $t$", label="explicit sum"))
         else:
             ch.eq(F(t), rule="the slide's explicit sum", label="explicit sum")
@@ -355,8 +355,8 @@ def _explicit_sum(d, sign, *, full_chain):
        source=Source(SLIDES, RUNNING + ", 'gives'"), expected="refuted",
        statement=r"$\hat{\mu}_t = \frac{1}{N} \sum_{1 \leq s \leq t} \left(1 - \frac{1}{N}\right)^{-(t-s)} x_s$")
 def explicit_sum(d):
-    d.note("The slide states the closed form without a derivation; it is checked as the induction step $(1 - 1/N) "
-           "F(t-1) + x_t/N = F(t)$ of the recurrence, which fails already at $t = 2$.")
+    d.note("The slide states the closed form without a derivation; it is checked as the induction step "
+           "$(1 - 1/N) F(t-1) + x_t/N = F(t)$ of the recurrence, which fails already at $t = 2$.")
     _explicit_sum(d, -1, full_chain=False)
 
 
@@ -455,7 +455,8 @@ def weights_series_corrected(d):
          .eq(G[M - 1] + r ** M, rule="definition of $G_M$")
          .eq(N * (1 - r ** M) + r ** M, rule="induction hypothesis", using=[ind.hypothesis])
          .eq(N * (1 - r ** (M + 1)), rule="$N (1 - 1/N) = N - 1$", label="geometric sum"))
-    d.step(sp.Eq(sp.Limit(G[M], M, sp.oo), N), rule=r"$(1 - 1/N)^{M+1} \to 0$ since $0 < 1 - 1/N < 1$", using=[ind.fact],
+    d.step(sp.Eq(sp.Limit(G[M], M, sp.oo), N), rule=r"$(1 - 1/N)^{M+1} \to 0$ since "
+                                                    "$0 < 1 - 1/N < 1$", using=[ind.fact],
            label="limit")
     d.statement(sp.Eq(sp.Limit(G[M], M, sp.oo), N))
 

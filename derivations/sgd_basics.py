@@ -109,8 +109,8 @@ def population_gradient(d):
                                                   r"\nabla_\beta \mathbb{E}_{\mathrm{Pop}} \mathrm{loss}$ (the "
                                                   r"population average is linear and does not depend on $\beta$)")
     d.note(r"The slide writes $\mathbb{E}_{\mathrm{Pop}} \nabla_\beta$; the engine evaluates expectations before "
-           r"derivatives (E of a Derivative is unsupported), so the chain starts from $\nabla_\beta "
-           r"\mathbb{E}_{\mathrm{Pop}}$, equal by linearity.")
+           "derivatives (E of a Derivative is unsupported), so the chain starts from "
+           r"$\nabla_\beta \mathbb{E}_{\mathrm{Pop}}$, equal by linearity.")
     (d.chain(g)
      .eq(E(beta - y), rule=r"differentiate: $\nabla_\beta \frac{1}{2}(\beta - y)^2 = \beta - y$", label="line 2")
      .eq(beta - E(y), rule=r"linearity of $\mathbb{E}$", label="line 3"))
@@ -145,8 +145,8 @@ def batch_gradient(d):
     gh = d.symbol("ghat", real=True)
     batch_loss = sp.Sum((beta - y[b]) ** 2 / 2, (b, 1, B)) / B
     d.define(gh, sp.Derivative(batch_loss, beta),
-             why=r"$\hat{g} = \mathbb{E}_{(x,y) \sim \mathrm{Batch}} \nabla \mathrm{loss}$: the gradient of the loss"
-                 r" averaged over the batch $y_1, \ldots, y_B$")
+             why=r"$\hat{g} = \mathbb{E}_{(x,y) \sim \mathrm{Batch}} \nabla \mathrm{loss}$: the gradient of the "
+                 r"loss averaged over the batch $y_1, \ldots, y_B$")
     (d.chain(gh)
      .eq(sp.Sum(beta - y[b], (b, 1, B)) / B, rule="differentiate the batch loss term by term")
      .eq(beta - sp.Sum(y[b], (b, 1, B)) / B, rule=r"sum of $B$ copies of $\beta$"))
@@ -191,7 +191,8 @@ def nonzero_at_optimum(d):
     d.random.family(y, mean=m, cov=s2)
     d.define(gh, beta - sp.Sum(y[b], (b, 1, B)) / B, why=r"$\hat{g} = \beta - \mathbb{E}_{\mathrm{Batch}}\, y$ "
                                                          "(sgd.one_dim.batch_gradient)")
-    opt = d.given(sp.Eq(beta, m), why=r"$\beta$ optimal: $g = \beta - \mathbb{E}_{\mathrm{Pop}}\, y = 0$", label="optimum")
+    opt = d.given(sp.Eq(beta, m), why=r"$\beta$ optimal: "
+                                      r"$g = \beta - \mathbb{E}_{\mathrm{Pop}}\, y = 0$", label="optimum")
     ch = (d.chain(E(gh ** 2), using=[opt])
           .eq(E((m - sp.Sum(y[b], (b, 1, B)) / B) ** 2), rule=r"$\beta = \mathbb{E}_{\mathrm{Pop}}\, y$")
           .eq(s2 / B, rule=r"the $B$ draws are independent: the variance of their mean is $\sigma^2 / B$"))
@@ -382,7 +383,8 @@ def _schedule_claim(d, eta_of, closed_of, sum_limit):
     eta = eta_of(eta0, t)
     d.step((sp.Gt(eta, 0, evaluate=False), sp.Eq(sp.Limit(eta, t, sp.oo), 0),
             sp.Eq(sp.Limit(ST, T, sp.oo), sum_limit(eta0))),
-           rule=r"positivity; limits of $\eta_t$ and of the closed-form partial sums", using=[fact], label="conditions")
+           rule=r"positivity; limits of $\eta_t$ and of the closed-form partial sums", using=[fact],
+           label="conditions")
     d.statement((sp.Gt(eta, 0, evaluate=False), sp.Eq(sp.Limit(eta, t, sp.oo), 0),
                  sp.Eq(sp.Limit(ST, T, sp.oo), sum_limit(eta0))))
 

@@ -81,8 +81,8 @@ def permutation_invariance(d):
     sigma = d.function("sigma")
     params, x = symbolic_network(d, n_in=1)
     y = forward(params, x, sigma)[0]
-    d.note(r"$\sigma$ is an undefined function (any elementwise activation): the engine can prove identities with it"
-           r" but cannot refute them numerically (engine gap); the witness uses $\tanh$.")
+    d.note(r"$\sigma$ is an undefined function (any elementwise activation): the engine can prove identities with "
+           r"it but cannot refute them numerically (engine gap); the witness uses $\tanh$.")
     ident = (0, 1, 2)
     swaps = {"swap units 1, 2 of layer 1": [(1, 0, 2), ident], "swap units 2, 3 of layer 1": [(0, 2, 1), ident],
              "swap units 1, 2 of layer 2": [ident, (1, 0, 2)], "swap units 2, 3 of layer 2": [ident, (0, 2, 1)]}
