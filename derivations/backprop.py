@@ -74,10 +74,10 @@ class Layer:
         self.Ux = d.indexed("Ux", real=True)            # U_k . x, U_k the direction of w_k
         self.Uw = d.indexed("Uw", real=True)            # Uw[i, k] = U_i . w_k
         d.sampler(self.sampler)
-        d.note("Proved for all m and n: both sides are written with the inner products p_k = w_k.x, "
-               "q_k = ||w_k||^2 and those of the direction (w_k.u, u.x, U_i.x, U_i.w_k); sums over units are "
-               "symbolic. Counterexamples are drawn as the inner products of concrete rational vectors "
-               "(n, m in 1..3).")
+        d.note(r"Proved for all $m$ and $n$: both sides are written with the inner products $p_k = w_k \cdot x$, "
+               r"$q_k = \|w_k\|^2$ and those of the direction ($w_k \cdot u$, $u \cdot x$, $U_i \cdot x$, "
+               r"$U_i \cdot w_k$); sums over units are symbolic. Counterexamples are drawn as the inner products of "
+               r"concrete rational vectors ($n, m \in \{1, 2, 3\}$).")
 
     def sums(self, expr, idx=None):
         idx = self.k if idx is None else idx
@@ -130,8 +130,9 @@ def define_bias_direction(d, L):
     k, eps = L.k, L.eps
     y_k = (L.p[k] + L.b[k] + eps * L.e[k]) / sp.sqrt(L.q[k])
     d.define(L.DL, L.sums(L.g[k] * sp.Derivative(y_k, eps)), label="(12)",
-             why="total derivative rule (12) along a direction e of the biases, b -> b + eps e: "
-                 "D_e L = sum_k g_k d/d eps y_k (y_k is affine in eps, so this holds at every eps)")
+             why=r"total derivative rule (12) along a direction $e$ of the biases, $b \to b + \epsilon e$: "
+                 r"$D_e L = \sum_k g_k \frac{d}{d\epsilon} y_k$ ($y_k$ is affine in $\epsilon$, so this holds at "
+                 r"every $\epsilon$)")
 
 
 def bias_gradient_build(d, *, denominator_power=sp.Rational(1, 2)):
@@ -140,8 +141,9 @@ def bias_gradient_build(d, *, denominator_power=sp.Rational(1, 2)):
     define_bias_direction(d, L)
     ch = (d.chain(L.DL)
           .eq(L.sums(L.e[k] * L.g[k] * sp.Derivative(_unit_output(L, k), L.b[k])),
-              rule="y_k depends on b_k only: dL/db_i = g_i dy_i/db_i", label="(13), first equality")
-          .eq(L.sums(L.e[k] * L.g[k] / L.q[k] ** denominator_power), rule="differentiate y_i in b_i",
+              rule="$y_k$ depends on $b_k$ only: "
+                   r"$\partial L/\partial b_i = g_i\, \partial y_i/\partial b_i$", label="(13), first equality")
+          .eq(L.sums(L.e[k] * L.g[k] / L.q[k] ** denominator_power), rule="differentiate $y_i$ in $b_i$",
               label="(13), second equality"))
     d.statement(sp.Eq(L.DL, ch.current))
 
@@ -163,15 +165,18 @@ def input_gradient_build(d, *, swap_w_for_x=False):
     k, eps = L.k, L.eps
     y_k = (L.p[k] + eps * L.r[k] + L.b[k]) / sp.sqrt(L.q[k])
     d.define(L.DL, L.sums(L.g[k] * sp.Derivative(y_k, eps)), label="(12)",
-             why="total derivative rule (12) along a direction u of the input, x -> x + eps u, "
-                 "w_k.(x + eps u) = p_k + eps r_k (y_k is affine in eps, so this holds at every eps)")
+             why=r"total derivative rule (12) along a direction $u$ of the input, $x \to x + \epsilon u$, "
+                 r"$w_k \cdot (x + \epsilon u) = p_k + \epsilon r_k$ ($y_k$ is affine in $\epsilon$, so this holds "
+                 r"at every $\epsilon$)")
     last = L.t if swap_w_for_x else L.r[k]
     ch = (d.chain(L.DL)
           .eq(L.sums(L.g[k] * sp.Derivative(_unit_output(L, k), L.p[k]) * L.r[k]),
-              rule="dL/dx_j = sum_i g_i dy_i/dx_j, y_i depends on x through p_i = w_i.x (dp_i/dx_j = w_ij)",
+              rule=r"$\partial L/\partial x_j = \sum_i g_i\, \partial y_i/\partial x_j$, $y_i$ depends on $x$ "
+                   r"through $p_i = w_i \cdot x$ ($\partial p_i/\partial x_j = w_{ij}$)",
               label="(14), first equality")
           .eq(L.sums(L.g[k] * last / sp.sqrt(L.q[k])),
-              rule="dy_i/dx_j = w_ij/||w_i||; sum_j u_j w_ij = w_i.u", label="(14), second equality"))
+              rule=r"$\partial y_i/\partial x_j = w_{ij}/\|w_i\|$; "
+                   r"$\sum_j u_j w_{ij} = w_i \cdot u$", label="(14), second equality"))
     d.statement(sp.Eq(L.DL, ch.current))
 
 
@@ -203,9 +208,10 @@ WEIGHT_GRAM = ("p", "q", "b", "g", "Ux", "Uw")
 def define_weight_direction(d, L):
     k = L.k
     d.define(L.DL, L.sums(L.g[k] * _pair_with(L, k, k)), label="(12)",
-             why="total derivative rule (12) along a direction U = (U_1..U_m) of the weights, w_k -> w_k + eps U_k; "
-                 "y_k depends on w_k through p_k = w_k.x (dp_k = U_k.x) and q_k = ||w_k||^2 (dq_k = 2 U_k.w_k)")
-    d.note("The derivative along U is written with the chain rule through p_k and q_k (Derivative in the "
+             why=r"total derivative rule (12) along a direction $U = (U_1, \ldots, U_m)$ of the weights, "
+                 r"$w_k \to w_k + \epsilon U_k$; $y_k$ depends on $w_k$ through $p_k = w_k \cdot x$ "
+                 r"($dp_k = U_k \cdot x$) and $q_k = \|w_k\|^2$ ($dq_k = 2 U_k \cdot w_k$)")
+    d.note("The derivative along $U$ is written with the chain rule through $p_k$ and $q_k$ (Derivative in the "
            "inner products) rather than as Subs(Derivative(y_k(w_k + eps U_k), eps), eps, 0): the engine leaves "
            "such a Subs unevaluated once it has evaluated the Derivative inside it.")
 
@@ -221,16 +227,19 @@ def grad_w(d):
     L = Layer(d, WEIGHT_GRAM)
     i, k = L.i, L.k
     define_weight_direction(d, L)
-    d.note("In (15) the index i is both the summation index and the free index of dL/dw_i. Read literally, "
-           "dL/dw_i is the sum over all units k of g_k dy_k/dw_k (each unit's gradient in its own weights), "
-           "the same vector for every i; paired with U = (U_1..U_m) that is sum_i sum_k g_k <U_i, dy_k/dw_k>. "
-           "For m >= 2 this is not the gradient (see weightnorm.grad_w.corrected).")
+    d.note(r"In (15) the index $i$ is both the summation index and the free index of $\partial L/\partial w_i$. "
+           r"Read literally, $\partial L/\partial w_i$ is the sum over all units $k$ of "
+           r"$g_k\, \partial y_k/\partial w_k$ (each unit's gradient in its own weights), the same vector for every "
+           r"$i$; paired with $U = (U_1, \ldots, U_m)$ that is "
+           r"$\sum_i \sum_k g_k \langle U_i, \partial y_k/\partial w_k \rangle$. For $m \geq 2$ this is not the "
+           "gradient (see weightnorm.grad_w.corrected).")
     ch = (d.chain(L.DL)
           .eq(L.sums(L.sums(L.g[k] * _pair_with(L, k, i)), i),
-              rule="dL/dw_i = sum_i g_i dy_i/dw_i (sum over all units)", label="(15), first equality")
+              rule=r"$\partial L/\partial w_i = \sum_i g_i\, \partial y_i/\partial w_i$ (sum over all "
+                   "units)", label="(15), first equality")
           .eq(L.sums(L.sums(L.g[k] * (L.Ux[i] / sp.sqrt(L.q[k])
                                       + (L.p[k] + L.b[k]) * (-L.Uw[i, k]) / L.q[k] ** sp.Rational(3, 2))), i),
-              rule="dy/dw = x/||w|| + (w^T x + b)(-w)/||w||^3", label="(15), second equality"))
+              rule=r"$\partial y/\partial w = x/\|w\| + (w^{\top} x + b)(-w)/\|w\|^3$", label="(15), second equality"))
     d.statement(sp.Eq(L.DL, ch.current))
 
 
@@ -240,9 +249,11 @@ def weight_gradient_corrected_build(d, *, sign=-1, power=sp.Rational(3, 2)):
     define_weight_direction(d, L)
     ch = (d.chain(L.DL)
           .eq(L.sums(L.g[k] * _pair_with(L, k, k)),
-              rule="y_k depends on w_k only: dL/dw_i = g_i dy_i/dw_i", label="(15), first equality")
+              rule="$y_k$ depends on $w_k$ only: "
+                   r"$\partial L/\partial w_i = g_i\, \partial y_i/\partial w_i$", label="(15), first equality")
           .eq(L.sums(L.g[k] * (L.Ux[k] / sp.sqrt(L.q[k]) + sign * (L.p[k] + L.b[k]) * L.Uw[k, k] / L.q[k] ** power)),
-              rule="dy_i/dw_i = x/||w_i|| - (w_i^T x + b_i) w_i/||w_i||^3", label="(15), second equality"))
+              rule=r"$\partial y_i/\partial w_i = x/\|w_i\| - (w_i^{\top} x + b_i)\, w_i/\|w_i\|^3$",
+              label="(15), second equality"))
     d.statement(sp.Eq(L.DL, ch.current))
 
 
@@ -437,13 +448,17 @@ class Seq:
 def grad_b_build(d, *, last=None):
     s = Seq(d)
     D = d.symbol("dL/db", real=True)
-    d.define(D, s.total(s.b), label="(12)", why="total derivative rule (12): dL/db = sum_i dL/dy_i dy_i/db")
+    d.define(D, s.total(s.b), label="(12)",
+             why="total derivative rule (12): "
+                 r"$\partial L/\partial b = \sum_i (\partial L/\partial y_i)(\partial y_i/\partial b)$")
     i = s.i
     end = s.sums(s.g[i]) if last is None else last(s)
     ch = (d.chain(D)
-          .eq(s.sums(s.g[i] * sp.Derivative(s.y(i), s.b)), rule="total derivative rule, dL/dy_i = g_i",
+          .eq(s.sums(s.g[i] * sp.Derivative(s.y(i), s.b)), rule="total derivative rule, "
+                                                                r"$\partial L/\partial y_i = g_i$",
               label="(17), first equality")
-          .eq(end, rule="dy_i/db = 1 (so sum_i dL/dy_i dy_i/db = sum_i dL/dy_i = sum_i g_i)",
+          .eq(end, rule=r"$\partial y_i/\partial b = 1$ (so "
+                        r"$\sum_i (\partial L/\partial y_i)(\partial y_i/\partial b) = \sum_i g_i$)",
               label="(17), second and third equalities"))
     d.statement(sp.Eq(D, ch.current))
 
@@ -461,12 +476,15 @@ def recurrent_grad_b(d):
 def grad_a_build(d, *, claimed_shift=2):
     s = Seq(d)
     D = d.symbol("dL/da", real=True)
-    d.define(D, s.total(s.a), label="(12)", why="total derivative rule (12): dL/da = sum_i dL/dy_i dy_i/da")
+    d.define(D, s.total(s.a), label="(12)",
+             why="total derivative rule (12): "
+                 r"$\partial L/\partial a = \sum_i (\partial L/\partial y_i)(\partial y_i/\partial a)$")
     i = s.i
     ch = (d.chain(D)
-          .eq(s.sums(s.g[i] * sp.Derivative(s.y(i), s.a)), rule="total derivative rule, dL/dy_i = g_i",
+          .eq(s.sums(s.g[i] * sp.Derivative(s.y(i), s.a)), rule="total derivative rule, "
+                                                                r"$\partial L/\partial y_i = g_i$",
               label="(18), first equality")
-          .eq(s.sums(s.g[i] * (s.x[i] + s.x[i + claimed_shift])), rule="dy_i/da = x_i + x_{i+2}",
+          .eq(s.sums(s.g[i] * (s.x[i] + s.x[i + claimed_shift])), rule=r"$\partial y_i/\partial a = x_i + x_{i+2}$",
               label="(18), second equality"))
     d.statement(sp.Eq(D, ch.current))
 
@@ -495,20 +513,23 @@ class XGrad:
         self.d = d
         self.n = d.symbol("N-3", integer=True, nonnegative=True)
         self.k, self.m = d.symbols("k m", integer=True, nonnegative=True)
-        d.define(s.N, 3 + self.n, label="N >= 3", why="the layer has N - 2 >= 1 outputs")
+        d.define(s.N, 3 + self.n, label="N >= 3", why=r"the layer has $N - 2 \geq 1$ outputs")
         self.Dx = d.indexed("dL/dx", real=True)
         i, j = s.i, s.j
         d.define(self.Dx[j], s.total(s.x[j]), label="(12)",
-                 why="total derivative rule (12): dL/dx_j = sum_i dL/dy_i dy_i/dx_j")
+                 why="total derivative rule (12): "
+                     r"$\partial L/\partial x_j = \sum_i (\partial L/\partial y_i)(\partial y_i/\partial x_j)$")
         self.chain = (d.chain(self.Dx[j])
                       .eq(s.sums(s.g[i] * sp.Derivative(s.y(i), s.x[j])),
-                          rule="total derivative rule, dL/dy_i = g_i", label="(19), first equality")
+                          rule="total derivative rule, "
+                               r"$\partial L/\partial y_i = g_i$", label="(19), first equality")
                       .eq(s.sums(s.g[i] * s.a * (sp.KroneckerDelta(j, i) + sp.KroneckerDelta(j, i + 2))),
-                          rule="dy_i/dx_j = a([j = i] + [j = i + 2])", label="(19), second equality"))
-        d.note("The cases are checked at every j of their range: finite ranges (relative to N) are written out "
-               "(dL/dx_j at j = 1, 2, N-1, ...); the range 3 <= j <= N-2 is written j = 3 + k, N = j + 2 + m "
-               "with k, m >= 0 integers (and j = 2 <= N - 2 as N = 4 + m). "
-               "N = 3 + (N-3), N-3 >= 0, so the engine knows N >= 3.")
+                          rule=r"$\partial y_i/\partial x_j = a([j = i] + [j = i + 2])$",
+                          label="(19), second equality"))
+        d.note("The cases are checked at every $j$ of their range: finite ranges (relative to $N$) are written out "
+               r"($\partial L/\partial x_j$ at $j = 1, 2, N-1, \ldots$); the range $3 \leq j \leq N-2$ is written "
+               r"$j = 3 + k$, $N = j + 2 + m$ with $k, m \geq 0$ integers (and $j = 2 \leq N - 2$ as $N = 4 + m$). "
+               r"$N = 3 + (N-3)$, $N-3 \geq 0$, so the engine knows $N \geq 3$.")
 
     def at(self, expr, j, n=None):
         """``expr`` at j (and N-3 = n): an unevaluated Subs the engine evaluates."""
@@ -523,9 +544,9 @@ class XGrad:
         return sp.Eq(self.at(self.Dx[self.s.j], j, n), rhs.xreplace(at))
 
 
-ZERO_EXTENSION_NOTE = ("g is extended by zero (g_k := 0 for k outside 1..N-2): without this convention line 1 "
-                       "at N = 3, j = 2 names g_2 and line 2 at j = 2 names g_0, entries that do not exist; with "
-                       "it, lines 1 and 2 hold and only line 3 fails.")
+ZERO_EXTENSION_NOTE = (r"$g$ is extended by zero ($g_k := 0$ for $k$ outside $1, \ldots, N-2$): without this "
+                       "convention line 1 at $N = 3$, $j = 2$ names $g_2$ and line 2 at $j = 2$ names $g_0$, entries "
+                       "that do not exist; with it, lines 1 and 2 hold and only line 3 fails.")
 
 
 @claim(id="recurrent_layer.grad_x", title="Recurrent sequence layer: gradient in $x$ (as printed, overlapping "
@@ -542,13 +563,13 @@ def recurrent_grad_x(d):
     X = XGrad(d)
     s, k, m = X.s, X.k, X.m
     aG, j, N = s.aG, s.j, s.N
-    d.note("Cases notation with overlapping ranges (j = 2 in lines 1 and 2, j = N-2 in lines 2 and 3): each line "
-           "is read as a claim on its whole range. " + ZERO_EXTENSION_NOTE)
+    d.note("Cases notation with overlapping ranges ($j = 2$ in lines 1 and 2, $j = N-2$ in lines 2 and 3): each "
+           "line is read as a claim on its whole range. " + ZERO_EXTENSION_NOTE)
     line1 = (X.instance(aG(j), 1), X.instance(aG(j), 2))
     line2 = (X.instance(aG(j) + aG(j - 2), 2, 1 + m), X.instance(aG(j) + aG(j - 2), 3 + k, 2 + k + m))
     line3 = (X.instance(aG(j - 2), N - 2), X.instance(aG(j - 2), N - 1), X.instance(aG(j - 2), N))
     d.note("The cases are the statement, checked as the conclusion from the second equality: relations 1-2 are "
-           "line 1 (j = 1, 2), 3-4 line 2 (j = 2; j = 3 + k), 5-7 line 3 (j = N-2, N-1, N).")
+           "line 1 ($j = 1, 2$), 3-4 line 2 ($j = 2$; $j = 3 + k$), 5-7 line 3 ($j = N-2, N-1, N$).")
     d.statement(line1 + line2 + line3)
 
 
@@ -556,15 +577,15 @@ def grad_x_corrected_build(d, *, lag=2):
     X = XGrad(d)
     s, k, m = X.s, X.k, X.m
     a, aG, g, j, N = s.a, s.aG, s.g, s.j, s.N
-    d.note(ZERO_EXTENSION_NOTE + " The corrected lines do not overlap; for N >= 4 every g entry they name "
-           "exists except g_2 at N = 3 (j = 2) and g_0 at N = 3 (j = N - 1 = 2), where the zero extension "
-           "gives dL/dx_2 = 0 (x_2 does not enter y_1).")
+    d.note(ZERO_EXTENSION_NOTE + r" The corrected lines do not overlap; for $N \geq 4$ every $g$ entry they name "
+           "exists except $g_2$ at $N = 3$ ($j = 2$) and $g_0$ at $N = 3$ ($j = N - 1 = 2$), where the zero "
+           r"extension gives $\partial L/\partial x_2 = 0$ ($x_2$ does not enter $y_1$).")
     line1 = (X.instance(aG(j), 1), X.instance(aG(j), 2))
     line2 = (X.instance(a * (g[j] + g[j - lag]), 3 + k, 2 + k + m),)
     line3 = (X.instance(aG(j - lag), N - 1), X.instance(aG(j - lag), N))
     d.step(line1 + line2 + line3, using=X.chain.fact, label="(19) corrected: the cases",
-           rule="cases: j in {1, 2}: only i = j contributes (i = j - 2 < 1); 3 <= j <= N-2: i = j and i = j - 2; "
-                "j in {N-1, N}: only i = j - 2 contributes (i = j > N-2)")
+           rule=r"cases: $j \in \{1, 2\}$: only $i = j$ contributes ($i = j - 2 < 1$); $3 \leq j \leq N-2$: $i = j$ "
+                r"and $i = j - 2$; $j \in \{N-1, N\}$: only $i = j - 2$ contributes ($i = j > N-2$)")
     d.statement(line1 + line2 + line3)
 
 
@@ -873,17 +894,20 @@ def per_example_build(d, *, factor=1):
     DL = d.symbol("D_U loss_b", real=True)
     Wg = d.indexed("W.grad")
     d.define(DL, sp.Derivative(L.over_units(L.first_order_model(b)), L.eps), label="chain rule",
-             why="derivative of loss_b along W -> W + eps U: by the chain rule, that of its first-order model "
-                 "sum_j y.grad[b, j] y[b, j](W + eps U) with y[b, j] = sum_i (W + eps U)[j, i] x[b, i]")
+             why=r"derivative of $\mathrm{loss}_b$ along $W \to W + \epsilon U$: by the chain rule, that of its "
+                 r"first-order model $\sum_j y.\mathtt{grad}[b, j]\, y[b, j](W + \epsilon U)$ with "
+                 r"$y[b, j] = \sum_i (W + \epsilon U)[j, i]\, x[b, i]$")
     d.define(Wg[b, j, i], factor * L.G[b, j] * L.x[b, i], label="the loop (b)",
              why="for b, i, j: W.grad[b, j, i] += y.grad[b, j] x[b, i] (one increment per entry, from zero)")
-    d.note("The question asks for W.grad[b, i, j], the derivative with respect to W[i, j]; the solution (and the "
-           "layer y[b, j] += W[j, i] x[b, i]) index W as W[j, i], so W.grad[b, j, i] is read as dloss_b/dW[j, i].")
-    d.note("Sums over (j, i) are written as one multi-limit Sum: SymPy merges Sum(Sum(...)) into one, and the "
+    d.note(r"The question asks for $W.\mathtt{grad}[b, i, j]$, the derivative with respect to $W[i, j]$; the "
+           "solution (and the layer y[b, j] += W[j, i] x[b, i]) index $W$ as $W[j, i]$, so "
+           r"$W.\mathtt{grad}[b, j, i]$ is read as $\partial \mathrm{loss}_b / \partial W[j, i]$.")
+    d.note("Sums over $(j, i)$ are written as one multi-limit Sum: SymPy merges Sum(Sum(...)) into one, and the "
            "engine canonicalises only single-limit sums (an engine gap).")
     ch = (d.chain(DL)
           .eq(L.over_units(L.G[b, j] * L.U[j, i] * L.x[b, i]),
-              rule="differentiate in eps: y[b, j] is linear in W", label="dy[b, j]/deps = sum_i U[j, i] x[b, i]")
+              rule=r"differentiate in $\epsilon$: $y[b, j]$ is linear in "
+                   "$W$", label="dy[b, j]/deps = sum_i U[j, i] x[b, i]")
           .eq(L.over_units(L.U[j, i] * Wg[b, j, i]), rule="the loop body: W.grad[b, j, i] = y.grad[b, j] x[b, i]",
               label="(b)"))
     d.statement(sp.Eq(DL, ch.current))
@@ -912,20 +936,23 @@ def batch_gradient_build(d, *, factor=None):
     inc = d.indexed("DeltaW.grad")
     batch_sum = sp.Sum(L.first_order_model(b, 1 / B), (i, 1, L.n), (j, 1, L.m), (b, 1, B))
     d.define(DL, sp.Derivative(batch_sum, L.eps), label="chain rule",
-             why="derivative of L = (1/B) sum_b loss_b along W -> W + eps U: by the chain rule, that of its "
-                 "first-order model (1/B) sum_b sum_j y.grad[b, j] y[b, j](W + eps U)")
+             why=r"derivative of $L = \frac{1}{B} \sum_b \mathrm{loss}_b$ along $W \to W + \epsilon U$: by the "
+                 "chain rule, that of its first-order model "
+                 r"$\frac{1}{B} \sum_b \sum_j y.\mathtt{grad}[b, j]\, y[b, j](W + \epsilon U)$")
     d.define(inc[b, j, i], factor * L.G[b, j] * L.x[b, i], label="the loop (a)",
              why="the increment of iteration (b, i, j): w.grad[j, i] += (1/B) y.grad[b, j] x[b, i]")
-    d.note("y.grad[b, j] is the derivative of the per-example loss loss_b (not of the average L): the 1/B of the "
-           "loop is the batch average.")
-    d.note("The loop accumulates W.grad = sum over its iterations (b, i, j) of the increment placed at entry "
-           "[j, i]; paired with a direction U this is sum_{b,j,i} U[j, i] DeltaW.grad[b, j, i]. The iterations "
-           "are summed with i innermost, then j, then b (the order of a for-loop of += is immaterial). The "
-           "entrywise form sum_{j,i} U[j, i] (sum_b ...) needs an exchange of nested finite sums, which the engine "
-           "cannot prove (reported as an engine gap); the witness checks the accumulated array W.grad itself.")
+    d.note(r"$y.\mathtt{grad}[b, j]$ is the derivative of the per-example loss $\mathrm{loss}_b$ (not of the "
+           "average $L$): the $1/B$ of the loop is the batch average.")
+    d.note(r"The loop accumulates $W.\mathtt{grad}$ = sum over its iterations $(b, i, j)$ of the increment placed "
+           "at entry $[j, i]$; paired with a direction $U$ this is "
+           r"$\sum_{b,j,i} U[j, i]\, \Delta W.\mathtt{grad}[b, j, i]$. The iterations are summed with $i$ "
+           "innermost, then $j$, then $b$ (the order of a for-loop of += is immaterial). The entrywise form "
+           r"$\sum_{j,i} U[j, i] (\sum_b \ldots)$ needs an exchange of nested finite sums, which the engine cannot "
+           r"prove (reported as an engine gap); the witness checks the accumulated array $W.\mathtt{grad}$ itself.")
     ch = (d.chain(DL)
           .eq(sp.Sum(L.G[b, j] * L.U[j, i] * L.x[b, i] / B, (i, 1, L.n), (j, 1, L.m), (b, 1, B)),
-              rule="differentiate in eps: y[b, j] is linear in W", label="dy[b, j]/deps = sum_i U[j, i] x[b, i]")
+              rule=r"differentiate in $\epsilon$: $y[b, j]$ is linear in "
+                   "$W$", label="dy[b, j]/deps = sum_i U[j, i] x[b, i]")
           .eq(sp.Sum(L.U[j, i] * inc[b, j, i], (i, 1, L.n), (j, 1, L.m), (b, 1, B)),
               rule="the loop body: w.grad[j, i] += (1/B) y.grad[b, j] x[b, i]", label="(a)"))
     d.statement(sp.Eq(DL, ch.current))
@@ -1153,25 +1180,30 @@ def grad2_build(d, batch_a=None, batch_b=None):
     g2A, g2B = d.symbols("W.grad2_A W.grad2_B", real=True)
     d.note("The question in 000 asks 'Is it possible to compute W.grad[j,i] from W.grad[j,i]?' (a typo); 001, "
            "Problem 3 (c) asks to compute W.grad2[j,i] from W.grad[j,i], which is what the solution answers.")
-    d.note("Batches: B = 2 through y = W x with W = 1 and loss_b = (y_b - t_b)^2/2, so y.grad[b] = y_b - t_b and "
-           "W.grad[b] = (W x_b - t_b) x_b; batch A: x = (1, 1), t = (0, 0); batch B: x = (1, 1), t = (-1, 1). "
-           "For B = 1, W.grad2 = W.grad^2 is determined; the answer 'No' is about batches of B >= 2.")
+    d.note(r"Batches: $B = 2$ through $y = W x$ with $W = 1$ and $\mathrm{loss}_b = (y_b - t_b)^2/2$, so "
+           r"$y.\mathtt{grad}[b] = y_b - t_b$ and $W.\mathtt{grad}[b] = (W x_b - t_b) x_b$; batch A: $x = (1, 1)$, "
+           "$t = (0, 0)$; batch B: $x = (1, 1)$, $t = (-1, 1)$. For $B = 1$, "
+           r"$W.\mathtt{grad2} = W.\mathtt{grad}^2$ is determined; the answer 'No' is about batches of $B \geq 2$.")
     for sym, expr, name in ((gA, 0, "A"), (g2A, 1, "A"), (gB, 0, "B"), (g2B, 1, "B")):
         batch = (batch_a or BATCH_A) if name == "A" else (batch_b or BATCH_B)
         d.define(sym, _loop_expressions(batch)[expr],
-                 why=f"the loops of (a) and (c) run on batch {name}: W.grad = (1/B) sum_b W.grad[b], "
-                     f"W.grad2 = (1/B) sum_b W.grad[b]^2, W.grad[b] = y.grad[b] x[b]")
+                 why=f"the loops of (a) and (c) run on batch {name}: "
+                     r"$W.\mathtt{grad} = \frac{1}{B} \sum_b W.\mathtt{grad}[b]$, "
+                     r"$W.\mathtt{grad2} = \frac{1}{B} \sum_b W.\mathtt{grad}[b]^2$, "
+                     r"$W.\mathtt{grad}[b] = y.\mathtt{grad}[b]\, x[b]$")
     gbar = d.symbol("W.grad", real=True)
     mean = d.given(sp.Eq(gbar, sp.Sum(q[c], (c, 1, B)) / B), label="the loop (a)",
-                   why="W.grad = (1/B) sum_b W.grad[b] (the batch average of the per-example gradients)")
-    d.note("The identity W.grad2 = W.grad^2 + within-batch variance is checked with W.grad kept as a symbol in the "
-           "last link: substituting its definition there would nest a sum inside a sum, and the engine does not "
-           "identify a sum pulled out of an enclosing sum with the same sum at top level (an engine gap).")
+                   why=r"$W.\mathtt{grad} = \frac{1}{B} \sum_b W.\mathtt{grad}[b]$ (the batch average of the "
+                       "per-example gradients)")
+    d.note(r"The identity $W.\mathtt{grad2} = W.\mathtt{grad}^2$ + within-batch variance is checked with "
+           r"$W.\mathtt{grad}$ kept as a symbol in the last link: substituting its definition there would nest a "
+           "sum inside a sum, and the engine does not identify a sum pulled out of an enclosing sum with the same "
+           "sum at top level (an engine gap).")
     second = sp.Sum(q[b] ** 2, (b, 1, B)) / B
     (d.chain(second, using=[])
-     .eq(gbar ** 2 + (second - gbar ** 2), rule="add and subtract W.grad^2")
+     .eq(gbar ** 2 + (second - gbar ** 2), rule=r"add and subtract $W.\mathtt{grad}^2$")
      .eq(gbar ** 2 + (second - 2 * gbar * sp.Sum(q[b], (b, 1, B)) / B + gbar ** 2), using=[mean],
-         rule="(1/B) sum_b W.grad[b] = W.grad")
+         rule=r"$\frac{1}{B} \sum_b W.\mathtt{grad}[b] = W.\mathtt{grad}$")
      .eq(gbar ** 2 + sp.Sum((q[b] - gbar) ** 2, (b, 1, B)) / B, rule="expand the square, linearity of the sum",
          label="W.grad2 = W.grad^2 + within-batch variance"))
     same = d.step(sp.Eq(gA, gB), rule="run the loops on both batches", using=[], label="equal W.grad")

@@ -59,8 +59,8 @@ class Line:
         return self.d.given(
             sp.Eq(self.Lp, self.L0 + e * self.Ju + e ** 2 * self.Q / 2 + e ** 3 * self.C + e ** 4 * self.Rp),
             label="Taylor, +u",
-            why="L smooth along u (||u|| = 1, Delta w = eps u): Taylor polynomial to order 3, remainder eps^4 R_+ "
-                "with R_+ bounded as eps -> 0")
+            why=r"$L$ smooth along $u$ ($\|u\| = 1$, $\Delta w = \epsilon u$): Taylor polynomial to order 3, "
+                r"remainder $\epsilon^4 R_+$ with $R_+$ bounded as $\epsilon \to 0$")
 
     def limit(self, body, p=1):
         return sp.Limit(body / self.eps ** p, self.eps, 0, "+")
@@ -73,16 +73,17 @@ class Line:
 def forward_build(d, *, constant=sp.Rational(1, 2)):
     T = Line(d)
     e, Ju, DL = T.eps, T.Ju, T.DL
-    d.define(DL, T.Lp - T.L0, label="Delta L", why="Delta L = L(w + Delta w) - L(w), as in the assignment")
+    d.define(DL, T.Lp - T.L0, label="Delta L", why=r"$\Delta L = L(w + \Delta w) - L(w)$, as in the assignment")
     tp = T.taylor_plus()
     d.step(sp.Eq(T.limit(T.Lp - T.L0 - e * Ju), 0), using=tp, label="(3)",
-           rule="definition of the derivative: L(w + Delta w) = L(w) + J Delta w + o(||Delta w||)")
+           rule=r"definition of the derivative: $L(w + \Delta w) = L(w) + J \Delta w + o(\|\Delta w\|)$")
     d.step(sp.Eq(T.limit(e * Ju - (T.Lp - T.L0)), 0), using=tp, label="(4)",
-           rule="rearrange: <J, Delta w> = L(w + Delta w) - L(w) + o(||Delta w||)")
+           rule=r"rearrange: $\langle J, \Delta w \rangle = L(w + \Delta w) - L(w) + o(\|\Delta w\|)$")
     d.step(sp.Eq(T.limit(sp.Abs(e * Ju - DL)), 0), using=tp, label="(5)",
-           rule="|<J, Delta w> - Delta L| = o(||Delta w||) = o(eps)")
+           rule=r"$|\langle J, \Delta w \rangle - \Delta L| = o(\|\Delta w\|) = o(\epsilon)$")
     rels = (sp.Eq(T.limit(sp.Abs(e * Ju - DL)), 0), sp.Eq(T.limit(DL - e * Ju, 2), constant * T.Q))
-    d.step(rels, using=tp, label="(6)", rule="<< eps: o(eps), and for smooth L exactly of order eps^2")
+    d.step(rels, using=tp, label="(6)", rule=r"$\ll \epsilon$: $o(\epsilon)$, and for smooth $L$ exactly of order "
+                                             r"$\epsilon^2$")
     d.statement(rels)
 
 
@@ -124,19 +125,21 @@ def _direction_signs(d, T, *, q_sign=1):
         return sp.Eq(a, b, evaluate=False)
 
     gJ = d.given((eq(Jv, s1(J[k] * (-u[k]))), eq(T.Ju, s1(J[k] * u[k]))), label="J Delta w",
-                 why="<J, v> = sum_k J_k v_k")
+                 why=r"$\langle J, v \rangle = \sum_k J_k v_k$")
     gQ = d.given((eq(Qv, s2(H[k, l] * (-u[k]) * (-u[l]))), eq(T.Q, s2(H[k, l] * u[k] * u[l]))),
-                 label="<v, H v>", why="<v, H v> = sum_kl H_kl v_k v_l")
+                 label="<v, H v>", why=r"$\langle v, H v \rangle = \sum_{k,l} H_{kl} v_k v_l$")
     gC = d.given((eq(Cv, s3(Tn[k, l, r] * (-u[k]) * (-u[l]) * (-u[r])) / 6),
                   eq(T.C, s3(Tn[k, l, r] * u[k] * u[l] * u[r]) / 6)),
-                 label="c_3(v)", why="c_3(v) = (1/6) sum_klr T_klr v_k v_l v_r, T the third derivative")
+                 label="c_3(v)", why=r"$c_3(v) = \frac{1}{6} \sum_{k,l,r} T_{klr} v_k v_l v_r$, $T$ the third "
+                                     "derivative")
     fJ = d.step(sp.Eq(Jv, -T.Ju), using=gJ, rule="linear in the displacement", label="<J, -Delta w>")
     fQ = d.step(sp.Eq(Qv, q_sign * T.Q), using=gQ, rule="the sign of the quadratic form has not changed",
                 label="(8), quadratic form")
     fC = d.step(sp.Eq(Cv, -T.C), using=gC, rule="the cubic term changes sign", label="cubic term")
     e = T.eps
     tm = d.given(sp.Eq(T.Lm, T.L0 + e * Jv + e ** 2 * Qv / 2 + e ** 3 * Cv + e ** 4 * T.Rm), label="Taylor, -u",
-                 why="the same expansion along the direction -u (coefficients of -u), remainder eps^4 R_-")
+                 why="the same expansion along the direction $-u$ (coefficients of $-u$), remainder "
+                     r"$\epsilon^4 R_-$")
     return [tm, fJ, fQ, fC]
 
 
@@ -146,25 +149,26 @@ def central_build(d, *, q_sign=1):
     T = Line(d)
     e, Ju, DL, Q = T.eps, T.Ju, T.DL, T.Q
     d.define(DL, (T.Lp - T.Lm) / 2, label="Delta L (central)",
-             why="Delta L = (L(w + Delta w) - L(w - Delta w))/2, as in b)")
+             why=r"$\Delta L = (L(w + \Delta w) - L(w - \Delta w))/2$, as in b)")
     minus = _direction_signs(d, T, q_sign=q_sign)
     quad = q_sign * Q                  # the quadratic coefficient used for the displacement -Delta w
     left = (Q - quad) / 2              # what survives of the quadratic terms in L(w + Dw) - L(w - Dw) (0)
     tp = T.taylor_plus()
     both = [tp] + minus
     d.step(sp.Eq(T.limit(T.Lp - T.L0 - e * Ju - e ** 2 * Q / 2, 2), 0), using=tp, label="(7)",
-           rule="second-order Taylor expansion about w, remainder o(||Delta w||^2)")
+           rule=r"second-order Taylor expansion about $w$, remainder $o(\|\Delta w\|^2)$")
     d.step(sp.Eq(T.limit(T.Lm - T.L0 + e * Ju - e ** 2 * quad / 2, 2), 0), using=minus, label="(8)",
-           rule="the expansion for the displacement -Delta w")
+           rule=r"the expansion for the displacement $-\Delta w$")
     d.step(sp.Eq(T.limit(T.Lp - T.Lm - 2 * e * Ju - e ** 2 * left, 2), 0), using=both, label="(9)",
            rule="subtract (8) from (7)")
     d.step(sp.Eq(T.limit(e * Ju - DL + e ** 2 * left / 2, 2), 0), using=both, label="(10)",
-           rule="rearrange, Delta L = (.)/2")
+           rule=r"rearrange, $\Delta L = (\cdot)/2$")
     if left == 0:
         rels = (sp.Eq(T.limit(sp.Abs(e * Ju - DL), 2), 0), sp.Eq(T.limit(DL - e * Ju, 3), T.C))
     else:
         rels = (sp.Eq(T.limit(DL - e * Ju, 2), left / 2),)
-    d.step(rels, using=both, label="(11)", rule="<< eps^2: o(eps^2), and for smooth L exactly of order eps^3")
+    d.step(rels, using=both, label="(11)", rule=r"$\ll \epsilon^2$: $o(\epsilon^2)$, and for smooth $L$ exactly of "
+                                                r"order $\epsilon^3$")
     d.statement(rels)
 
 
@@ -406,9 +410,10 @@ def accuracy_build(d, *, central_exponent=sp.Rational(2, 3), limit=0):
     q2 = d.symbol("|<u,Hu>|", positive=True)
     c3 = d.symbol("|c_3|", positive=True)
     Mf, Mc = d.symbol("best error, forward", positive=True), d.symbol("best error, central", positive=True)
-    d.note("Rounding model: every computed value of L has absolute error at most delta. The forward quotient "
-           "Delta L/eps then errs by |<u,Hu>| eps/2 (truncation, from (6)) + 2 delta/eps (rounding); the central one "
-           "by |c_3| eps^2 (from (11)) + delta/eps. Each is convex in eps > 0, so its stationary point is its minimum.")
+    d.note(r"Rounding model: every computed value of $L$ has absolute error at most $\delta$. The forward quotient "
+           r"$\Delta L/\epsilon$ then errs by $|\langle u, Hu \rangle| \epsilon/2$ (truncation, from (6)) + "
+           r"$2 \delta/\epsilon$ (rounding); the central one by $|c_3| \epsilon^2$ (from (11)) + $\delta/\epsilon$. "
+           r"Each is convex in $\epsilon > 0$, so its stationary point is its minimum.")
 
     def err_f(e):
         return q2 * e / 2 + 2 * delta / e
@@ -422,17 +427,19 @@ def accuracy_build(d, *, central_exponent=sp.Rational(2, 3), limit=0):
     best_c = 3 * c3 ** sp.Rational(1, 3) * (delta / 2) ** central_exponent
     d.step(sp.Eq(sp.Subs(sp.Derivative(err_f(eps), eps), eps, ef), 0), using=[],
            rule="stationary point of the forward error", label="forward: best step")
-    d.step(sp.Gt(sp.Derivative(err_f(eps), eps, 2), 0), using=[], rule="convex in eps", label="forward: convex")
+    d.step(sp.Gt(sp.Derivative(err_f(eps), eps, 2), 0), using=[], rule="convex in "
+                                                                       r"$\epsilon$", label="forward: convex")
     d.define(Mf, sp.Subs(err_f(eps), eps, ef), label="best forward error", why="the error at the best step")
     d.step(sp.Eq(Mf, best_f), using=[], rule="substitute", label="forward: best error")
     d.step(sp.Eq(sp.Subs(sp.Derivative(err_c(eps), eps), eps, ec), 0), using=[],
            rule="stationary point of the central error", label="central: best step")
-    d.step(sp.Gt(sp.Derivative(err_c(eps), eps, 2), 0), using=[], rule="convex in eps", label="central: convex")
+    d.step(sp.Gt(sp.Derivative(err_c(eps), eps, 2), 0), using=[], rule="convex in "
+                                                                       r"$\epsilon$", label="central: convex")
     d.define(Mc, sp.Subs(err_c(eps), eps, ec), label="best central error", why="the error at the best step")
     d.step(sp.Eq(Mc, best_c), using=[], rule="substitute", label="central: best error")
     (d.chain(sp.Limit(Mc / Mf, delta, 0, "+"), using=[])
      .eq(sp.Limit(best_c / best_f, delta, 0, "+"), rule="the two best errors", label="ratio")
-     .eq(limit, rule="the ratio is a power of delta", label="ratio -> 0"))
+     .eq(limit, rule=r"the ratio is a power of $\delta$", label="ratio -> 0"))
     rels = (sp.Eq(Mf, best_f), sp.Eq(Mc, best_c), sp.Eq(sp.Limit(Mc / Mf, delta, 0, "+"), limit))
     d.step(rels, using=[], rule="collect", label="conclusion: (2) is easier to check")
     d.statement(rels)

@@ -57,13 +57,14 @@ def _noise_model(d):
     g, Sig, gh, eps = d.indexed("g"), d.indexed("Sigma"), d.indexed("ghat"), d.indexed("epsilon")
     d.random.family(gh, g, Sig)
     d.random.family(eps, 0, Sig)
-    step = d.given(Eq(Dt, k * eta), why="Delta t spans k SGD steps (time t = eta x step count)",
+    step = d.given(Eq(Dt, k * eta), why=r"$\Delta t$ spans $k$ SGD steps (time $t = \eta \times$ step count)",
                    label="Delta t = k eta")
     Delta, n = d.indexed("Delta"), d.indexed("n")
     for c in (i, l):
         d.define(Delta[c], -eta * sp.Sum(gh[j, c], (j, 1, k)),
-                 why="Phi(t + Delta t) - Phi(t): k SGD steps -eta ghat_j, the gradient not changing over Delta t")
-        d.define(n[c], Delta[c] + g[c] * Dt, why="the noise: the update minus the drift -g Delta t")
+                 why=r"$\Phi(t + \Delta t) - \Phi(t)$: $k$ SGD steps $-\eta \hat{g}_j$, the gradient not changing "
+                     r"over $\Delta t$")
+        d.define(n[c], Delta[c] + g[c] * Dt, why=r"the noise: the update minus the drift $-g \Delta t$")
     return eta, Dt, k, i, l, j, g, Sig, gh, eps, step, Delta, n
 
 
@@ -71,14 +72,14 @@ def _noise_chain(d, noise_factor, last_label):
     """Drift and covariance of the accumulated update, ending with the covariance of ``noise_factor`` epsilon."""
     eta, Dt, k, i, l, j, g, Sig, gh, eps, step, Delta, n = _noise_model(d)
     drift = (d.chain(E(Delta[i]), using=[step])
-             .eq(-eta * k * g[i], rule="linearity of E: k terms of mean g", label="drift")
-             .eq(-g[i] * Dt, rule="k eta = Delta t", label="drift = -g Delta t"))
+             .eq(-eta * k * g[i], rule=r"linearity of $\mathbb{E}$: $k$ terms of mean $g$", label="drift")
+             .eq(-g[i] * Dt, rule=r"$k \eta = \Delta t$", label="drift = -g Delta t"))
     cov = (d.chain(E(n[i] * n[l]), using=[step])
            .eq(eta ** 2 * E(sp.Sum(gh[j, i] - g[i], (j, 1, k)) * sp.Sum(gh[j, l] - g[l], (j, 1, k))),
-               rule="n = -eta sum_j (ghat_j - g)", label="noise as a sum")
-           .eq(eta ** 2 * k * Sig[i, l], rule="independent steps: k diagonal terms Sigma, cross terms 0",
+               rule=r"$n = -\eta \sum_j (\hat{g}_j - g)$", label="noise as a sum")
+           .eq(eta ** 2 * k * Sig[i, l], rule=r"independent steps: $k$ diagonal terms $\Sigma$, cross terms 0",
                label="eta^2 k Sigma")
-           .eq(eta * Dt * Sig[i, l], rule="eta k = Delta t", label="eta Delta t Sigma")
+           .eq(eta * Dt * Sig[i, l], rule=r"$\eta k = \Delta t$", label="eta Delta t Sigma")
            .eq(E(noise_factor * eps[1, i] * noise_factor * eps[1, l]), rule="covariance of the slide's noise term",
                label=last_label))
     return drift, cov, step, (eta, Dt, k, i, l, g, Sig, eps, Delta, n)
@@ -120,7 +121,8 @@ def without_annealing(d):
     eta, Dt = sp.Symbol("eta", positive=True), sp.Symbol("Delta_t", positive=True)
     drift, cov, step, (eta, Dt, k, i, l, g, Sig, eps, Delta, n) = _noise_chain(d, sp.sqrt(Dt) * eta,
                                                                                "slide's noise term")
-    lim = d.chain(sp.Limit(eta ** 2 * Dt * Sig[i, l], eta, 0), using=[]).eq(0, rule="eta -> 0 at fixed Delta t",
+    lim = d.chain(sp.Limit(eta ** 2 * Dt * Sig[i, l], eta, 0), using=[]).eq(0, rule=r"$\eta \to 0$ at fixed "
+                                                                                    r"$\Delta t$",
                                                                            label="noise vanishes")
     stmt = (Eq(E(n[i] * n[l]), E(sp.sqrt(Dt) * eta * eps[1, i] * sp.sqrt(Dt) * eta * eps[1, l])),
             Eq(sp.Limit(eta ** 2 * Dt * Sig[i, l], eta, 0), 0))
@@ -141,7 +143,7 @@ def without_annealing_corrected(d):
     eta, Dt = sp.Symbol("eta", positive=True), sp.Symbol("Delta_t", positive=True)
     drift, cov, step, (eta, Dt, k, i, l, g, Sig, eps, Delta, n) = _noise_chain(d, sp.sqrt(eta * Dt),
                                                                                "corrected noise term")
-    lim = d.chain(sp.Limit(eta * Dt * Sig[i, l], eta, 0), using=[]).eq(0, rule="eta -> 0 at fixed Delta t",
+    lim = d.chain(sp.Limit(eta * Dt * Sig[i, l], eta, 0), using=[]).eq(0, rule=r"$\eta \to 0$ at fixed $\Delta t$",
                                                                       label="noise vanishes")
     stmt = (Eq(E(n[i] * n[l]), E(sp.sqrt(eta * Dt) * eps[1, i] * sp.sqrt(eta * Dt) * eps[1, l])),
             Eq(sp.Limit(eta * Dt * Sig[i, l], eta, 0), 0))
@@ -277,11 +279,12 @@ def boltzmann_1d(d):
              label="Boltzmann density")
     Lp = sp.Derivative(L(Phi), Phi)
     flux = Lp * p + eta * Sig / 2 * sp.Derivative(p, Phi)
-    d.note("Fokker-Planck for dPhi = -L' dt + sqrt(eta Sigma) dW: dp/dt = d/dPhi [L' p + (eta Sigma/2) dp/dPhi]; "
-           "stationary means the bracket (minus the probability flux) has zero derivative.")
+    d.note(r"Fokker-Planck for $d\Phi = -L' dt + \sqrt{\eta \Sigma}\, dW$: "
+           r"$\partial_t p = \partial_\Phi \bigl[L' p + \frac{\eta \Sigma}{2} \partial_\Phi p\bigr]$; stationary "
+           "means the bracket (minus the probability flux) has zero derivative.")
     (d.chain(eta * Sig / 2 * sp.Derivative(p, Phi), using=[])
-     .eq(eta * Sig / 2 * (-2 * Lp / (eta * Sig)) * p, rule="derivative of exp(-2 L/(eta Sigma))", label="p'")
-     .eq(-Lp * p, rule="cancel eta Sigma / 2", label="diffusion term"))
+     .eq(eta * Sig / 2 * (-2 * Lp / (eta * Sig)) * p, rule=r"derivative of $\exp(-2 L/(\eta \Sigma))$", label="p'")
+     .eq(-Lp * p, rule=r"cancel $\eta \Sigma / 2$", label="diffusion term"))
     d.chain(flux, using=[]).eq(0, rule="drift and diffusion terms cancel: zero flux", label="zero flux")
     (d.chain(sp.Derivative(flux, Phi), using=[])
      .eq(0, rule="the flux is constant (zero)", label="stationary Fokker-Planck"))
@@ -406,15 +409,18 @@ def not_boltzmann_2d(d):
     d.unknowns(C11, C12, C22)
     h1, h2, rho = 1, 2, sp.Rational(1, 2)
     lyap = d.given((Eq(2 * h1 * C11, eta), Eq((h1 + h2) * C12, eta * rho), Eq(2 * h2 * C22, eta)),
-                   why="stationarity of E Phi Phi^T under Ito's formula: H C + C H = eta Sigma, entries (1,1), (1,2), "
-                       "(2,2), for H = diag(1, 2) and Sigma = [[1, 1/2], [1/2, 1]]",
+                   why=r"stationarity of $\mathbb{E}\, \Phi \Phi^{\top}$ under Ito's formula: "
+                       r"$H C + C H = \eta \Sigma$, entries $(1,1)$, $(1,2)$, $(2,2)$, for "
+                       r"$H = \operatorname{diag}(1, 2)$ and "
+                       r"$\Sigma = \begin{pmatrix} 1 & 1/2 \\ 1/2 & 1 \end{pmatrix}$",
                    label="Lyapunov equation")
     sol = d.step((Eq(C11, eta / 2), Eq(C12, eta / 6), Eq(C22, eta / 4)), rule="solve the linear equations",
                  using=[lyap], label="stationary covariance")
-    d.note("A Boltzmann density exp(-beta L) is Gaussian with covariance H^-1/beta = diag(1/beta, 1/(2 beta)): its "
-           "C_12 is 0. So C_12 > 0 rules out every beta; the stationary law is not Boltzmann.")
+    d.note(r"A Boltzmann density $\exp(-\beta L)$ is Gaussian with covariance "
+           r"$H^{-1}/\beta = \operatorname{diag}(1/\beta, 1/(2 \beta))$: its $C_{12}$ is 0. So $C_{12} > 0$ rules "
+           r"out every $\beta$; the stationary law is not Boltzmann.")
     stmt = (Eq(C12, eta / 6), sp.Gt(C12, 0))
-    d.step(stmt, rule="eta > 0", using=[sol], label="C_12 > 0")
+    d.step(stmt, rule=r"$\eta > 0$", using=[sol], label="C_12 > 0")
     d.statement(stmt)
 
 
@@ -478,23 +484,26 @@ def annealing_limit(d):
     X = d.random.scalar("DeltaPhi", mean=m, var=V)
     eps = d.random.scalar("epsilon", mean=0, var=s2)
     nxt = X - eta * (a * X + eps)
-    d.chain(E(nxt), using=[]).eq((1 - eta * a) * m, rule="linearity, E epsilon = 0", label="mean map")
+    d.chain(E(nxt), using=[]).eq((1 - eta * a) * m, rule=r"linearity, $\mathbb{E}\, \epsilon = 0$", label="mean map")
     (d.chain(Var(nxt), using=[])
-     .eq((1 - eta * a) ** 2 * V + eta ** 2 * s2, rule="epsilon independent of DeltaPhi", label="variance map"))
+     .eq((1 - eta * a) ** 2 * V + eta ** 2 * s2, rule=r"$\epsilon$ independent of "
+                                                      r"$\Delta\Phi$", label="variance map"))
     stat = d.given((Eq(m, (1 - eta * a) * m), Eq(V, (1 - eta * a) ** 2 * V + eta ** 2 * s2)),
-                   why="P_eta is stationary: one SGD step leaves the mean and variance of DeltaPhi = Phi - Phi* "
-                       "unchanged (mean map and variance map)", label="stationarity")
-    sol = d.step((Eq(m, 0), Eq(V, eta * s2 / (a * (2 - eta * a)))), rule="solve (eta a != 0, 2 - eta a != 0)",
+                   why=r"$P_\eta$ is stationary: one SGD step leaves the mean and variance of "
+                       r"$\Delta\Phi = \Phi - \Phi^*$ unchanged (mean map and variance map)", label="stationarity")
+    sol = d.step((Eq(m, 0), Eq(V, eta * s2 / (a * (2 - eta * a)))), rule=r"solve ($\eta a \neq 0$, "
+                                                                         r"$2 - \eta a \neq 0$)",
                  using=[stat], label="stationary moments")
-    d.note("DeltaPhi ~ P_eta is declared as a second random variable Y whose mean and variance are the solved "
-           "stationary moments (the engine substitutes premises before evaluating E, so the moments of X cannot be "
-           "rewritten by the solution inside E).")
+    d.note(r"$\Delta\Phi \sim P_\eta$ is declared as a second random variable $Y$ whose mean and variance are the "
+           r"solved stationary moments (the engine substitutes premises before evaluating $\mathbb{E}$, so the "
+           r"moments of $X$ cannot be rewritten by the solution inside $\mathbb{E}$).")
     Y = d.random.scalar("DeltaPhi_stat", mean=0, var=eta * s2 / (a * (2 - eta * a)))
     Leta = Ls + eta * s2 / (2 * (2 - eta * a))
     (d.chain(E(Ls + a / 2 * Y ** 2), using=[])
-     .eq(Ls + a / 2 * (Var(Y) + E(Y) ** 2), rule="E Y^2 = Var Y + (E Y)^2", label="L(eta)")
+     .eq(Ls + a / 2 * (Var(Y) + E(Y) ** 2), rule=r"$\mathbb{E}\, Y^2 = \operatorname{Var} Y + (\mathbb{E}\, Y)^2$",
+         label="L(eta)")
      .eq(Leta, rule="stationary moments", label="L(eta) closed form"))
-    d.chain(sp.Limit(Leta, eta, 0), using=[]).eq(Ls, rule="eta -> 0", label="limit")
+    d.chain(sp.Limit(Leta, eta, 0), using=[]).eq(Ls, rule=r"$\eta \to 0$", label="limit")
     stmt = (Eq(E(Ls + a / 2 * Y ** 2), Leta), Eq(sp.Limit(Leta, eta, 0), Ls))
     d.step(stmt, rule="collect", using=[], label="collect")
     d.statement(stmt)

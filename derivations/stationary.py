@@ -66,8 +66,8 @@ class Basin:
         self.L0 = d.symbol("L(0)")
         self.dL0 = d.symbol("dL/deta(0)")
         d.sampler(lambda rnd: {self.n: rnd.choice((1, 2))})   # keeps the numeric refutation stage cheap
-        d.define(self.Lstar, E(self.Li), why="L(Phi*) = E_i L_i(Phi*)")
-        d.define(self.G, E(self.sumk(self.g(self.k) ** 2)), why="E_i ||g_i||^2")
+        d.define(self.Lstar, E(self.Li), why=r"$\mathcal{L}(\Phi^*) = E_i \mathcal{L}_i(\Phi^*)$")
+        d.define(self.G, E(self.sumk(self.g(self.k) ** 2)), why=r"$E_i \|g_i\|^2$")
 
     # coordinates -------------------------------------------------------------------------------
     @property
@@ -129,14 +129,16 @@ class Basin:
         """The given defining L(eta) (its E over DeltaPhi ~ P_eta and the draw i)."""
         d, eta = self.d, self.eta
         Ldef = d.given(sp.Eq(self.L(eta), E(self.loss)),
-                       why="L(eta) = E_{DeltaPhi ~ P_eta} E_i L_i(Phi* + DeltaPhi), L_i quadratic around Phi*",
+                       why=r"$\mathcal{L}(\eta) = E_{\Delta\Phi \sim P_\eta} E_i \mathcal{L}_i(\Phi^* + \Delta\Phi)$, "
+                           r"$\mathcal{L}_i$ quadratic around $\Phi^*$",
                        label="def L(eta)")
         return Ldef
 
     def stationarity(self):
         return self.d.given(sp.Eq(E(self.moved_norm2), E(self.norm2)),
-                            why="P_eta is stationary: DeltaPhi - eta(g_i + H_i DeltaPhi) has the law of DeltaPhi "
-                                "(i drawn independently of DeltaPhi), so the same E||.||^2",
+                            why=r"$P_\eta$ is stationary: $\Delta\Phi - \eta(g_i + H_i \Delta\Phi)$ has the law of "
+                                r"$\Delta\Phi$ ($i$ drawn independently of $\Delta\Phi$), so the same "
+                                r"$E \|\cdot\|^2$",
                             label="Step 1, line 1")
 
     def scaling(self):
@@ -158,14 +160,17 @@ class Basin:
 def observation1(m: Basin, Ldef):
     """Proof: Observation 1. Returns the fact L(eta) = L(Phi*) + E 1/2 DeltaPhi^T (E_i H_i) DeltaPhi."""
     d, k, l = m.d, m.k, m.l
-    d.note("Observation 1, line 2: E_{DeltaPhi ~ P_eta} is read as covering both (E_i g_i) DeltaPhi and "
-           "1/2 DeltaPhi^T (E_i H_i) DeltaPhi (the evident reading; as printed its scope is ambiguous).")
+    d.note(r"Observation 1, line 2: $E_{\Delta\Phi \sim P_\eta}$ is read as covering both $(E_i g_i) \Delta\Phi$ "
+           r"and $\frac{1}{2} \Delta\Phi^{\top} (E_i H_i) \Delta\Phi$ (the evident reading; as printed its scope is "
+           "ambiguous).")
     ch = (d.chain(m.L(m.eta), using=[Ldef])
           .eq(E(m.Li) + E(m.sumk(E(m.g(k)) * m.dp(k))
                           + sp.Rational(1, 2) * m.sumkl(m.dp(k) * E(m.H(k, l)) * m.dp(l))),
-              rule="linearity of E; DeltaPhi ~ P_eta is independent of the draw i, so E_i moves inside",
+              rule=r"linearity of $E$; $\Delta\Phi \sim P_\eta$ is independent of the draw $i$, so $E_i$ moves "
+                   "inside",
               label="Observation 1, line 2")
-          .eq(m.Lstar + E(m.quad_Hbar), rule="E_i g_i = 0 and E_i L_i = L(Phi*)", label="Observation 1, line 3"))
+          .eq(m.Lstar + E(m.quad_Hbar), rule=r"$E_i g_i = 0$ and $E_i \mathcal{L}_i = \mathcal{L}(\Phi^*)$",
+              label="Observation 1, line 3"))
     return ch.fact
 
 
@@ -175,15 +180,16 @@ def step1(m: Basin, obs1, stationarity):
     line2 = -2 * eta * m.cross() + eta ** 2 * m.vnorm2
     l2 = (d.chain(E(line2))
           .eq(E(m.moved_norm2) - E(m.norm2),
-              rule="expand the square: ||DeltaPhi - eta v||^2 - ||DeltaPhi||^2 = -2 eta DeltaPhi^T v + eta^2 ||v||^2",
+              rule="expand the square: "
+                   r"$\|\Delta\Phi - \eta v\|^2 - \|\Delta\Phi\|^2 = -2 \eta \Delta\Phi^{\top} v + \eta^2 \|v\|^2$",
               label="Step 1, line 2 (expansion)")
           .eq(0, rule="stationarity (line 1)", using=[stationarity], label="Step 1, line 2"))
     l3 = (d.chain(E(m.quad_Hbar))
-          .eq(E(m.quad_Hbar) + E(line2) / (4 * eta), rule="add line 2 divided by 4 eta (it is 0)",
+          .eq(E(m.quad_Hbar) + E(line2) / (4 * eta), rule=r"add line 2 divided by $4 \eta$ (it is 0)",
               using=[l2.fact], label="Step 1, line 3 (add line 2)")
           .eq(eta / 4 * E(m.vnorm2),
-              rule="E_i g_i = 0 and DeltaPhi independent of i: E DeltaPhi^T (g_i + H_i DeltaPhi) = "
-                   "E DeltaPhi^T (E_i H_i) DeltaPhi",
+              rule=r"$E_i g_i = 0$ and $\Delta\Phi$ independent of $i$: "
+                   r"$E\, \Delta\Phi^{\top} (g_i + H_i \Delta\Phi) = E\, \Delta\Phi^{\top} (E_i H_i) \Delta\Phi$",
               label="Step 1, line 3"))
     return d.step(sp.Eq(m.L(eta), m.Lstar + eta / 4 * E(m.vnorm2)), rule="Observation 1 and Step 1, line 3",
                   using=[obs1, l3.fact], label="Step 1, line 4")
@@ -193,31 +199,37 @@ def step2(m: Basin, obs1, l4, quarter=sp.Rational(1, 4)):
     """Proof Step 2 (with L(0) = L(Phi*) derived on the way). Returns the theorem's fact."""
     d, eta = m.d, m.eta
     name = d.given(sp.Eq(m.F(eta), E(m.vnorm2)),
-                   why="name F(eta) = E_{DeltaPhi ~ P_eta} E_i ||g_i + H_i DeltaPhi||^2 (depends on eta through P_eta)",
+                   why=r"name $F(\eta) = E_{\Delta\Phi \sim P_\eta} E_i \|g_i + H_i \Delta\Phi\|^2$ (depends on "
+                       r"$\eta$ through $P_\eta$)",
                    label="def F(eta)")
     named = d.given(sp.Eq(E(m.vnorm2), m.F(eta)), why="the same definition, used to abbreviate",
                     label="F(eta) abbreviates")
     L0def = d.given(sp.Eq(m.L0, sp.Limit(m.L(eta), eta, 0, "+")),
-                    why="L(0) means lim_{eta -> 0+} L(eta) (every distribution is stationary at eta = 0)",
+                    why=r"$\mathcal{L}(0)$ means $\lim_{\eta \to 0^+} \mathcal{L}(\eta)$ (every distribution is "
+                        r"stationary at $\eta = 0$)",
                     label="def L(0)")
     dLdef = d.given(sp.Eq(m.dL0, sp.Limit((m.L(eta) - m.L0) / eta, eta, 0, "+")),
-                    why="the derivative at eta = 0 (one-sided: P_eta exists for eta > 0)", label="def dL/deta(0)")
+                    why=r"the derivative at $\eta = 0$ (one-sided: $P_\eta$ exists for "
+                        r"$\eta > 0$)", label="def dL/deta(0)")
     scal = m.scaling()
-    s1 = d.step(sp.Eq(m.L(eta), m.Lstar + quarter * eta * m.F(eta)), rule="Step 1, line 4, with F(eta)",
+    s1 = d.step(sp.Eq(m.L(eta), m.Lstar + quarter * eta * m.F(eta)), rule=r"Step 1, line 4, with $F(\eta)$",
                 using=[l4, named], label="Step 2, line 1")
-    s0 = d.step(sp.Eq(m.L0, m.Lstar), rule="limit eta -> 0 of Observation 1 under (A)",
+    s0 = d.step(sp.Eq(m.L0, m.Lstar), rule=r"limit $\eta \to 0$ of Observation 1 under (A)",
                 using=[L0def, obs1, scal], label="Theorem, L(0) = L(Phi*)",
-                why="not proved on the slides (the theorem states it): L(eta) - L(Phi*) = E 1/2 DeltaPhi^T (E_i H_i) "
-                    "DeltaPhi = O(eta) under (A)")
-    d.note("Step 2, line 2 is written lim F(eta)/4 (the 1/4 inside the limit): the engine does not pull a "
+                why="not proved on the slides (the theorem states it): "
+                    r"$\mathcal{L}(\eta) - \mathcal{L}(\Phi^*) = E\, \frac{1}{2} \Delta\Phi^{\top} (E_i H_i) "
+                    r"\Delta\Phi = O(\eta)$ under (A)")
+    d.note(r"Step 2, line 2 is written $\lim F(\eta)/4$ (the $1/4$ inside the limit): the engine does not pull a "
            "constant out of an unevaluated Limit of an undefined function.")
-    d.note("Step 2, lines 3 and 4 are checked as one link: moving the limit inside the finite average E_i is "
-           "not representable (E of a Limit), and the engine's E is over (i, DeltaPhi) jointly.")
+    d.note("Step 2, lines 3 and 4 are checked as one link: moving the limit inside the finite average $E_i$ is not "
+           r"representable (E of a Limit), and the engine's $E$ is over $(i, \Delta\Phi)$ jointly.")
     ch = (d.chain(m.dL0)
           .eq(sp.Limit(quarter * m.F(eta), eta, 0, "+"),
-              rule="L(eta) - L(0) = (eta/4) F(eta) by Step 2 line 1 and L(0) = L(Phi*)",
+              rule=r"$\mathcal{L}(\eta) - \mathcal{L}(0) = \frac{\eta}{4} F(\eta)$ by Step 2 line 1 and "
+                   r"$\mathcal{L}(0) = \mathcal{L}(\Phi^*)$",
               using=[dLdef, s0, s1], label="Step 2, line 2")
-          .eq(quarter * m.G, rule="lim inside E_i; E_{P_eta} ||g_i + H_i DeltaPhi||^2 -> ||g_i||^2 under (A)",
+          .eq(quarter * m.G, rule=r"$\lim$ inside $E_i$; $E_{P_\eta} \|g_i + H_i \Delta\Phi\|^2 \to \|g_i\|^2$ "
+                                  "under (A)",
               using=[name, scal], label="Step 2, lines 3-4"))
     return d.step((sp.Eq(m.L0, m.Lstar), sp.Eq(m.dL0, quarter * m.G)), rule="collect", using=[s0, ch.fact],
                   label="Theorem")
@@ -613,7 +625,7 @@ def _first_order(d, coefficient):
     G = d.symbol("E_i||g_i||^2", positive=True)
     thm = d.given(sp.Eq(dL0, G / 4), why="stationary.quadratic_basin (the theorem on the previous slide)",
                   label="theorem")
-    d.step(sp.Eq(dL0, coefficient * G), rule="the first-order coefficient of L(eta)", using=[thm],
+    d.step(sp.Eq(dL0, coefficient * G), rule=r"the first-order coefficient of $\mathcal{L}(\eta)$", using=[thm],
            label="first-order term")
     d.statement(sp.Eq(dL0, coefficient * G))
 
@@ -648,11 +660,12 @@ def _extrapolation(d, last):
     Lstar, c = d.symbols("L(Phi*) c", real=True)
     eta = d.symbol("eta", positive=True)
     L1, L2 = d.symbols("L(eta) L(eta/2)", real=True)
-    first = d.given(sp.Eq(L1, Lstar + c * eta), why="first order in eta (theorem: c = E_i||g_i||^2 / 4)",
+    first = d.given(sp.Eq(L1, Lstar + c * eta), why=r"first order in $\eta$ (theorem: $c = E_i \|g_i\|^2 / 4$)",
                     label="L(eta) to first order")
-    half = d.given(sp.Eq(L2, Lstar + c * eta / 2), why="the same at eta/2", label="L(eta/2) to first order")
+    half = d.given(sp.Eq(L2, Lstar + c * eta / 2), why=r"the same at $\eta/2$", label="L(eta/2) to first order")
     (d.chain(Lstar, using=[first, half])
-     .eq(L1 - 2 * (L1 - L2), rule="L(eta) - L(eta/2) = c eta / 2 is half the first-order term",
+     .eq(L1 - 2 * (L1 - L2), rule=r"$\mathcal{L}(\eta) - \mathcal{L}(\eta/2) = c \eta / 2$ is half the first-order "
+                                  "term",
          label="first equality")
      .eq(last(L1, L2), rule="expand", label="second equality"))
     d.statement(sp.Eq(Lstar, last(L1, L2)))
