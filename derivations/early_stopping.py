@@ -333,14 +333,14 @@ def gd_closed_form(d):
     w0 = wf(0)
     Ei = R(1, 2) * beta * (w - ws) ** 2
     g = d.chain(-sp.Derivative(Ei, w)).eq(-beta * (w - ws), rule="differentiate (15)", label="(16)")
-    d.note("The gradient step is written with the derivative of E evaluated at the current weight.")
+    d.note("The gradient step is written with the derivative of $E$ evaluated at the current weight.")
     root_upd = d.given(Eq(wf(1), w0 - gamma * sp.Subs(sp.Derivative(Ei, w), w, w0)),
-                       why="one gradient step from w_i(0)", label="step 0")
+                       why="one gradient step from $w_i(0)$", label="step 0")
     root = (d.chain(wf(1), using=[root_upd])
             .eq(w0 - gamma * beta * (w0 - ws), rule="(16)", label="root, line 1")
             .eq(ws + (1 - gamma * beta) * (w0 - ws), rule="rearrange", label="root, line 2"))
     upd = d.given(Eq(wf(n + 1), wf(n) - gamma * sp.Subs(sp.Derivative(Ei, w), w, wf(n))),
-                  why="gradient step from w_i(n)", label="step n")
+                  why="gradient step from $w_i(n)$", label="step n")
     # P(n): w_i(n+1) = w_i* + (1 - gamma beta_i)^{n+1} (w_i(0) - w_i*) for every n >= 0: the base case n = 0 is the
     # root, and the hypothesis P(n - 1) is the source's w_i(n) = w_i* + (1 - gamma beta_i)^n (w_i(0) - w_i*)
     wn = ws + (1 - gamma * beta) ** n * (w0 - ws)
@@ -424,18 +424,18 @@ def stopping_fractions(d):
     b2 = d.symbol("beta_2", positive=True)
     x1, x2 = d.symbols("x_1 x_2", real=True)
     d.unknowns(x1, x2)
-    ratio = d.given(Eq(b2, 20 * b1), why="beta_2 = 20 beta_1", label="beta_2")
+    ratio = d.given(Eq(b2, 20 * b1), why=r"$\beta_2 = 20 \beta_1$", label="beta_2")
     nstop = 1 / (5 * gamma * b1)
-    h1 = d.given(Eq(1 + x1 * 5 * gamma * b1, 1 - b1 * gamma), why="the hint's form (1 + x/n)^n for i = 1",
+    h1 = d.given(Eq(1 + x1 * 5 * gamma * b1, 1 - b1 * gamma), why="the hint's form $(1 + x/n)^n$ for $i = 1$",
                  label="hint, i = 1")
-    h2 = d.given(Eq(1 + x2 * 5 * gamma * b1, 1 - b2 * gamma), why="the hint's form for i = 2", label="hint, i = 2")
-    s1 = d.step(Eq(x1, -R(1, 5)), rule="solve for x", using=[h1], label="x = -1/5")
-    s2 = d.step(Eq(x2, -4), rule="solve for x", using=[h2, ratio], label="x = -4")
+    h2 = d.given(Eq(1 + x2 * 5 * gamma * b1, 1 - b2 * gamma), why="the hint's form for $i = 2$", label="hint, i = 2")
+    s1 = d.step(Eq(x1, -R(1, 5)), rule="solve for $x$", using=[h1], label="x = -1/5")
+    s2 = d.step(Eq(x2, -4), rule="solve for $x$", using=[h2, ratio], label="x = -4")
     l1 = d.chain(sp.Limit((1 - b1 * gamma) ** nstop, gamma, 0, "+")).eq(sp.exp(-R(1, 5)),
-                                                                         rule="(1 + x/n)^n -> exp(x)",
+                                                                         rule=r"$(1 + x/n)^n \to \exp(x)$",
                                                                          label="i = 1")
     l2 = d.chain(sp.Limit((1 - b2 * gamma) ** nstop, gamma, 0, "+"), using=[ratio]).eq(
-        sp.exp(-4), rule="(1 + x/n)^n -> exp(x)", label="i = 2")
+        sp.exp(-4), rule=r"$(1 + x/n)^n \to \exp(x)$", label="i = 2")
     stmt = (l1.fact.relation, l2.fact.relation)
     d.step(stmt, rule="collect", using=[l1.fact, l2.fact, ratio, s1, s2])
     d.statement(stmt)
@@ -498,12 +498,14 @@ def _sum2(f):
 def _l2_claim(d, first_line_square: bool):
     B, lam, W, Ws, Et, c = _l2_symbols(d)
     E = R(1, 2) * B[0] * (W[0] - Ws[0]) ** 2 + R(1, 2) * B[1] * (W[1] - Ws[1]) ** 2
-    defE = d.given(Eq(Et, E + lam / 2 * (W[0] ** 2 + W[1] ** 2)), why="E~ = E + lambda/2 sum_j w_j^2 with E from (15)",
+    defE = d.given(Eq(Et, E + lam / 2 * (W[0] ** 2 + W[1] ** 2)),
+                   why=r"$\tilde{E} = E + \frac{\lambda}{2} \sum_j w_j^2$ with $E$ from (15)",
                    label="E~")
     d.define(c, R(1, 2) * _sum2(lambda i: B[i] * lam * Ws[i] ** 2 / (B[i] + lam)),
-             why="the constant left over by completing the square (it does not depend on w)")
-    d.note("The source sums over j with terms in i; read as sum_i over the two coordinates (written out). The brackets "
-           "of line 1 are read as 1/2 sum_i [beta_i (...) + lambda w_i^2], as line 2 continues.")
+             why="the constant left over by completing the square (it does not depend on $w$)")
+    d.note(r"The source sums over $j$ with terms in $i$; read as $\sum_i$ over the two coordinates (written out). "
+           r"The brackets of line 1 are read as $\frac{1}{2} \sum_i [\beta_i (\ldots) + \lambda w_i^2]$, as line 2 "
+           "continues.")
     p = 2 if first_line_square else 1
     ch = (d.chain(Et, using=[defE])
           .eq(R(1, 2) * _sum2(lambda i: B[i] * (W[i] - Ws[i]) ** p + lam * W[i] ** 2), rule="insert (15)",
@@ -512,14 +514,14 @@ def _l2_claim(d, first_line_square: bool):
               rule="expand the square", label="line 2")
           .eq(R(1, 2) * _sum2(lambda i: (B[i] + lam) * (W[i] ** 2 - 2 * B[i] / (B[i] + lam) * W[i] * Ws[i]
                                                        + B[i] / (B[i] + lam) * Ws[i] ** 2)),
-              rule="factor out beta_i + lambda", label="line 3")
+              rule=r"factor out $\beta_i + \lambda$", label="line 3")
           .eq(R(1, 2) * _sum2(lambda i: (B[i] + lam) * (W[i] - B[i] / (B[i] + lam) * Ws[i]) ** 2) + c,
               rule="complete the square", label="line 4"))
     hat = [B[i] * Ws[i] / (lam + B[i]) for i in (0, 1)]
     stmt = tuple(Eq(sp.Subs(sp.Derivative(Et, W[i]), W[i], hat[i]), 0) for i in (0, 1)) + tuple(
         sp.Gt(sp.Derivative(Et, W[i], 2), 0) for i in (0, 1))
-    d.step(stmt, rule="hence: a quadratic in each w_i with curvature beta_i + lambda > 0 is minimal where its "
-           "derivative vanishes", using=[ch.fact], label="minimum")
+    d.step(stmt, rule=r"hence: a quadratic in each $w_i$ with curvature $\beta_i + \lambda > 0$ is minimal where "
+                      "its derivative vanishes", using=[ch.fact], label="minimum")
     d.statement(stmt)
 
 
@@ -636,14 +638,15 @@ def weight_decay_limits(d):
     b1, b2, lam = d.symbols("beta_1 beta_2 lambda", positive=True)
     s1, s2 = d.symbols("w_1* w_2*", real=True, nonzero=True)
     m1, m2 = d.symbols("w_1 w_2", real=True)
-    sol = d.given((Eq(m1, b1 / (b1 + lam) * s1), Eq(m2, b2 / (b2 + lam) * s2)), why="the minimum of E~ from (c)",
+    sol = d.given((Eq(m1, b1 / (b1 + lam) * s1), Eq(m2, b2 / (b2 + lam) * s2)), why=r"the minimum of $\tilde{E}$ "
+                                                                                    "from (c)",
                   label="(c)")
-    l1 = d.chain(sp.Limit(m1, b1, 0, "+"), using=[sol]).eq(0, rule="beta_1/lambda -> 0", label="w_1 -> 0")
-    l2 = d.chain(sp.Limit(m2, b2, sp.oo), using=[sol]).eq(s2, rule="lambda/beta_2 -> 0", label="w_2 -> w_2*")
+    l1 = d.chain(sp.Limit(m1, b1, 0, "+"), using=[sol]).eq(0, rule=r"$\beta_1/\lambda \to 0$", label="w_1 -> 0")
+    l2 = d.chain(sp.Limit(m2, b2, sp.oo), using=[sol]).eq(s2, rule=r"$\lambda/\beta_2 \to 0$", label="w_2 -> w_2*")
     rs = [d.step(sp.Ge(m1 / s1, 0), rule="a ratio of positive numbers", using=[sol], label="w_1/w_1* >= 0"),
-          d.step(sp.Le(m1 / s1, b1 / lam), rule="beta_1 + lambda > lambda", using=[sol], label="bound w_1"),
-          d.step(sp.Ge(1 - m2 / s2, 0), rule="beta_2 < beta_2 + lambda", using=[sol], label="w_2/w_2* <= 1"),
-          d.step(sp.Le(1 - m2 / s2, lam / b2), rule="beta_2 + lambda > beta_2", using=[sol], label="bound w_2")]
+          d.step(sp.Le(m1 / s1, b1 / lam), rule=r"$\beta_1 + \lambda > \lambda$", using=[sol], label="bound w_1"),
+          d.step(sp.Ge(1 - m2 / s2, 0), rule=r"$\beta_2 < \beta_2 + \lambda$", using=[sol], label="w_2/w_2* <= 1"),
+          d.step(sp.Le(1 - m2 / s2, lam / b2), rule=r"$\beta_2 + \lambda > \beta_2$", using=[sol], label="bound w_2")]
     stmt = (l1.fact.relation, l2.fact.relation) + tuple(r.relation for r in rs)
     d.step(stmt, rule="collect", using=[sol])
     d.statement(stmt)
@@ -696,12 +699,12 @@ def same_as_early_stopping(d):
     s1, s2 = d.symbols("w_1* w_2*", real=True, nonzero=True)
     n = d.symbol("n_stop", positive=True)
     q1, q2 = d.symbols("w_1(n_stop)/w_1* w_2(n_stop)/w_2*", real=True)
-    ratio = d.given(Eq(b2, 20 * b1), why="beta_2 = 20 beta_1", label="beta_2")
+    ratio = d.given(Eq(b2, 20 * b1), why=r"$\beta_2 = 20 \beta_1$", label="beta_2")
     sched = d.given(Eq(n, 1 / (5 * gamma * b1)), why="the stopping time of (b)", label="n_stop")
     a = d.given((Eq(q1, (s1 + (1 - gamma * b1) ** n * (0 - s1)) / s1), Eq(q2, (s2 + (1 - gamma * b2) ** n * (0 - s2)) / s2)),
-                why="(a) with w(0) = 0, divided by w_i*", label="(a), w(0) = 0")
-    f1 = d.chain(q1, using=[a]).eq(1 - (1 - gamma * b1) ** n, rule="cancel w_1*", label="fraction 1")
-    f2 = d.chain(q2, using=[a]).eq(1 - (1 - gamma * b2) ** n, rule="cancel w_2*", label="fraction 2")
+                why="(a) with $w(0) = 0$, divided by $w_i^*$", label="(a), w(0) = 0")
+    f1 = d.chain(q1, using=[a]).eq(1 - (1 - gamma * b1) ** n, rule="cancel $w_1^*$", label="fraction 1")
+    f2 = d.chain(q2, using=[a]).eq(1 - (1 - gamma * b2) ** n, rule="cancel $w_2^*$", label="fraction 2")
     l1 = d.chain(sp.Limit(q1, gamma, 0, "+"), using=[f1.fact, sched]).eq(1 - sp.exp(-R(1, 5)), rule="(b)",
                                                                            label="w_1: 1 - exp(-1/5)")
     l2 = d.chain(sp.Limit(q2, gamma, 0, "+"), using=[f2.fact, sched, ratio]).eq(1 - sp.exp(-4), rule="(b)",

@@ -118,12 +118,13 @@ def unbiased_build(d, *, sign=-1):
     a = d.symbol("a", real=True, nonzero=True)
     b, g = d.symbols("b g_i", real=True)
     beta = d.symbol("beta_i", real=True)
-    d.define(beta, (g + sign * b) / a, label="(20)", why="the quantiser's choice of P(gt_i = 1)")
+    d.define(beta, (g + sign * b) / a, label="(20)", why=r"the quantiser's choice of $\mathbb{P}(\tilde{g}_i = 1)$")
     gt = d.random.bernoulli("gt_i", (g + sign * b) / a)
     ch = (d.chain(E(a * gt + b))
           .eq(a * E(gt) + b, rule="linearity of expectation", label="E[a gt_i + b], linearity")
-          .eq(a * beta + b, rule="E[gt_i] = P(gt_i = 1) = beta_i (Bernoulli)", label="E[a gt_i + b] = a beta_i + b")
-          .eq(g, rule="(20): beta_i = (g_i - b)/a", label="(20)"))
+          .eq(a * beta + b, rule=r"$\mathbb{E}[\tilde{g}_i] = \mathbb{P}(\tilde{g}_i = 1) = \beta_i$ "
+                                 "(Bernoulli)", label="E[a gt_i + b] = a beta_i + b")
+          .eq(g, rule=r"(20): $\beta_i = (g_i - b)/a$", label="(20)"))
     d.statement(sp.Eq(E(a * gt + b), ch.current))
 
 
@@ -185,11 +186,11 @@ def _feasible_coordinate(d):
     beta = d.symbol("beta_i", bounds=(0, 1), closed=True)       # (21): 0 <= beta_i <= 1
     d.sampler(_boundary_sampler([beta]))
     d.define(g, a * beta + b, label="(20), (21)",
-             why="(20) solved for g_i; (21) says beta_i = (g_i - b)/a is in [0, 1], so the coordinates it admits "
-                 "are exactly g_i = a beta_i + b, 0 <= beta_i <= 1")
-    d.note("beta_i ranges over the closed interval [0, 1] of (21) (declared closed): sign reasoning covers the "
-           "interior and checks the ends beta_i = 0 (g_i = b) and beta_i = 1 (g_i = a + b) exactly; the claim's "
-           "sampler draws both ends at every check.")
+             why=r"(20) solved for $g_i$; (21) says $\beta_i = (g_i - b)/a$ is in $[0, 1]$, so the coordinates it "
+                 r"admits are exactly $g_i = a \beta_i + b$, $0 \leq \beta_i \leq 1$")
+    d.note(r"$\beta_i$ ranges over the closed interval $[0, 1]$ of (21) (declared closed): sign reasoning covers "
+           r"the interior and checks the ends $\beta_i = 0$ ($g_i = b$) and $\beta_i = 1$ ($g_i = a + b$) exactly; "
+           "the claim's sampler draws both ends at every check.")
     return a, b, g, beta
 
 
@@ -201,22 +202,23 @@ def _feasible_coordinate(d):
        reading="every $g_i$ admitted by (21) ($a > 0$) satisfies $b < g_i < a + b$ ($q_i$ read as $g_i$)")
 def feasibility(d):
     a, b, g, beta = _feasible_coordinate(d)
-    d.note("(22) writes q_i; read as g_i (a typo: q is not defined anywhere).")
-    d.step((sp.Lt(b, g), sp.Lt(g, a + b)), rule="(21) multiplied by a > 0", label="(22)")
+    d.note("(22) writes $q_i$; read as $g_i$ (a typo: $q$ is not defined anywhere).")
+    d.step((sp.Lt(b, g), sp.Lt(g, a + b)), rule="(21) multiplied by $a > 0$", label="(22)")
     d.statement((sp.Lt(b, g), sp.Lt(g, a + b)))
 
 
 def feasibility_corrected_build(d, *, upper=None):
     a, b, g, beta = _feasible_coordinate(d)
     up = a + b if upper is None else upper(a, b)
-    lower = d.step(sp.Ge(g - b, 0), rule="(21), left: beta_i >= 0 and a > 0", label="(22) corrected, left")
-    right = d.step(sp.Ge(up - g, 0), rule="(21), right: beta_i <= 1 and a > 0", label="(22) corrected, right")
+    lower = d.step(sp.Ge(g - b, 0), rule=r"(21), left: $\beta_i \geq 0$ and $a > 0$", label="(22) corrected, left")
+    right = d.step(sp.Ge(up - g, 0), rule=r"(21), right: $\beta_i \leq 1$ and $a > 0$", label="(22) corrected, right")
     # the converse: every b <= h <= a + b has (h - b)/a in [0, 1]
     h = d.symbol("h", real=True)
     lam = d.symbol("lambda", bounds=(0, 1), closed=True)       # 0 <= lambda <= 1
     conv = d.given(sp.Eq(h, b + lam * (up - b)), label="b <= h <= a + b",
-                   why="a coordinate h between b and a + b: h = b + lambda (a + b - b), 0 <= lambda <= 1")
-    d.step((sp.Ge((h - b) / a, 0), sp.Le((h - b) / a, 1)), using=conv, rule="divide by a > 0",
+                   why=r"a coordinate $h$ between $b$ and $a + b$: $h = b + \lambda (a + b - b)$, "
+                       r"$0 \leq \lambda \leq 1$")
+    d.step((sp.Ge((h - b) / a, 0), sp.Le((h - b) / a, 1)), using=conv, rule="divide by $a > 0$",
            label="(22) corrected implies (21)")
     d.sampler(_boundary_sampler([beta, lam]))
     d.step((sp.Le(b, g), sp.Le(g, up)), using=[lower, right], rule="collect", label="(22) corrected")
@@ -275,10 +277,10 @@ def _gaps(d):
     m = d.symbol("m", real=True)
     s, t, u, v = d.symbols("s t u v", nonnegative=True)
     a, b, g, M = d.symbols("a b g_i M", real=True)
-    d.define(b, m - s, label="b <= m", why="s = m - b >= 0")
-    d.define(g, m + u, label="m <= g_i", why="u = g_i - m >= 0 (m = min_i g_i)")
-    d.define(M, m + u + v, label="g_i <= M", why="v = M - g_i >= 0 (M = max_i g_i)")
-    d.define(a, M + t - b, label="a + b >= M", why="t = a + b - M >= 0")
+    d.define(b, m - s, label="b <= m", why=r"$s = m - b \geq 0$")
+    d.define(g, m + u, label="m <= g_i", why=r"$u = g_i - m \geq 0$ ($m = \min_i g_i$)")
+    d.define(M, m + u + v, label="g_i <= M", why=r"$v = M - g_i \geq 0$ ($M = \max_i g_i$)")
+    d.define(a, M + t - b, label="a + b >= M", why=r"$t = a + b - M \geq 0$")
     return m, s, t, u, v, a, b, g, M
 
 
@@ -292,11 +294,11 @@ def _gaps(d):
                "0$ and $s = t = 1$ give two different pairs")
 def non_unique(d):
     m, s, t, u, v, a, b, g, M = _gaps(d)
-    lo = d.step(sp.Ge(g - b, 0), rule="g_i >= m >= b", label="b <= g_i")
-    hi = d.step(sp.Ge(a + b - g, 0), rule="a + b >= M >= g_i", label="g_i <= a + b")
+    lo = d.step(sp.Ge(g - b, 0), rule=r"$g_i \geq m \geq b$", label="b <= g_i")
+    hi = d.step(sp.Ge(a + b - g, 0), rule=r"$a + b \geq M \geq g_i$", label="g_i <= a + b")
     b0, b1 = d.symbols("b(s=0) b(s=1)", real=True)
-    f0 = d.given(sp.Eq(b0, m), label="s = 0", why="the member s = t = 0: (a, b) = (M - m, m)")
-    f1 = d.given(sp.Eq(b1, m - 1), label="s = 1", why="the member s = t = 1: (a, b) = (M - m + 2, m - 1)")
+    f0 = d.given(sp.Eq(b0, m), label="s = 0", why="the member $s = t = 0$: $(a, b) = (M - m, m)$")
+    f1 = d.given(sp.Eq(b1, m - 1), label="s = 1", why="the member $s = t = 1$: $(a, b) = (M - m + 2, m - 1)$")
     d.step(sp.Gt(b0 - b1, 0), using=[f0, f1], rule="two members of the family differ", label="non-unique")
     d.step((sp.Le(b, g), sp.Le(g, a + b)), using=[lo, hi], rule="collect", label="feasible")
     d.statement((sp.Le(b, g), sp.Le(g, a + b)))
@@ -346,12 +348,14 @@ def variance_build(d, *, last=None):
     a = d.symbol("a", positive=True)
     b, g = d.symbols("b g_i", real=True)
     beta = d.symbol("beta_i", real=True)
-    d.define(beta, (g - b) / a, label="(20)", why="the quantiser's choice of P(gt_i = 1)")
+    d.define(beta, (g - b) / a, label="(20)", why=r"the quantiser's choice of $\mathbb{P}(\tilde{g}_i = 1)$")
     gt = d.random.bernoulli("gt_i", (g - b) / a)
     end = (g - b) * (a + b - g) if last is None else last(a, b, g)
     ch = (d.chain(Var(a * gt + b))
-          .eq(a ** 2 * Var(gt), rule="Var(a X + b) = a^2 Var(X)", label="Var(a gt_i + b) = a^2 Var(gt_i)")
-          .eq(a ** 2 * beta * (1 - beta), rule="the variance of a Bernoulli(beta_i) is beta_i(1 - beta_i)",
+          .eq(a ** 2 * Var(gt), rule=r"$\operatorname{Var}(a X + b) = a^2 \operatorname{Var}(X)$",
+              label="Var(a gt_i + b) = a^2 Var(gt_i)")
+          .eq(a ** 2 * beta * (1 - beta), rule=r"the variance of a $\operatorname{Bernoulli}(\beta_i)$ is "
+                                               r"$\beta_i(1 - \beta_i)$",
               label="Bernoulli variance")
           .eq(a ** 2 * ((g - b) / a) * (1 - (g - b) / a), rule="(20)", label="(23), left")
           .eq(end, rule="expand", label="(23)"))
@@ -399,26 +403,28 @@ variance.add_witness(_variance_monte_carlo, kind="monte-carlo", name="quantiser_
 def optimum_build(d, *, a_opt=None, b_opt=None):
     m, s, t, u, v, a, b, g, M = _gaps(d)
     As, Bs = d.symbol("a*", real=True), d.symbol("b*", real=True)
-    d.define(Bs, m if b_opt is None else b_opt(m, M), label="b* = m", why="the source's choice b = m")
+    d.define(Bs, m if b_opt is None else b_opt(m, M), label="b* = m", why="the source's choice $b = m$")
     d.define(As, M - m if a_opt is None else a_opt(m, M), label="a* = M - m",
-             why="the source's choice a = M - b = M - m")
+             why="the source's choice $a = M - b = M - m$")
     V, Vs = d.symbol("V_i(a,b)", real=True), d.symbol("V_i(a*,b*)", real=True)
-    obj = d.given(sp.Eq(V, (g - b) * (a + b - g)), label="(24) objective", why="(23): the variance of a gt_i + b")
-    objs = d.given(sp.Eq(Vs, (g - Bs) * (As + Bs - g)), label="(24) at the optimum", why="(23) at (a*, b*)")
-    d.note("(24) is read as: for every feasible (a, b) (b <= m, a + b >= M) and every coordinate m <= g_i <= M, "
-           "V_i(a, b) >= V_i(M - m, m), with the same minimiser for every i. The constraint set is written with "
-           "non-negative gaps s, t, u, v; when all g_i are equal (M = m), a* = 0 and (20) is undefined (the "
-           "reconstruction b = m is then exact).")
-    d.step((sp.Le(Bs, m), sp.Ge(As + Bs, M)), using=[], rule="b* = m and a* + b* = M satisfy the constraints",
+    obj = d.given(sp.Eq(V, (g - b) * (a + b - g)), label="(24) objective", why="(23): the variance of "
+                                                                               r"$a \tilde{g}_i + b$")
+    objs = d.given(sp.Eq(Vs, (g - Bs) * (As + Bs - g)), label="(24) at the optimum", why="(23) at $(a^*, b^*)$")
+    d.note(r"(24) is read as: for every feasible $(a, b)$ ($b \leq m$, $a + b \geq M$) and every coordinate "
+           r"$m \leq g_i \leq M$, $V_i(a, b) \geq V_i(M - m, m)$, with the same minimiser for every $i$. The "
+           "constraint set is written with non-negative gaps $s, t, u, v$; when all $g_i$ are equal ($M = m$), "
+           "$a^* = 0$ and (20) is undefined (the reconstruction $b = m$ is then exact).")
+    d.step((sp.Le(Bs, m), sp.Ge(As + Bs, M)), using=[], rule="$b^* = m$ and $a^* + b^* = M$ satisfy the constraints",
            label="(a*, b*) feasible")
     d.step((sp.Ge(g - b, 0), sp.Ge(a + b - g, 0)), using=[],
            rule="both factors are non-negative when the constraints are satisfied", label="factors >= 0")
-    d.step(sp.Ge(g - b, g - Bs), using=[], rule="b <= m: the first factor is smallest at b = m",
+    d.step(sp.Ge(g - b, g - Bs), using=[], rule=r"$b \leq m$: the first factor is smallest at $b = m$",
            label="first factor minimised by b = m")
-    d.step(sp.Ge(a + b - g, As + Bs - g), using=[], rule="a + b >= M: the second factor is smallest at a = M - b",
+    d.step(sp.Ge(a + b - g, As + Bs - g), using=[], rule=r"$a + b \geq M$: the second factor is smallest at "
+                                                         "$a = M - b$",
            label="second factor minimised by a = M - m")
     dec = d.step(sp.Eq(V, Vs + (g - b) * ((a + b - g) - (As + Bs - g)) + (As + Bs - g) * ((g - b) - (g - Bs))),
-                 using=[obj, objs], rule="PQ - P*Q* = P (Q - Q*) + Q* (P - P*)", label="product of the factors")
+                 using=[obj, objs], rule="$PQ - P^* Q^* = P (Q - Q^*) + Q^* (P - P^*)$", label="product of the factors")
     d.step(sp.Ge(V, Vs), using=[dec], rule="each term is a product of non-negative factors",
            label="(24): V_i(a, b) >= V_i(a*, b*)")
     d.statement(sp.Ge(V, Vs))

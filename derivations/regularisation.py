@@ -57,11 +57,11 @@ def derive_recurrence_25(d, S, *, flip_alpha_lambda=False):
     th1, th0, thm, v0, vm, vp0, vpm, g, alpha, mu, lam = S
     f25a = d.given(sp.Eq(v0, mu * vm + g), label="(25a)", why="momentum (EWA) applied to the stochastic gradient only")
     f25b = d.given(sp.Eq(th1, th0 - alpha * (v0 + lam * th0)), label="(25b)",
-                   why="update with the regulariser's gradient lambda*theta^t added outside the momentum")
-    f27a = d.step(sp.Eq(th1, th0 - alpha * (v0 + lam * th0)), rule="(25b) at time t", using=f25b, label="(27a)")
+                   why=r"update with the regulariser's gradient $\lambda \theta^t$ added outside the momentum")
+    f27a = d.step(sp.Eq(th1, th0 - alpha * (v0 + lam * th0)), rule="(25b) at time $t$", using=f25b, label="(27a)")
     f27b = d.given(sp.Eq(th0, thm - alpha * (vm + lam * thm)), label="(27b)", why="(25b) one time step earlier")
     f28 = d.step(sp.Eq(th1 - mu * th0, th0 - mu * thm - alpha * (g + lam * th0 - mu * lam * thm)),
-                 rule="multiply (27b) by mu and subtract it from (27a); (25a): v^t - mu v^{t-1} = g~^t",
+                 rule=r"multiply (27b) by $\mu$ and subtract it from (27a); (25a): $v^t - \mu v^{t-1} = \tilde{g}^t$",
                  using=[f27a, f27b, f25a], label="(28)", solve_for=th1)
     sign = 1 if flip_alpha_lambda else -1
     f29 = d.step(sp.Eq(th1, (1 + mu + sign * alpha * lam) * th0 - mu * (1 - alpha * lam) * thm - alpha * g),
@@ -75,13 +75,14 @@ def derive_recurrence_26(d, S, P, *, drop_theta_prev=False):
     ap, mp, lp = P
     f26a = d.given(sp.Eq(vp0, mp * vpm + g + lp * th0), label="(26a)",
                    why="momentum applied to the stochastic gradient and the regulariser's gradient")
-    d.note("(26a) as printed reads mu' v^{t-1}; the momentum buffer of algorithm (26) is evidently meant, "
-           "so it is encoded as mu' v'^{t-1}.")
+    d.note(r"(26a) as printed reads $\mu' v^{t-1}$; the momentum buffer of algorithm (26) is evidently meant, so it "
+           r"is encoded as $\mu' {v'}^{t-1}$.")
     f26b = d.given(sp.Eq(th1, th0 - ap * vp0), label="(26b)")
-    f30a = d.step(sp.Eq(th1, th0 - ap * vp0), rule="(26b) at time t", using=f26b, label="(30a)")
+    f30a = d.step(sp.Eq(th1, th0 - ap * vp0), rule="(26b) at time $t$", using=f26b, label="(30a)")
     f30b = d.given(sp.Eq(th0, thm - ap * vpm), label="(30b)", why="(26b) one time step earlier")
     f31 = d.step(sp.Eq(th1 - mp * th0, th0 - mp * thm - ap * (g + lp * th0)),
-                 rule="multiply (30b) by mu' and subtract it from (30a); (26a): v'^t - mu' v'^{t-1} = g~^t + lambda' theta^t",
+                 rule=r"multiply (30b) by $\mu'$ and subtract it from (30a); (26a): "
+                      r"${v'}^t - \mu' {v'}^{t-1} = \tilde{g}^t + \lambda' \theta^t$",
                  using=[f30a, f30b, f26a], label="(31)", solve_for=th1)
     prev = 0 if drop_theta_prev else -mp * thm
     f32 = d.step(sp.Eq(th1, (1 + mp - ap * lp) * th0 + prev - ap * g),
@@ -97,7 +98,7 @@ def derive_matching(d, S, P, f29, f32, *, mu_prime=None):
     mu_prime = mu * (1 - alpha * lam) if mu_prime is None else mu_prime
     f33 = d.step([sp.Eq(1 + mp - ap * lp, 1 + mu - alpha * lam), sp.Eq(mp, mu_prime), sp.Eq(ap, alpha)],
                  rule="match coefficients", using=[f29, f32], wrt=[th0, thm, g], label="(33a-c)",
-                 why="the two recurrences coincide for every theta^t, theta^{t-1}, g~^t")
+                 why=r"the two recurrences coincide for every $\theta^t$, $\theta^{t-1}$, $\tilde{g}^t$")
     fa = d.step(sp.Eq(ap, alpha), rule="read off (33c)", using=f33, label="alpha'")
     fm = d.step(sp.Eq(mp, mu_prime), rule="read off (33b)", using=f33, label="mu'")
     return f33, fa, fm
@@ -147,7 +148,7 @@ def momentum_equivalence(d):
     f32 = derive_recurrence_26(d, S, P)
     f33, fa, fm = derive_matching(d, S, P, f29, f32)
     ch = (d.chain(lp, using=f33)
-          .eq((mp - mu + alpha * lam) / ap, rule="solve (33a) for lambda'", label="(34), equality 1")
+          .eq((mp - mu + alpha * lam) / ap, rule=r"solve (33a) for $\lambda'$", label="(34), equality 1")
           .eq(sp.Mul(sp.Add(mu, mu * alpha * lam, -mu, alpha * lam, evaluate=False), 1 / alpha, evaluate=False),
               rule="insert (33b) and (33c)", label="(34), equality 2")
           .eq(mu * lam + lam, rule="cancel", label="(34), equality 3")
@@ -169,10 +170,11 @@ def momentum_equivalence_corrected(d):
     f29 = derive_recurrence_25(d, S)
     f32 = derive_recurrence_26(d, S, P)
     f33, fa, fm = derive_matching(d, S, P, f29, f32)
-    d.note("(33b) gives mu' = mu - mu alpha lambda; inserting it into lambda' = (mu' - mu + alpha lambda)/alpha' "
-           "gives (alpha lambda - mu alpha lambda)/alpha: the regulariser is *weakened* by the factor (1 - mu).")
+    d.note(r"(33b) gives $\mu' = \mu - \mu \alpha \lambda$; inserting it into "
+           r"$\lambda' = (\mu' - \mu + \alpha \lambda)/\alpha'$ gives "
+           r"$(\alpha \lambda - \mu \alpha \lambda)/\alpha$: the regulariser is *weakened* by the factor $1 - \mu$.")
     ch = (d.chain(lp, using=f33)
-          .eq((mp - mu + alpha * lam) / ap, rule="solve (33a) for lambda'", label="(34), equality 1")
+          .eq((mp - mu + alpha * lam) / ap, rule=r"solve (33a) for $\lambda'$", label="(34), equality 1")
           .eq(sp.Mul(sp.Add(mu, -mu * alpha * lam, -mu, alpha * lam, evaluate=False), 1 / alpha, evaluate=False),
               rule="insert (33b) and (33c)", label="(34), equality 2")
           .eq(lam - mu * lam, rule="cancel", label="(34), equality 3")
@@ -201,7 +203,7 @@ def momentum_equivalence_ewa(d):
     fb = d.given(sp.Eq(th1, th0 - alpha * (v0 + lam * th0)), label="(25b)")
     fc = d.given(sp.Eq(th0, thm - alpha * (vm + lam * thm)), label="(25b) at t-1")
     s1 = d.step(sp.Eq(th1 - q * th0, th0 - q * thm - alpha * ((1 - q) * g + lam * th0 - q * lam * thm)),
-                rule="multiply (25b) at t-1 by q and subtract; (25a-EWA): v^t - q v^{t-1} = (1-q) g~^t",
+                rule=r"multiply (25b) at $t-1$ by $q$ and subtract; (25a-EWA): $v^t - q v^{t-1} = (1-q) \tilde{g}^t$",
                 using=[fb, fc, fa], label="(28-EWA)", solve_for=th1)
     r1 = d.step(sp.Eq(th1, (1 + q - alpha * lam) * th0 - q * (1 - alpha * lam) * thm - alpha * (1 - q) * g),
                 rule="rearrange", using=s1, label="(29-EWA)")
@@ -209,20 +211,21 @@ def momentum_equivalence_ewa(d):
     gb = d.given(sp.Eq(th1, th0 - ap * vp0), label="(26b)")
     gc = d.given(sp.Eq(th0, thm - ap * vpm), label="(26b) at t-1")
     s2 = d.step(sp.Eq(th1 - qp * th0, th0 - qp * thm - ap * (1 - qp) * (g + lp * th0)),
-                rule="multiply (26b) at t-1 by q' and subtract; (26a-EWA)", using=[gb, gc, ga], label="(31-EWA)",
+                rule="multiply (26b) at $t-1$ by $q'$ and subtract; (26a-EWA)", using=[gb, gc, ga], label="(31-EWA)",
                 solve_for=th1)
     r2 = d.step(sp.Eq(th1, (1 + qp - ap * (1 - qp) * lp) * th0 - qp * thm - ap * (1 - qp) * g),
                 rule="rearrange", using=s2, label="(32-EWA)")
     d.unknowns(ap, qp, lp)
-    d.note("Matching the coefficients of g~^t, theta^{t-1}, theta^t (in that order, each solved for one "
-           "new parameter) gives q' = q (1 - alpha lambda), alpha' = alpha (1-q)/(1-q') and lambda' = lambda: "
-           "in EWA form the regularisation strength is unchanged and the learning rate absorbs the change.")
+    d.note(r"Matching the coefficients of $\tilde{g}^t$, $\theta^{t-1}$, $\theta^t$ (in that order, each solved for "
+           r"one new parameter) gives $q' = q (1 - \alpha \lambda)$, $\alpha' = \alpha (1-q)/(1-q')$ and "
+           r"$\lambda' = \lambda$: in EWA form the regularisation strength is unchanged and the learning rate "
+           "absorbs the change.")
     m = d.step([sp.Eq(qp, q * (1 - alpha * lam)), sp.Eq(ap, alpha * (1 - q) / (1 - qp)),
                 sp.Eq(1 + qp - ap * (1 - qp) * lp, 1 + q - alpha * lam)],
                rule="match coefficients", using=[r1, r2], wrt=[th0, thm, g], label="(33-EWA)")
     stmt = (sp.Eq(qp, q * (1 - alpha * lam)), sp.Eq(ap, alpha * (1 - q) / (1 - q * (1 - alpha * lam))),
             sp.Eq(lp, lam))
-    d.step(stmt, rule="solve (33-EWA) for q', alpha', lambda'", using=m)
+    d.step(stmt, rule=r"solve (33-EWA) for $q'$, $\alpha'$, $\lambda'$", using=m)
     d.statement(stmt)
 
 

@@ -102,15 +102,16 @@ def _gd_derivation(d, rates, written, labels, T):
     w^(t+1) = w^(t) - (eta_1, eta_2)(g_1, g_2) = (a, b). Returns (w1, w2, facts of the values)."""
     w1, w2 = _iterate_symbols(d, T)
     e1, e2 = rates
-    start = d.given((Eq(w1[0], 10), Eq(w2[0], 10)), why="w^(0) = (10, 10)", label="w^(0)")
+    start = d.given((Eq(w1[0], 10), Eq(w2[0], 10)), why="$w^{(0)} = (10, 10)$", label="w^(0)")
     prev, facts = start, []
     for t in range(T):
         upd = d.given((Eq(w1[t + 1], w1[t] - e1 * sp.sign(w1[t])), Eq(w2[t + 1], w2[t] - e2 * 75 * sp.sign(w2[t]))),
-                      why="gradient step with dE/dw_1 = sgn(w_1), dE/dw_2 = 75 sgn(w_2) (sgn(0) = 0)",
+                      why=r"gradient step with $\partial E/\partial w_1 = \operatorname{sgn}(w_1)$, "
+                          r"$\partial E/\partial w_2 = 75 \operatorname{sgn}(w_2)$ ($\operatorname{sgn}(0) = 0$)",
                       label=f"update t={t}")
         (a1, g1), (a2, g2), (v1, v2) = written[t]
         s1 = d.step((Eq(w1[t + 1], _lin(a1, e1, g1)), Eq(w2[t + 1], _lin(a2, e2, g2))),
-                    rule="gradient at w^(%d)" % t, using=[upd, prev], label=f"{labels[t]}, gradient step")
+                    rule="gradient at $w^{(%d)}$" % t, using=[upd, prev], label=f"{labels[t]}, gradient step")
         s2 = d.step((Eq(w1[t + 1], v1), Eq(w2[t + 1], v2)), rule="arithmetic", using=[s1],
                     label=labels[t])
         prev = s2
@@ -135,8 +136,8 @@ def _statement_of(d, w1, w2, facts, T):
 def gradient(d):
     w1, w2 = d.symbols("w_1 w_2", real=True)
     E = sp.Abs(w1) + 75 * sp.Abs(w2)
-    f1 = d.chain(sp.Derivative(E, w1)).eq(sp.sign(w1), rule="d|x|/dx = sgn(x)", label="(1)")
-    f2 = d.chain(sp.Derivative(E, w2)).eq(75 * sp.sign(w2), rule="d|x|/dx = sgn(x)", label="(2)")
+    f1 = d.chain(sp.Derivative(E, w1)).eq(sp.sign(w1), rule=r"$d|x|/dx = \operatorname{sgn}(x)$", label="(1)")
+    f2 = d.chain(sp.Derivative(E, w2)).eq(75 * sp.sign(w2), rule=r"$d|x|/dx = \operatorname{sgn}(x)$", label="(2)")
     stmt = (f1.fact.relation, f2.fact.relation)
     d.step(stmt, rule="collect", using=[f1.fact, f2.fact])
     d.statement(stmt)
@@ -254,26 +255,28 @@ def better_eta(d):
     w2t, w2n = d.symbols("w_2^(t) w_2^(t+1)", real=True)
     w2_1, w1_74, w1_75 = d.symbols("w_2^(1) w_1^(74) w_1^(75)", real=True)
     rate = d.given(Eq(eta, R(10, 75)), why="the proposed learning rate", label="eta")
-    s21 = d.chain(w2_1, using=[d.given(Eq(w2_1, 10 - eta * 75 * sp.sign(10)), why="first step from w_2^(0) = 10",
-                                       label="w_2 step 1"), rate]).eq(0, rule="10 - (10/75) 75", label="w_2^(1)")
-    stay = d.chain(w2n, using=[d.given(Eq(w2n, w2t - eta * 75 * sp.sign(w2t)), why="gradient step in w_2",
-                                       label="w_2 update"), d.given(Eq(w2t, 0), why="w_2 at 0", label="w_2 = 0")]
-                   ).eq(0, rule="sgn(0) = 0", label="w_2 stays 0")
-    d.given(Eq(w1[0], 10), why="the start w_1^(0) = 10", label="w_1^(0)")
-    upd = d.given(Eq(w1[t + 1], w1[t] - eta * sp.sign(w1[t])), why="gradient step in w_1", label="w_1 update",
+    s21 = d.chain(w2_1, using=[d.given(Eq(w2_1, 10 - eta * 75 * sp.sign(10)), why="first step from $w_2^{(0)} = 10$",
+                                       label="w_2 step 1"), rate]).eq(0, rule=r"$10 - \frac{10}{75} \cdot 75$",
+                                                                      label="w_2^(1)")
+    stay = d.chain(w2n, using=[d.given(Eq(w2n, w2t - eta * 75 * sp.sign(w2t)), why="gradient step in $w_2$",
+                                       label="w_2 update"), d.given(Eq(w2t, 0), why="$w_2$ at 0", label="w_2 = 0")]
+                   ).eq(0, rule=r"$\operatorname{sgn}(0) = 0$", label="w_2 stays 0")
+    d.given(Eq(w1[0], 10), why="the start $w_1^{(0)} = 10$", label="w_1^(0)")
+    upd = d.given(Eq(w1[t + 1], w1[t] - eta * sp.sign(w1[t])), why="gradient step in $w_1$", label="w_1 update",
                   for_all=t)
     # P(t): w_1^(t+1) = 10 - eta (t + 1); base case t = 0 from w_1^(0) = 10 (sgn(10) = 1); the hypothesis P(t - 1) is
     # w_1^(t) = 10 - eta t
     with d.induction(Eq(w1[t + 1], 10 - eta * (t + 1)), on=t, base=0, label="w_1^(t+1) by induction") as ind:
-        d.step(sp.Gt(10 - eta * t, 0), rule="t < 75", using=[rate], label="w_1^(t) > 0 for 0 < t < 75")
+        d.step(sp.Gt(10 - eta * t, 0), rule="$t < 75$", using=[rate], label="w_1^(t) > 0 for 0 < t < 75")
         sg = d.assume(Eq(sp.sign(w1[t]), 1), why="w_1^(t) > 0 (previous step), so sgn(w_1^(t)) = 1", label="sgn = 1")
         (d.chain(w1[t + 1], using=[upd, sg, ind.hypothesis])
-         .eq(10 - eta * t - eta, rule="hypothesis, sgn = 1", label="w_1^(t+1)")
+         .eq(10 - eta * t - eta, rule=r"hypothesis, $\operatorname{sgn} = 1$", label="w_1^(t+1)")
          .eq(10 - eta * (t + 1), rule="factor", label="induction step"))
-    closed = d.given(Eq(w1_75, sp.Subs(10 - eta * t, t, 75)), why="the closed form at t = 75", label="t = 75")
-    closed74 = d.given(Eq(w1_74, sp.Subs(10 - eta * t, t, 74)), why="the closed form at t = 74", label="t = 74")
-    f75 = d.chain(w1_75, using=[closed, rate]).eq(0, rule="10 - (10/75) 75", label="w_1^(75)")
-    d.step(sp.Gt(w1_74, 0), rule="10 - (10/75) 74 = 2/15", using=[closed74, rate], label="w_1^(74) > 0")
+    closed = d.given(Eq(w1_75, sp.Subs(10 - eta * t, t, 75)), why="the closed form at $t = 75$", label="t = 75")
+    closed74 = d.given(Eq(w1_74, sp.Subs(10 - eta * t, t, 74)), why="the closed form at $t = 74$", label="t = 74")
+    f75 = d.chain(w1_75, using=[closed, rate]).eq(0, rule=r"$10 - \frac{10}{75} \cdot 75$", label="w_1^(75)")
+    d.step(sp.Gt(w1_74, 0), rule=r"$10 - \frac{10}{75} \cdot 74 = \frac{2}{15}$", using=[closed74, rate],
+           label="w_1^(74) > 0")
     stmt = (Eq(w2_1, 0), Eq(w1_75, 0), sp.Gt(w1_74, 0))
     d.step(stmt, rule="collect", using=[s21.fact, f75.fact, closed74, rate, stay.fact, ind.fact])
     d.statement(stmt)
@@ -354,16 +357,18 @@ def _momentum_derivation(d):
     eta, alpha = d.symbols("eta alpha", positive=True)
     w1, w2 = _iterate_symbols(d, 3)
     D1, D2 = _iterate_symbols(d, 3, name="Delta w")
-    par = d.given((Eq(eta, R(2, 10)), Eq(alpha, R(1, 2))), why="eta = 0.2, alpha = 0.5", label="parameters")
-    start = d.given((Eq(w1[0], 10), Eq(w2[0], 10), Eq(D1[0], 0), Eq(D2[0], 0)), why="w^(0) = (10, 10), Delta w^(0) = 0",
+    par = d.given((Eq(eta, R(2, 10)), Eq(alpha, R(1, 2))), why=r"$\eta = 0.2$, $\alpha = 0.5$", label="parameters")
+    start = d.given((Eq(w1[0], 10), Eq(w2[0], 10), Eq(D1[0], 0), Eq(D2[0], 0)), why="$w^{(0)} = (10, 10)$, "
+                                                                                    r"$\Delta w^{(0)} = 0$",
                     label="start")
     prev, facts = [start], []
     for t in range(3):
         dw = d.given((Eq(D1[t + 1], -eta * sp.sign(w1[t]) + alpha * D1[t]),
                       Eq(D2[t + 1], -eta * 75 * sp.sign(w2[t]) + alpha * D2[t])),
-                     why="Delta w^(t+1) = -eta grad E(w^(t)) + alpha Delta w^(t)", label=f"Delta w^({t + 1})")
+                     why=r"$\Delta w^{(t+1)} = -\eta \nabla E(w^{(t)}) + \alpha \Delta w^{(t)}$",
+                     label=f"Delta w^({t + 1})")
         upd = d.given((Eq(w1[t + 1], w1[t] + D1[t + 1]), Eq(w2[t + 1], w2[t] + D2[t + 1])),
-                      why="w^(t+1) = w^(t) + Delta w^(t+1)", label=f"update t={t}")
+                      why=r"$w^{(t+1)} = w^{(t)} + \Delta w^{(t+1)}$", label=f"update t={t}")
         ((a1, a2), (g1, g2), (m1, m2)), (v1, v2) = MOM_WRITTEN[t]
 
         def line(a, g, m):
@@ -406,7 +411,8 @@ def _step_sizes(d):
     A2 = [d.symbol(f"|Delta w_2^({t})|", positive=True) for t in (1, 2, 3)]
     vals = d.given(tuple(Eq(a, v) for a, v in zip(A1 + A2, [R(2, 10), R(3, 10), R(35, 100), 15, R(15, 2),
                                                             R(45, 4)])),
-                   why="|w^(t) - w^(t-1)| from (11)-(13): w_1: 10, 9.8, 9.5, 9.15; w_2: 10, -5, 2.5, -8.75",
+                   why="$|w^{(t)} - w^{(t-1)}|$ from (11)-(13): $w_1$: 10, 9.8, 9.5, 9.15; $w_2$: 10, $-5$, 2.5, "
+                       "$-8.75$",
                    label="step sizes")
     return A1, A2, vals
 
@@ -430,10 +436,10 @@ def momentum_step_sizes(w):
                "2.5, 8.75$ fails the same way at $t = 3$")
 def momentum_observation(d):
     A1, A2, vals = _step_sizes(d)
-    d.step(sp.Gt(A1[1], A1[0]), rule="0.3 > 0.2", using=[vals], label="w_1: t = 2")
-    d.step(sp.Gt(A1[2], A1[1]), rule="0.35 > 0.3", using=[vals], label="w_1: t = 3")
-    d.step(sp.Lt(A2[1], A2[0]), rule="7.5 < 15", using=[vals], label="w_2: t = 2")
-    d.step(sp.Lt(A2[2], A2[1]), rule="11.25 < 7.5 ?", using=[vals], label="w_2: t = 3")
+    d.step(sp.Gt(A1[1], A1[0]), rule="$0.3 > 0.2$", using=[vals], label="w_1: t = 2")
+    d.step(sp.Gt(A1[2], A1[1]), rule="$0.35 > 0.3$", using=[vals], label="w_1: t = 3")
+    d.step(sp.Lt(A2[1], A2[0]), rule="$7.5 < 15$", using=[vals], label="w_2: t = 2")
+    d.step(sp.Lt(A2[2], A2[1]), rule="$11.25 < 7.5$?", using=[vals], label="w_2: t = 3")
     stmt = (sp.Gt(A1[1], A1[0]), sp.Gt(A1[2], A1[1]), sp.Lt(A2[1], A2[0]), sp.Lt(A2[2], A2[1]))
     d.step(stmt, rule="collect", using=[vals])
     d.statement(stmt)
@@ -459,13 +465,14 @@ def momentum_observation_corrected(d):
     A1, A2, vals = _step_sizes(d)
     eta = d.symbol("eta", positive=True)
     gd = d.symbol("|Delta w_2^GD|", positive=True)
-    gdv = d.given(Eq(gd, 75 * eta), why="plain gradient descent moves w_2 by eta |dE/dw_2| = 75 eta every step "
-                  "(w_2 alternates 10, -5, 10, ... at eta = 0.2)", label="GD swing")
-    par = d.given(Eq(eta, R(2, 10)), why="eta = 0.2", label="eta")
-    s = [d.step(sp.Gt(A1[1], A1[0]), rule="0.3 > 0.2", using=[vals], label="w_1: t = 2"),
-         d.step(sp.Gt(A1[2], A1[1]), rule="0.35 > 0.3", using=[vals], label="w_1: t = 3"),
-         d.step(sp.Lt(A2[1], gd), rule="7.5 < 15", using=[vals, gdv, par], label="w_2: t = 2"),
-         d.step(sp.Lt(A2[2], gd), rule="11.25 < 15", using=[vals, gdv, par], label="w_2: t = 3")]
+    gdv = d.given(Eq(gd, 75 * eta), why="plain gradient descent moves $w_2$ by "
+                                        r"$\eta |\partial E/\partial w_2| = 75 \eta$ every step ($w_2$ alternates "
+                                        r"$10, -5, 10, \ldots$ at $\eta = 0.2$)", label="GD swing")
+    par = d.given(Eq(eta, R(2, 10)), why=r"$\eta = 0.2$", label="eta")
+    s = [d.step(sp.Gt(A1[1], A1[0]), rule="$0.3 > 0.2$", using=[vals], label="w_1: t = 2"),
+         d.step(sp.Gt(A1[2], A1[1]), rule="$0.35 > 0.3$", using=[vals], label="w_1: t = 3"),
+         d.step(sp.Lt(A2[1], gd), rule="$7.5 < 15$", using=[vals, gdv, par], label="w_2: t = 2"),
+         d.step(sp.Lt(A2[2], gd), rule="$11.25 < 15$", using=[vals, gdv, par], label="w_2: t = 3")]
     stmt = tuple(f.relation for f in s)
     d.step(stmt, rule="collect", using=[vals, gdv, par])
     d.statement(stmt)
@@ -495,49 +502,58 @@ def _limit_claim(d, middle_w2):
     A, B = d.indexed("A", real=True), d.indexed("B", real=True)     # A_t, B_t: sum_{s=0}^t alpha^s, (-alpha)^s
     hint = d.given((Eq(A[t], (1 - alpha ** (t + 1)) / (1 - alpha)), Eq(A[t - 1], (1 - alpha ** t) / (1 - alpha)),
                     Eq(B[t], (1 - (-alpha) ** (t + 1)) / (1 + alpha)), Eq(B[t - 1], (1 - (-alpha) ** t) / (1 + alpha))),
-                   why="the hint sum_{s=0}^t a^s = (1 - a^{t+1})/(1 - a), with a = alpha (A_t) and a = -alpha (B_t)",
+                   why=r"the hint $\sum_{s=0}^{t} a^s = (1 - a^{t+1})/(1 - a)$, with $a = \alpha$ ($A_t$) and "
+                       r"$a = -\alpha$ ($B_t$)",
                    label="hint")
-    d.given((Eq(D1[0], -eta * 1), Eq(D2[0], -eta * 75)), why="the first step from Delta w = 0: dE/dw = (1, +75) at "
-            "t = 0 (as in (e))", label="t = 0")
-    d.note("Index convention: (f)'s Delta w^(t) collects the gradients of steps 0..t, i.e. it is (e)'s Delta w^(t+1). "
-           "The geometric sums enter through the exercise's hint (a given). The limit (14) is checked as "
-           "'Delta w^(t) = (14) + remainder, remainder proportional to alpha^{t+1} -> 0' (cheaper for the engine than "
-           "the limit of the whole expression).")
-    d.note("dE/dw_2 alternates, +75 at even steps: it is 75 (-1)^t at step t, so the induction proves Delta w_2^(t) = "
-           "-75 eta (-1)^t sum_{s=0}^t (-alpha)^s for every t (at t - 1 it is the source's mirror image, "
-           "75 eta sum_{s=0}^{t-1} (-alpha)^s for even t); the source's formula is this at even t.")
+    d.given((Eq(D1[0], -eta * 1), Eq(D2[0], -eta * 75)), why=r"the first step from $\Delta w = 0$: "
+                                                             r"$\partial E/\partial w = (1, +75)$ at $t = 0$ (as in "
+                                                             "(e))", label="t = 0")
+    d.note(r"Index convention: (f)'s $\Delta w^{(t)}$ collects the gradients of steps $0, \ldots, t$, i.e. it is "
+           r"(e)'s $\Delta w^{(t+1)}$. The geometric sums enter through the exercise's hint (a given). The limit "
+           r"(14) is checked as '$\Delta w^{(t)}$ = (14) + remainder, remainder proportional to "
+           r"$\alpha^{t+1} \to 0$' (cheaper for the engine than the limit of the whole expression).")
+    d.note(r"$\partial E/\partial w_2$ alternates, $+75$ at even steps: it is $75 (-1)^t$ at step $t$, so the "
+           r"induction proves $\Delta w_2^{(t)} = -75 \eta (-1)^t \sum_{s=0}^{t} (-\alpha)^s$ for every $t$ (at "
+           r"$t - 1$ it is the source's mirror image, $75 \eta \sum_{s=0}^{t-1} (-\alpha)^s$ for even $t$); the "
+           "source's formula is this at even $t$.")
     # the inductions (base case t = 0: the first step); the recursions hold for t >= 1, in the inductive steps
     with d.induction(Eq(D1[t], -eta * A[t]), on=t, base=0, label="Delta w_1 by induction") as i1:
-        rec1 = d.given(Eq(D1[t], -eta * 1 + alpha * D1[t - 1]), why="momentum with dE/dw_1 = 1 at every step",
+        rec1 = d.given(Eq(D1[t], -eta * 1 + alpha * D1[t - 1]), why=r"momentum with $\partial E/\partial w_1 = 1$ "
+                                                                    "at every step",
                        label="rec w_1")
         (d.chain(D1[t], using=[rec1, i1.hypothesis, hint])
          .eq(-eta * A[t], rule="unroll the recursion", label="Delta w_1, sum"))
     with d.induction(Eq(D2[t], -75 * eta * (-1) ** t * B[t]), on=t, base=0, label="Delta w_2 by induction") as i2:
         rec2 = d.given(Eq(D2[t], -eta * 75 * (-1) ** t + alpha * D2[t - 1]),
-                       why="momentum with dE/dw_2 = 75 (-1)^t at step t (+75 at even t: the sign of the source's "
-                           "formula, whose s = 0 term -75 eta is the current gradient)", label="rec w_2")
+                       why=r"momentum with $\partial E/\partial w_2 = 75 (-1)^t$ at step $t$ ($+75$ at even $t$: "
+                           r"the sign of the source's formula, whose $s = 0$ term $-75 \eta$ is the current "
+                           "gradient)", label="rec w_2")
         (d.chain(D2[t], using=[rec2, i2.hypothesis, hint])
-         .eq(-75 * eta * (-1) ** t * B[t], rule="unroll the recursion (the hypothesis at t - 1 is the mirror image)",
+         .eq(-75 * eta * (-1) ** t * B[t], rule="unroll the recursion (the hypothesis at $t - 1$ is the mirror "
+                                                "image)",
              label="Delta w_2, unrolled"))
-    even = d.given(Eq(t, 2 * tau), why="dE/dw_2 = +75 at even t (as in (e): +75 at t = 0); Delta w_2^(t) alternates "
-                   "in sign, so its limit is taken along these t", label="t = 2 tau")
+    even = d.given(Eq(t, 2 * tau), why=r"$\partial E/\partial w_2 = +75$ at even $t$ (as in (e): $+75$ at $t = 0$); "
+                                       r"$\Delta w_2^{(t)}$ alternates in sign, so its limit is taken along these "
+                                       "$t$", label="t = 2 tau")
     c1 = (d.chain(D1[t], using=[i1.fact, hint])
           .eq(-eta * A[t], rule="by induction")
           .eq(-eta * (1 - alpha ** (t + 1)) / (1 - alpha), rule="the hint", label="Delta w_1, closed"))
     closed2 = middle_w2(eta, alpha, t)
     c2 = (d.chain(D2[t], using=[i2.fact, hint])
-          .eq(-75 * eta * B[t], rule="by induction; (-1)^t = 1 for even t", using=[even], label="Delta w_2, sum")
-          .eq(closed2, rule="the hint with -alpha", label="Delta w_2, closed"))
+          .eq(-75 * eta * B[t], rule="by induction; $(-1)^t = 1$ for even $t$", using=[even], label="Delta w_2, sum")
+          .eq(closed2, rule=r"the hint with $-\alpha$", label="Delta w_2, closed"))
     at_even = d.step(Eq(D2[t], closed2.xreplace({(-alpha) ** (t + 1): -alpha ** (t + 1)})),
-                     rule="(-alpha)^{t+1} = -alpha^{t+1} for even t", using=[c2.fact, even], label="Delta w_2, t even")
+                     rule=r"$(-\alpha)^{t+1} = -\alpha^{t+1}$ for "
+                          "even $t$", using=[c2.fact, even], label="Delta w_2, t even")
     r1 = d.step(Eq(D1[t] - (-eta / (1 - alpha)), eta * alpha ** (t + 1) / (1 - alpha)), rule="subtract (14)",
                 using=[c1.fact], label="(14), w_1 remainder")
     r2 = d.step(Eq(D2[t] - (-75 * eta / (1 + alpha)), -75 * eta * alpha ** (t + 1) / (1 + alpha)),
                 rule="subtract (14)", using=[at_even], label="(14), w_2 remainder")
     a = d.symbol("a", positive=True)
-    param = d.given(Eq(alpha, 1 / (1 + a)), why="0 < alpha < 1 written alpha = 1/(1 + a), a > 0 (faster for the "
-                    "engine's limit than its own reparametrisation)", label="0 < alpha < 1")
-    tail = d.chain(sp.Limit(alpha ** (2 * tau + 1), tau, sp.oo), using=[param]).eq(0, rule="0 < alpha < 1",
+    param = d.given(Eq(alpha, 1 / (1 + a)), why=r"$0 < \alpha < 1$ written $\alpha = 1/(1 + a)$, $a > 0$ "
+                                                "(faster for the engine's limit than its own "
+                                                "reparametrisation)", label="0 < alpha < 1")
+    tail = d.chain(sp.Limit(alpha ** (2 * tau + 1), tau, sp.oo), using=[param]).eq(0, rule=r"$0 < \alpha < 1$",
                                                                                   label="remainder -> 0")
     stmt = (r1.relation, r2.relation, tail.fact.relation)
     d.step(stmt, rule="collect", using=[c1.fact, at_even, param])

@@ -45,7 +45,7 @@ def test_weight_decay_first_line_drops_the_square(results):
     assert r.result_verdict == "proved", r.message                # "result right, step wrong"
     assert "the result holds" in r.message and "only step 1 line 1 is wrong" in r.message
     assert _step(r, "line 3").verdict == "proved" and _step(r, "line 4").verdict == "proved"
-    assert any("sum over j" in n or "sums over j" in n for n in r.notes)
+    assert any("sum over $j$" in n or "sums over $j$" in n for n in r.notes)
     assert "line 1" in r.witnesses[0].detail and r.witnesses[0].observed == "fails"
     fix = results["early_stopping.weight_decay_minimum.corrected"]
     assert fix.verdict == "proved" and X.weight_decay_minimum_corrected.corrects == X.weight_decay_minimum.id
