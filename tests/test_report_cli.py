@@ -131,7 +131,14 @@ def test_the_whole_catalog_compiles_to_a_pdf_with_every_claim_and_figure(tmp_pat
 
 # what today's report must never show a reader again (issue 11): symbols printed with their ASCII names or a
 # double subscript, a topic's acronym in title case, a definition's label with the bracket closing early
-RAW = ("DeltaPhik", "\u03a3DeltaP", "Sigma_DeltaPhi[k", "def Sigma_DeltaPhi", "Sgd", "\\item")
+RAW = ("DeltaPhik", "\u03a3DeltaP", "Sigma_DeltaPhi[k", "def Sigma_DeltaPhi", "Sgd", "\\item",
+       # the derivations' rules, whys and notes in ASCII pseudo-maths (now $...$ maths); pdftotext reads a ^ of
+       # text as U+02C6, so "theta\u02c6t" is the old "theta^t"
+       "Sigma_DeltaPhi", "sum_i alpha_i", "ghat_i", "Cov(ghat_i", "E_Pop", "grad_beta", "eta_0 / (1 + t)",
+       "theta\u02c6t", "theta\u02c6{t", "g~\u02c6t", "sigma\u02c62/B", "beta1\u02c6(t-1)", "(1 - 1/N)\u02c6(t",
+       "eps\u02c62", "||Delta w||", "dL/dy_i", "dE/dw", "sgn(w_1)", "Delta w_2\u02c6(t)", "alpha\u02c6{t+1}",
+       "sum_b", "sum_j", "sum_k rho", "E_{DeltaPhi", "DeltaPhi\u02c6T", "dPhi/ds", "Phi_{t+1}", "1/(1-rho)",
+       "rho\u02c6{1/(1-rho)}", "eta ghat", "P(gt_i", "x_{t-n}")
 
 
 def _read_as_a_reader_would(pdf, tmp_path, pages: int, tex_source: str) -> None:
