@@ -91,7 +91,7 @@ def test_errata_come_first_with_source_words_failing_step_counterexample_witness
     topics = text.index(r"\section{Stationary distributions}")
     assert errata < topics and r"\section{" not in text[errata + 5:topics]
     part = text[errata:topics]
-    for needle in (r"\textbf{First failing step:}", r"\textbf{Counterexample}", "Show Sigma\\_\\allowbreak{}DeltaPhi",
+    for needle in (r"\textbf{First failing step:}", r"\textbf{Counterexample}", r"Show $\Sigma_{\Delta\Phi} =",
                    r"\paragraph{Witness", "confirms the erratum", r"\subsubsection*{Corrected:",
                    r"\dcrefuted", r"\dcproved"):
         assert needle in part, needle

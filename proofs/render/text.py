@@ -198,9 +198,9 @@ def _show_premises(r: dict) -> list:
         if facts:
             out.append(f"  {heading} ({len(facts)}):")
         for g in facts:
-            out.append(f"    {g['label'] + ': ' if g.get('label') else ''}{g.get('relation', '')}")
+            out.append(f"    {plain(g['label']) + ': ' if g.get('label') else ''}{g.get('relation', '')}")
             if g.get("why"):
-                out.append(f"        why: {g['why']}")
+                out.append(f"        why: {plain(g['why'])}")
     return out
 
 
@@ -238,16 +238,16 @@ def _show_verdict(r: dict, color: bool) -> list:
 def _show_step(s: dict, claim_cex, color: bool) -> list:
     """One step: its verdict and the engine stage that decided it, then the author's rule, the relation, why,
     the facts it uses (each once), and how it was decided."""
-    label = f" {s['label']}:" if s.get("label") else ""
+    label = f" {plain(s['label'])}:" if s.get("label") else ""
     stage = f"  (engine stage: {s['stage']})" if s.get("stage") else ""
     out = [f"    [{s.get('index')}]{label} " + _paint(str(s.get("verdict")), _step_colour(s), color) + stage]
     if s.get("rule") and s.get("rule") != "conclusion":
-        out.append(f"        rule: {s['rule']}")
+        out.append(f"        rule: {plain(s['rule'])}")
     out.append(f"        {s.get('relation', '')}")
     if s.get("why"):
-        out.append(f"        why: {s['why']}")
+        out.append(f"        why: {plain(s['why'])}")
     if s.get("premises"):
-        out.append(f"        using: {', '.join(dict.fromkeys(map(str, s['premises'])))}")
+        out.append(f"        using: {', '.join(dict.fromkeys(plain(p) for p in s['premises']))}")
     cex = s.get("counterexample")
     detail = _without_point(str(s.get("detail") or ""), cex)
     if detail and not (cex and detail.startswith("fails at ")):     # the counterexample line below says it

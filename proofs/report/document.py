@@ -192,7 +192,7 @@ def _chain(steps: list) -> list:
     for run in _rows(steps):
         lines = []
         for lhs, op, rhs, st in run:
-            tag = (rf"&&\quad {_mark(st.get('verdict'))}~\text{{\small {tex.text(_step_name(st))}}}"
+            tag = (rf"&&\quad {_mark(st.get('verdict'))}~\text{{\small {tex.text_with_math(_step_name(st))}}}"
                    if st is not None else "")
             right = tex.math(rhs) if rhs is not None else r"\text{" + tex.text(st.get("relation")) + "}"
             lines.append(f"{tex.math(lhs) if lhs else ''} &{tex.math(op) if op else ''} {right} {tag}".strip())
@@ -210,7 +210,7 @@ def _justifications(steps: list) -> list:
             bits.append(tex.text_with_math(st["why"]))
         if st.get("premises"):
             shown, more = _capped(dict.fromkeys(st["premises"]), "premises")
-            bits.append("uses " + ", ".join(tex.text(p) for p in shown) + tex.text(more))
+            bits.append("uses " + ", ".join(tex.text_with_math(p) for p in shown) + tex.text(more))
         text = "; ".join(bits) + "."
         cx = st.get("counterexample") if isinstance(st.get("counterexample"), dict) else None
         if st.get("verdict") == "refuted" and cx:
@@ -221,7 +221,7 @@ def _justifications(steps: list) -> list:
             text += " " + tex.text(st["detail"]) + "."
         if st.get("residual"):
             text += f" Residual: ${tex.math(st['residual'])}$."
-        out.append(rf"\item[{{{_mark(st.get('verdict'))} {tex.text(_step_name(st))}}}] {text}")
+        out.append(rf"\item[{{{_mark(st.get('verdict'))} {tex.text_with_math(_step_name(st))}}}] {text}")
         for c in _capped(st.get("conditions"), "side conditions")[0]:
             detail = f" ({tex.text(c['detail'])})" if c.get("detail") else ""
             out.append(rf"\item[] side condition {tex.code(c.get('condition', ''))}: {_mark(c.get('verdict'))} "
@@ -368,7 +368,7 @@ def _body(r: dict, figures: dict) -> list:
         out += [r"\textbf{Note:} " + tex.text_with_math(note), ""]
     if r.get("assuming"):
         out += [r"\textbf{Proved, assuming (unchecked):}", r"\begin{itemize}"]
-        out += [r"\item " + tex.text(a) for a in _capped(r["assuming"], "assumptions")[0]]
+        out += [r"\item " + tex.text_with_math(a) for a in _capped(r["assuming"], "assumptions")[0]]
         out += [r"\end{itemize}", ""]
     if r.get("loud"):
         out.append(rf"\fcolorbox{{dcred}}{{white}}{{\parbox{{0.95\linewidth}}{{\dcerror\ \textbf{{Symbolic and "
@@ -385,7 +385,7 @@ def _failing_step(r: dict) -> list:
     st = next((s for s in r.get("steps") or [] if s.get("index") == k), None)
     if st is None:
         return []
-    out = [rf"\textbf{{First failing step:}} {_mark('refuted')} {tex.text(_step_name(st))}, "
+    out = [rf"\textbf{{First failing step:}} {_mark('refuted')} {tex.text_with_math(_step_name(st))}, "
            rf"\emph{{{tex.text_with_math(st.get('rule', ''))}}}:", ""]
     sides = _capped(st.get("sides"), "sides")[0]
     if sides:
