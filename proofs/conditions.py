@@ -164,7 +164,7 @@ def _factors(expr) -> list:
 def _by_ranges(expr, want: str, ctx) -> bool:
     """Every factor's interval enclosure (bounds and assumptions) decides the sign (:mod:`proofs.intervals`)."""
     from .intervals import decides
-    bounds, closed = _bounds_in_scope(expr, ctx)
+    bounds, closed = getattr(ctx, "bounds", {}) or {}, getattr(ctx, "closed", {}) or {}
     if decides(expr, want, bounds, closed):
         return True
     if want != "nonzero":
@@ -173,27 +173,6 @@ def _by_ranges(expr, want: str, ctx) -> bool:
         return all(b.is_number and b != 0 or decides(b, "nonzero", bounds, closed) for b, _ in _factors(expr))
     except (TypeError, ValueError, sp.PolynomialError):
         return False
-
-
-def _bounds_in_scope(expr, ctx) -> tuple[dict, dict]:
-    """The bounds of the derivation's bounded symbols, and those inequality premises in scope put on a symbol
-    (``assume 0 < beta < 1``, ``t >= 1``): the substitution keys them by the refined symbol, the condition as
-    written names the symbol as declared, so they are matched by name."""
-    bounds, closed = dict(getattr(ctx, "bounds", {}) or {}), dict(getattr(ctx, "closed", {}) or {})
-    subst = getattr(getattr(ctx, "scope", None), "subst", None)
-    if subst is None or not subst.bounds:
-        return bounds, closed
-    by_name = {s.name: s for s in expr.free_symbols if isinstance(s, sp.Symbol)}
-    for refined, rng in subst.bounds.items():
-        written = by_name.get(getattr(refined, "name", None))
-        if written is None or written in bounds:
-            continue
-        if refined.is_integer and not written.is_integer:
-            continue                       # a bound on an integer is no bound on a real symbol of that name
-        bounds[written] = rng
-        if refined in subst.closed:
-            closed[written] = subst.closed[refined]
-    return bounds, closed
 
 
 def _premise_denominators(scope) -> list:

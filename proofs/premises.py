@@ -202,9 +202,14 @@ def _linear_atoms(expr, skip=()):
             bound = _bound_symbols(expr) if bound is None else bound
             if any(a.has(b) for b in bound):
                 continue
-        coeff = sp.diff(expr, a)
-        if coeff != 0 and not coeff.has(a) and not sp.expand(expr - coeff * a).has(a):
+        if _is_linear_in(expr, a):
             yield a
+
+
+def _is_linear_in(expr, a) -> bool:
+    """``expr`` is ``c a + r`` with ``c != 0`` and neither ``c`` nor ``r`` mentioning ``a``."""
+    coeff = sp.diff(expr, a)
+    return coeff != 0 and not coeff.has(a) and not sp.expand(expr - coeff * a).has(a)
 
 
 def _linear_power(expr, skip=()):
@@ -220,8 +225,7 @@ def _linear_power(expr, skip=()):
         rest = expr.xreplace({pw: t})
         if rest.has(x):
             continue
-        coeff = sp.diff(rest, t)
-        if coeff != 0 and not coeff.has(t) and not sp.expand(rest - coeff * t).has(t):
+        if _is_linear_in(rest, t):
             return pw
     return None
 

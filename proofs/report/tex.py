@@ -26,6 +26,9 @@ from __future__ import annotations
 import hashlib
 import re
 
+from ..symbol_latex import GREEK as _GREEK_NAMES
+from ..symbol_latex import name_latex
+
 TEXT_LIMIT = 5000        # characters of one text field shown (the catalog's longest is under 2,000)
 CODE_LIMIT = 500         # characters of an identifier, file name or value in typewriter type
 MATH_LIMIT = 20000       # characters of one formula (the catalog's longest is about 5,200)
@@ -57,10 +60,6 @@ for _i, _name in enumerate(_GREEK):
 for _ch, _name in zip("\u0393\u0394\u0398\u039b\u039e\u03a0\u03a3\u03a6\u03a8\u03a9",
                       "Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega".split()):
     _UNICODE[_ch] = rf"$\{_name}$"
-
-
-_GREEK_NAMES = frozenset(_GREEK) | {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega",
-                                    "varepsilon", "vartheta", "varphi", "varrho"}
 
 
 def _escape(ch: str) -> str:
@@ -521,7 +520,6 @@ def name(s) -> str:
     """A symbol's name as the reader knows it (``Sigma_DeltaPhi[1, 2]`` as $\\Sigma_{\\Delta\\Phi}[1,2]$,
     ``theta^{t+1}`` as $\\theta^{t+1}$, see :mod:`proofs.symbol_latex`); a name of another form, or one whose
     LaTeX does not verify, in typewriter type. Trailing words (`` (from the premises)``) stay text."""
-    from ..symbol_latex import name_latex
     s = str(s)
     base, tail = (s.split(" ", 1)[0], " " + s.split(" ", 1)[1]) if " " in s and "[" not in s else (s, "")
     latex = name_latex(base) if len(s) <= CODE_LIMIT else None
